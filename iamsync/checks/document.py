@@ -1,0 +1,45 @@
+"""Whole-document limits: the managed-policy size quota and IAM's character set."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from iamsync import limits
+from iamsync.checks.context import PolicyFile
+from iamsync.problems import Problem
+from iamsync.source import Pointer
+
+# IAM accepts TAB, LF, CR and U+0020..U+00FF in a policy document.
+_BAD_CHAR = re.compile(r"[^\t\n\r\u0020-\u00ff]")
+
+
+def check(policy: PolicyFile) -> Iterator[Problem]:
+    size = limits.policy_size(policy.doc)
+    if size > limits.MANAGED_POLICY_SIZE:
+        over = size - limits.MANAGED_POLICY_SIZE
+        yield policy.problem((), "POLICY_TOO_LARGE",
+                             f"policy is {size:,} characters without whitespace, {over:,} over "
+                             f"IAM's {limits.MANAGED_POLICY_SIZE:,} limit for a managed policy; "
+                             "split it into two policies or use wildcards")
+    for pointer, text in _strings(policy.doc, ()):
+        bad = _BAD_CHAR.search(text)
+        if bad:
+            yield policy.problem(pointer, "INVALID_CHARACTER",
+                                 f"character U+{ord(bad.group()):04X} is outside what IAM "
+                                 "accepts in a policy (ASCII and Latin-1)")
+            return
+
+
+def _strings(value: Any, pointer: Pointer) -> Iterator[tuple[Pointer, str]]:
+    """Every string in a document, keys included, with where it sits."""
+    if isinstance(value, str):
+        yield pointer, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield (*pointer, k), k
+            yield from _strings(v, (*pointer, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _strings(v, (*pointer, i))

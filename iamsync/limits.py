@@ -1,0 +1,23 @@
+"""IAM's hard limits and how IAM measures them (pure)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+MANAGED_POLICY_SIZE = 6144  # characters, whitespace not counted; per policy version
+POLICY_VERSIONS = 5  # stored versions per managed policy
+TAGS_PER_RESOURCE = 50
+TAG_KEY_LENGTH = 128
+TAG_VALUE_LENGTH = 256
+DEFAULT_MANAGED_POLICIES_PER_USER = 10
+GROUPS_PER_USER = 10
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def policy_size(document: Any) -> int:
+    """The size IAM counts: the document's JSON without whitespace."""
+    compact = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    return len(_WHITESPACE.sub("", compact))

