@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import gen  # noqa: E402
+import gen
 
 ROOT = Path(__file__).resolve().parent.parent
 
