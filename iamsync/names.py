@@ -11,8 +11,16 @@ GROUP_NAME = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
 # A managed policy path: "/", or "/a/b/" with IAM's policy-path characters.
 POLICY_PATH = re.compile(r"(/[A-Za-z0-9.,+@=_-]+)*/")
 SID = re.compile(r"[A-Za-z0-9]*")
-PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e",
-              "aws-iso-f", "aws-eusc")
+PARTITIONS = (
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+)
 
 
 def has_wildcard(text: str) -> bool:

@@ -67,11 +67,27 @@ def _name_problems(kind: str, name: str, rel: str, seen: dict[str, str]) -> list
     rule, length = _NAME_RULES[kind]
     found = []
     if not rule.fullmatch(name):
-        found.append(Problem(rel, 1, 1, Severity.ERROR, "INVALID_NAME",
-                             f'"{name}" is not a valid {kind} name: the file name is the IAM '
-                             f"name, {length} characters of A-Z a-z 0-9 + = , . @ _ -"))
+        found.append(
+            Problem(
+                rel,
+                1,
+                1,
+                Severity.ERROR,
+                "INVALID_NAME",
+                f'"{name}" is not a valid {kind} name: the file name is the IAM '
+                f"name, {length} characters of A-Z a-z 0-9 + = , . @ _ -",
+            )
+        )
     if name.lower() in seen:
-        found.append(Problem(rel, 1, 1, Severity.ERROR, "DUPLICATE_NAME",
-                             f'{kind} "{name}" is also defined by {seen[name.lower()]} (IAM '
-                             "names are unique, case-insensitively)"))
+        found.append(
+            Problem(
+                rel,
+                1,
+                1,
+                Severity.ERROR,
+                "DUPLICATE_NAME",
+                f'{kind} "{name}" is also defined by {seen[name.lower()]} (IAM '
+                "names are unique, case-insensitively)",
+            )
+        )
     return found

@@ -33,7 +33,8 @@ def schema_dir() -> Path:
 @cache
 def load_schema(kind: str) -> dict[str, Any]:
     schema: dict[str, Any] = json.loads(
-        (schema_dir() / f"{kind}.schema.json").read_text(encoding="utf-8"))
+        (schema_dir() / f"{kind}.schema.json").read_text(encoding="utf-8")
+    )
     return schema
 
 
@@ -64,7 +65,11 @@ def check(source: Source, kind: str) -> list[Problem]:
 
 _ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "title", "description"})
 _TYPES: dict[str, Any] = {
-    "object": dict, "array": list, "string": str, "boolean": bool, "null": type(None),
+    "object": dict,
+    "array": list,
+    "string": str,
+    "boolean": bool,
+    "null": type(None),
 }
 
 
@@ -97,7 +102,8 @@ def _is_type(name: str, value: Any) -> bool:
 
 def _properties_ok(arg: Any, value: Any, _s: Any, root: dict[str, Any]) -> bool:
     return not isinstance(value, dict) or all(
-        _accepts(arg[k], v, root) for k, v in value.items() if k in arg)
+        _accepts(arg[k], v, root) for k, v in value.items() if k in arg
+    )
 
 
 def _additional_ok(arg: Any, value: Any, schema: Any, root: dict[str, Any]) -> bool:
@@ -140,10 +146,10 @@ _KEYWORDS: dict[str, Any] = {
     "type": _type_ok,
     "properties": _properties_ok,
     "additionalProperties": _additional_ok,
-    "required": lambda arg, value, _s, _r: not isinstance(value, dict) or all(
-        k in value for k in arg),
-    "enum": lambda arg, value, _s, _r: any(
-        value == o and type(value) is type(o) for o in arg),
+    "required": lambda arg, value, _s, _r: (
+        not isinstance(value, dict) or all(k in value for k in arg)
+    ),
+    "enum": lambda arg, value, _s, _r: any(value == o and type(value) is type(o) for o in arg),
     "items": _items_ok,
     "minItems": _sized(list, lambda v, n: len(v) >= n),
     "minProperties": _sized(dict, lambda v, n: len(v) >= n),
@@ -151,8 +157,9 @@ _KEYWORDS: dict[str, Any] = {
     "minimum": lambda arg, value, _s, _r: not _is_type("number", value) or value >= arg,
     "maximum": lambda arg, value, _s, _r: not _is_type("number", value) or value <= arg,
     "pattern": _pattern_ok,
-    "propertyNames": lambda arg, value, _s, root: not isinstance(value, dict) or all(
-        _accepts(arg, k, root) for k in value),
+    "propertyNames": lambda arg, value, _s, root: (
+        not isinstance(value, dict) or all(_accepts(arg, k, root) for k in value)
+    ),
     "allOf": lambda arg, value, _s, root: all(_accepts(a, value, root) for a in arg),
     "not": lambda arg, value, _s, root: not _accepts(arg, value, root),
     "if": _if_ok,
@@ -183,33 +190,42 @@ def _problem(source: Source, error: ValidationError) -> Problem:
         for key in extra:
             known = list(schema.get("properties", {}))
             hint = names.near_miss(key, known) or next(
-                iter(difflib.get_close_matches(key, known, n=1, cutoff=0.7)), None)
+                iter(difflib.get_close_matches(key, known, n=1, cutoff=0.7)), None
+            )
             tail = f' (did you mean "{hint}"?)' if hint else _allowed(known)
-            return source.problem((*pointer, key), "UNKNOWN_KEY",
-                                  f'unknown key "{key}"{tail}', key=True)
+            return source.problem(
+                (*pointer, key), "UNKNOWN_KEY", f'unknown key "{key}"{tail}', key=True
+            )
     if v == "not" and isinstance(name, str):
         why = schema.get("description", "").removeprefix("Not allowed here: ")
-        return source.problem(pointer, "NOT_ALLOWED", f'"{name}" is not allowed here: {why}',
-                              key=True)
+        return source.problem(
+            pointer, "NOT_ALLOWED", f'"{name}" is not allowed here: {why}', key=True
+        )
     if v == "required":
         missing = [k for k in schema["required"] if k not in instance]
         label = f" in {where}" if pointer else ""
-        return source.problem(pointer, "MISSING_KEY",
-                              f'missing required key "{missing[0]}"{label}', key=True)
+        return source.problem(
+            pointer, "MISSING_KEY", f'missing required key "{missing[0]}"{label}', key=True
+        )
     if v == "enum":
         options = " or ".join(json.dumps(o) for o in schema["enum"])
-        return source.problem(pointer, "INVALID_VALUE",
-                              f"{where} must be {options}, not {json.dumps(instance)}")
+        return source.problem(
+            pointer, "INVALID_VALUE", f"{where} must be {options}, not {json.dumps(instance)}"
+        )
     if v == "type":
-        return source.problem(pointer, "WRONG_TYPE",
-                              f"{where} must be {_types(schema['type'], schema)}, "
-                              f"not {_json_type(instance)}")
+        return source.problem(
+            pointer,
+            "WRONG_TYPE",
+            f"{where} must be {_types(schema['type'], schema)}, not {_json_type(instance)}",
+        )
     if v in ("minItems", "minProperties", "minLength"):
         return source.problem(pointer, "EMPTY_VALUE", f"{where} must not be empty")
     if v == "pattern":
-        return source.problem(pointer, "INVALID_VALUE",
-                              f"{where} value {json.dumps(instance)} does not match "
-                              f"{schema['pattern']}")
+        return source.problem(
+            pointer,
+            "INVALID_VALUE",
+            f"{where} value {json.dumps(instance)} does not match {schema['pattern']}",
+        )
     if v == "propertyNames":
         return source.problem(pointer, "INVALID_VALUE", f"invalid name in {where}")
     return source.problem(pointer, "SCHEMA", f"{where}: {error.message}")
@@ -223,8 +239,14 @@ def _types(expected: Any, schema: dict[str, Any]) -> str:
     kinds = [expected] if isinstance(expected, str) else list(expected)
     if set(kinds) == {"string", "array"} and schema.get("items", {}).get("type") == "string":
         return "a string or a list of strings"
-    words = {"object": "an object", "array": "a list", "string": "a string",
-             "integer": "an integer", "number": "a number", "boolean": "true or false"}
+    words = {
+        "object": "an object",
+        "array": "a list",
+        "string": "a string",
+        "integer": "an integer",
+        "number": "a number",
+        "boolean": "true or false",
+    }
     return " or ".join(words.get(k, k) for k in kinds)
 
 
@@ -233,5 +255,10 @@ def _json_type(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true/false"
-    return {dict: "an object", list: "a list", str: "a string", int: "a number",
-            float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)

@@ -51,8 +51,13 @@ class Source:
         return self._layout.line_col(offset)
 
     def problem(
-        self, pointer: Pointer, code: str, message: str, *,
-        severity: Severity = Severity.ERROR, key: bool = False,
+        self,
+        pointer: Pointer,
+        code: str,
+        message: str,
+        *,
+        severity: Severity = Severity.ERROR,
+        key: bool = False,
     ) -> Problem:
         line, col = self.where(pointer, key=key)
         return Problem(self.path, line, col, severity, code, message)
@@ -73,37 +78,58 @@ def load(root: Path, file: Path) -> Source | Problem:
     raw = file.read_bytes()
     for bom, name in _UTF16_32_BOMS:
         if raw.startswith(bom):
-            return Problem(rel, 1, 1, Severity.ERROR, "ENCODING",
-                           f"file is {name}; save it as UTF-8")
+            return Problem(
+                rel, 1, 1, Severity.ERROR, "ENCODING", f"file is {name}; save it as UTF-8"
+            )
     if raw.startswith(codecs.BOM_UTF8):  # editors on Windows add one; harmless, skip it
-        raw = raw[len(codecs.BOM_UTF8):]
+        raw = raw[len(codecs.BOM_UTF8) :]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = raw[: exc.start].decode("utf-8")
         line, col = _Layout.of(before, walk=False).line_col(len(before))
-        return Problem(rel, line, col, Severity.ERROR, "ENCODING",
-                       f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8")
+        return Problem(
+            rel,
+            line,
+            col,
+            Severity.ERROR,
+            "ENCODING",
+            f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+        )
     return parse(rel, text)
 
 
 def parse(rel: str, text: str) -> Source | Problem:
     """Parse JSON text strictly: no duplicate keys, no NaN/Infinity, not empty."""
     if not text.strip():
-        return Problem(rel, 1, 1, Severity.ERROR, "EMPTY_FILE",
-                       "file is empty; expected a JSON object")
+        return Problem(
+            rel, 1, 1, Severity.ERROR, "EMPTY_FILE", "file is empty; expected a JSON object"
+        )
     dupes: list[str] = []
     try:
-        value = json.loads(text, object_pairs_hook=_pairs_hook(dupes),
-                           parse_constant=_reject_constant)
+        value = json.loads(
+            text, object_pairs_hook=_pairs_hook(dupes), parse_constant=_reject_constant
+        )
     except json.JSONDecodeError as exc:
-        return Problem(rel, exc.lineno, exc.colno, Severity.ERROR, "JSON_SYNTAX",
-                       f"invalid JSON: {_explain(exc)}")
+        return Problem(
+            rel,
+            exc.lineno,
+            exc.colno,
+            Severity.ERROR,
+            "JSON_SYNTAX",
+            f"invalid JSON: {_explain(exc)}",
+        )
     except _ConstantError as exc:
         offset = text.find(exc.token)
         line, col = _Layout.of(text, walk=False).line_col(max(offset, 0))
-        return Problem(rel, line, col, Severity.ERROR, "JSON_SYNTAX",
-                       f"invalid JSON: {exc.token} is not a JSON value")
+        return Problem(
+            rel,
+            line,
+            col,
+            Severity.ERROR,
+            "JSON_SYNTAX",
+            f"invalid JSON: {exc.token} is not a JSON value",
+        )
     return Source(rel, text, value, has_duplicates=bool(dupes))
 
 
@@ -113,10 +139,16 @@ def duplicate_problems(source: Source) -> Iterator[Problem]:
     for pointer, first in layout.duplicates:
         line, col = layout.line_col(layout.dupe_offsets[pointer])
         first_line, _ = layout.line_col(layout.nodes[pointer][1] or 0)
-        yield Problem(source.path, line, col, Severity.ERROR, "DUPLICATE_KEY",
-                      f'duplicate key "{first}" (first at line {first_line}); JSON parsers '
-                      "silently keep only one of them, so what IAM gets is not what a "
-                      "reviewer reads")
+        yield Problem(
+            source.path,
+            line,
+            col,
+            Severity.ERROR,
+            "DUPLICATE_KEY",
+            f'duplicate key "{first}" (first at line {first_line}); JSON parsers '
+            "silently keep only one of them, so what IAM gets is not what a "
+            "reviewer reads",
+        )
 
 
 class _ConstantError(ValueError):
@@ -135,6 +167,7 @@ def _pairs_hook(dupes: list[str]) -> Any:
         if len(result) != len(pairs):
             dupes.append("")
         return result
+
     return hook
 
 
@@ -170,9 +203,14 @@ class _Layout:
         layout = cls(starts, {}, [], {})
         if not walk:
             return layout
-        tokens = [(m.start(1) if m.group(1) else m.start(2) if m.group(2) else m.start(3),
-                   m.group(1) or m.group(2) or m.group(3))
-                  for m in _TOKEN.finditer(text) if m.group(0).strip()]
+        tokens = [
+            (
+                m.start(1) if m.group(1) else m.start(2) if m.group(2) else m.start(3),
+                m.group(1) or m.group(2) or m.group(3),
+            )
+            for m in _TOKEN.finditer(text)
+            if m.group(0).strip()
+        ]
         if tokens:
             layout._walk(tokens, 0, (), None)
         return layout
@@ -181,8 +219,7 @@ class _Layout:
         index = bisect.bisect_right(self.line_starts, offset) - 1
         return index + 1, offset - self.line_starts[index] + 1
 
-    def _walk(self, tokens: list[tuple[int, str]], i: int, ptr: Pointer,
-              key_at: int | None) -> int:
+    def _walk(self, tokens: list[tuple[int, str]], i: int, ptr: Pointer, key_at: int | None) -> int:
         """Record the value starting at tokens[i]; return the index after it."""
         offset, tok = tokens[i]
         self.nodes[ptr] = (offset, key_at)

@@ -13,6 +13,7 @@ _VAR = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 
 # Stand-ins used by offline validation when the target does not pin a value:
 # real-looking and of real length, so ARN and size checks stay meaningful.
+BUILTINS = ("AccountId", "Region", "Partition")
 OFFLINE_DEFAULTS = {"AccountId": "123456789012", "Region": "us-east-1", "Partition": "aws"}
 
 
@@ -44,20 +45,22 @@ def names(value: Any) -> Iterator[str]:
             yield from names(item)
 
 
-def _render(value: Any, variables: Mapping[str, str], ptr: Pointer,
-            unknown: list[Unknown]) -> Any:
+def _render(value: Any, variables: Mapping[str, str], ptr: Pointer, unknown: list[Unknown]) -> Any:
     if isinstance(value, str):
         return _sub(value, variables, ptr, False, unknown)
     if isinstance(value, dict):
-        return {_sub(k, variables, (*ptr, k), True, unknown):
-                _render(v, variables, (*ptr, k), unknown) for k, v in value.items()}
+        return {
+            _sub(k, variables, (*ptr, k), True, unknown): _render(v, variables, (*ptr, k), unknown)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_render(v, variables, (*ptr, i), unknown) for i, v in enumerate(value)]
     return value
 
 
-def _sub(text: str, variables: Mapping[str, str], ptr: Pointer, in_key: bool,
-         unknown: list[Unknown]) -> str:
+def _sub(
+    text: str, variables: Mapping[str, str], ptr: Pointer, in_key: bool, unknown: list[Unknown]
+) -> str:
     if "{{" not in text:
         return text
 

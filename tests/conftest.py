@@ -13,8 +13,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 GOOD_POLICY = {
     "Version": "2012-10-17",
-    "Statement": [{"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject",
-                   "Resource": "arn:aws:s3:::bucket/*"}],
+    "Statement": [
+        {
+            "Sid": "Read",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::bucket/*",
+        }
+    ],
 }
 
 WriteRepo = Callable[[dict[str, Any]], Path]

@@ -13,17 +13,26 @@ import pytest
 from tests.conftest import GOOD_POLICY, REPO_ROOT, WriteRepo
 
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning): .+$")
-BAD = {"policies/p.json": '{"Version": "2012-10-17", "Statement": {"Effect": "Allow",\n'
-                          '"Action": "s3:GetObjcet", "Resource": "*"}}',
-       "users/u.json": '{"policies": ["p", "nope"]}'}
+BAD = {
+    "policies/p.json": '{"Version": "2012-10-17", "Statement": {"Effect": "Allow",\n'
+    '"Action": "s3:GetObjcet", "Resource": "*"}}',
+    "users/u.json": '{"policies": ["p", "nope"]}',
+}
 
 
-def sync(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None
-         ) -> subprocess.CompletedProcess[str]:
+def sync(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "CI")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, str(REPO_ROOT / "sync.py"), *args],
-                          capture_output=True, text=True, env=full_env, cwd=cwd, timeout=60)
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / "sync.py"), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=60,
+    )
 
 
 def test_validate_repo_content_exits_0() -> None:
@@ -57,30 +66,41 @@ def test_bad_input_lines_exit_1_without_traceback(write_repo: WriteRepo) -> None
 def test_github_actions_annotations(write_repo: WriteRepo) -> None:
     proc = sync("--validate", "--repo", str(write_repo(BAD)), env={"GITHUB_ACTIONS": "true"})
     assert proc.returncode == 1
-    assert ("::error file=policies/p.json,line=2,col=11::unknown action \"s3:GetObjcet\"; "
-            "did you mean \"s3:GetObject\"? [INVALID_ACTION]") in proc.stdout.splitlines()
+    assert (
+        '::error file=policies/p.json,line=2,col=11::unknown action "s3:GetObjcet"; '
+        'did you mean "s3:GetObject"? [INVALID_ACTION]'
+    ) in proc.stdout.splitlines()
 
 
 def test_subcommand_form_is_the_same_as_the_flag(write_repo: WriteRepo) -> None:
     root = write_repo(BAD)
-    assert sync("validate", "--repo", str(root)).stdout == sync(
-        "--validate", "--repo", str(root)).stdout
+    assert (
+        sync("validate", "--repo", str(root)).stdout
+        == sync("--validate", "--repo", str(root)).stdout
+    )
 
 
 def test_console_script_is_installed() -> None:
     script = Path(sys.executable).parent / "iamsync"
     if not script.exists():
         pytest.skip("package not installed in this interpreter's environment")
-    proc = subprocess.run([str(script), "validate", "--repo", str(REPO_ROOT)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [str(script), "validate", "--repo", str(REPO_ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
 
 
-@pytest.mark.parametrize("args, words", [
-    ((), "choose one of --validate"),
-    (("--validate", "--plan"), "not allowed with argument"),
-    (("--frobnicate",), "unrecognized arguments"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        ((), "choose one of --validate"),
+        (("--validate", "--plan"), "not allowed with argument"),
+        (("--frobnicate",), "unrecognized arguments"),
+    ],
+)
 def test_usage_errors_exit_nonzero(args: tuple[str, ...], words: str) -> None:
     proc = sync(*args)
     assert proc.returncode != 0
@@ -93,7 +113,8 @@ def test_unknown_target_is_one_clean_line(write_repo: WriteRepo) -> None:
     proc = sync("--validate", "--repo", str(root), "--target", "staging")
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
-        "iamsync: error: unknown target 'staging' (targets in iamsync.json: prod)")
+        "iamsync: error: unknown target 'staging' (targets in iamsync.json: prod)"
+    )
 
 
 def test_missing_repo_is_one_clean_line(tmp_path: Path) -> None:
@@ -109,8 +130,12 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
 
 
 def test_stale_catalog_warns_in_ci_only(write_repo: WriteRepo) -> None:
-    root = write_repo({"policies/p.json": GOOD_POLICY,
-                       "iamsync.json": {"validation": {"catalog_max_age_days": 1}}})
+    root = write_repo(
+        {
+            "policies/p.json": GOOD_POLICY,
+            "iamsync.json": {"validation": {"catalog_max_age_days": 1}},
+        }
+    )
     quiet = sync("--validate", "--repo", str(root))
     loud = sync("--validate", "--repo", str(root), env={"CI": "true"})
     assert quiet.returncode == loud.returncode == 0

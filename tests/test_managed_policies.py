@@ -47,17 +47,23 @@ def test_aws_managed_policies_have_no_false_errors(tmp_path: Path) -> None:
         if p.is_error:
             errors.setdefault(Path(p.file).stem, set()).add(p.code)
 
-    oversized = {n for n, d in documents.items()
-                 if limits.policy_size(d) > limits.MANAGED_POLICY_SIZE}
-    clean = {n for n, d in documents.items()
-             if n not in oversized and _catalog_lists_all_actions(d, catalog)}
+    oversized = {
+        n for n, d in documents.items() if limits.policy_size(d) > limits.MANAGED_POLICY_SIZE
+    }
+    clean = {
+        n
+        for n, d in documents.items()
+        if n not in oversized and _catalog_lists_all_actions(d, catalog)
+    }
     assert oversized, "moto ships documents over the limit; the test must see some"
     assert len(clean) > 1000
 
     false_positives = {n: sorted(errors[n]) for n in clean if n in errors}
     assert false_positives == {}
     assert all("POLICY_TOO_LARGE" in errors.get(n, set()) for n in oversized)
-    beyond_size = {n: sorted(errors[n] - {"POLICY_TOO_LARGE"}) for n in oversized
-                   if errors[n] - {"POLICY_TOO_LARGE"}
-                   and _catalog_lists_all_actions(documents[n], catalog)}
+    beyond_size = {
+        n: sorted(errors[n] - {"POLICY_TOO_LARGE"})
+        for n in oversized
+        if errors[n] - {"POLICY_TOO_LARGE"} and _catalog_lists_all_actions(documents[n], catalog)
+    }
     assert beyond_size == {}, "oversized documents whose actions are listed: size error only"

@@ -100,4 +100,5 @@ def test_fast_path_agrees_on_every_aws_managed_document() -> None:
     for entry in json.loads(managed.aws_managed_policies_data).values():
         doc = entry["Document"]
         assert schema._accepts(policy_schema, doc, policy_schema) == schema.validator(
-            "policy").is_valid(doc)
+            "policy"
+        ).is_valid(doc)

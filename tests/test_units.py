@@ -11,50 +11,82 @@ from iamsync.catalog import Catalog
 from iamsync.problems import Problem
 
 
-@pytest.mark.parametrize("a, b, d", [
-    ("GetObject", "GetObject", 0), ("GetObjcet", "GetObject", 1), ("s4", "s3", 1),
-    ("Descrbe", "Describe", 1), ("", "abc", 3), ("abc", "", 3), ("ca", "ac", 1),
-])
+@pytest.mark.parametrize(
+    "a, b, d",
+    [
+        ("GetObject", "GetObject", 0),
+        ("GetObjcet", "GetObject", 1),
+        ("s4", "s3", 1),
+        ("Descrbe", "Describe", 1),
+        ("", "abc", 3),
+        ("abc", "", 3),
+        ("ca", "ac", 1),
+    ],
+)
 def test_distance(a: str, b: str, d: int) -> None:
     assert names.distance(a, b) == d
 
 
-@pytest.mark.parametrize("word, candidates, hint", [
-    ("GetObjcet", ["GetObject", "PutObject"], "GetObject"),
-    ("x", ["q", "y"], None),  # one letter: too short to guess
-    ("ListUesrs", ["ListUsers"], "ListUsers"),
-    ("CreateQuantumLink", ["CreateBucket"], None),
-])
+@pytest.mark.parametrize(
+    "word, candidates, hint",
+    [
+        ("GetObjcet", ["GetObject", "PutObject"], "GetObject"),
+        ("x", ["q", "y"], None),  # one letter: too short to guess
+        ("ListUesrs", ["ListUsers"], "ListUsers"),
+        ("CreateQuantumLink", ["CreateBucket"], None),
+    ],
+)
 def test_near_miss(word: str, candidates: list[str], hint: str | None) -> None:
     assert names.near_miss(word, candidates) == hint
 
 
-@pytest.mark.parametrize("text, ok", [
-    ("arn:aws:s3:::bucket", True),
-    ("arn:aws:iam::123456789012:user/a:b", True),
-    ("arn:*:ecs:*:*:service/*", True),
-    ("arn:${aws:partition}:s3:::b", True),
-    ("bucket", False), ("arn:aws:s3", False), ("arn::s3:::b", False),
-    ("arn:aws::eu-west-1:123456789012:x", False), ("arn:aws:ecs:x:12:service/a", False),
-])
+@pytest.mark.parametrize(
+    "text, ok",
+    [
+        ("arn:aws:s3:::bucket", True),
+        ("arn:aws:iam::123456789012:user/a:b", True),
+        ("arn:*:ecs:*:*:service/*", True),
+        ("arn:${aws:partition}:s3:::b", True),
+        ("bucket", False),
+        ("arn:aws:s3", False),
+        ("arn::s3:::b", False),
+        ("arn:aws::eu-west-1:123456789012:x", False),
+        ("arn:aws:ecs:x:12:service/a", False),
+    ],
+)
 def test_arn_parse(text: str, ok: bool) -> None:
     assert isinstance(arn.parse(text), arn.Arn) is ok
 
 
-@pytest.mark.parametrize("policy_arn, template, fits", [
-    ("arn:aws:s3:::bucket/*", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", True),
-    ("arn:aws:s3:::bucket", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", False),
-    ("arn:aws:s3:::*", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", True),
-    ("arn:aws:s3:us-east-1::b", "arn:${Partition}:s3:::${BucketName}", False),
-    ("arn:aws:ecs:*:123456789012:service/c-*/s-*",
-     "arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}", True),
-    ("arn:aws:ecs:*:123456789012:cluster/prod",
-     "arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}", False),
-    ("arn:aws:s3:::b/${aws:username}/*", "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
-     True),
-    ("arn:aws:ecs:*:1:s?rvice/x/y",
-     "arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}", True),
-])
+@pytest.mark.parametrize(
+    "policy_arn, template, fits",
+    [
+        ("arn:aws:s3:::bucket/*", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", True),
+        ("arn:aws:s3:::bucket", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", False),
+        ("arn:aws:s3:::*", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", True),
+        ("arn:aws:s3:us-east-1::b", "arn:${Partition}:s3:::${BucketName}", False),
+        (
+            "arn:aws:ecs:*:123456789012:service/c-*/s-*",
+            "arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}",
+            True,
+        ),
+        (
+            "arn:aws:ecs:*:123456789012:cluster/prod",
+            "arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}",
+            False,
+        ),
+        (
+            "arn:aws:s3:::b/${aws:username}/*",
+            "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
+            True,
+        ),
+        (
+            "arn:aws:ecs:*:1:s?rvice/x/y",
+            "arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}",
+            True,
+        ),
+    ],
+)
 def test_arn_fits_template(policy_arn: str, template: str, fits: bool) -> None:
     assert arn.fits(policy_arn, template) is fits
 
@@ -79,8 +111,12 @@ def test_positions_with_escaped_quotes_and_crlf() -> None:
 def test_catalog_expand_is_case_insensitive() -> None:
     catalog = Catalog()
     assert [a.full for a in catalog.expand("IAM:*accesskey*")] == [
-        "iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:GetAccessKeyLastUsed",
-        "iam:ListAccessKeys", "iam:UpdateAccessKey"]
+        "iam:CreateAccessKey",
+        "iam:DeleteAccessKey",
+        "iam:GetAccessKeyLastUsed",
+        "iam:ListAccessKeys",
+        "iam:UpdateAccessKey",
+    ]
     assert catalog.expand("s3:NoSuchThing*") == []
 
 

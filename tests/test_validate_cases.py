@@ -37,261 +37,473 @@ class Expect:
 
 CASES: dict[str, tuple[dict[str, Any], list[Expect]]] = {
     # -- loader ------------------------------------------------------------------------
-    "empty file": ({"policies/p.json": ""},
-                   [Expect("policies/p.json", 1, "EMPTY_FILE", "file is empty", col=1)]),
-    "whitespace only": ({"policies/p.json": "  \n\n"},
-                        [Expect("policies/p.json", 1, "EMPTY_FILE", "file is empty")]),
-    "not utf-8": ({"policies/p.json": b'{\n  "Version": "\xff"\n}'},
-                  [Expect("policies/p.json", 2, "ENCODING", "not valid UTF-8", col=15)]),
-    "utf-16": ({"policies/p.json": "{}".encode("utf-16")},
-               [Expect("policies/p.json", 1, "ENCODING", "UTF-16; save it as UTF-8")]),
-    "trailing comma": ({"policies/p.json": policy('{"Effect": "Allow",}')},
-                       [Expect("policies/p.json", 4, "JSON_SYNTAX", "trailing comma", col=24)]),
-    "single quotes": ({"policies/p.json": "{'Version': 1}"},
-                      [Expect("policies/p.json", 1, "JSON_SYNTAX", "key in double quotes")]),
-    "two documents": ({"policies/p.json": "{}\n{}"},
-                      [Expect("policies/p.json", 2, "JSON_SYNTAX", "extra data")]),
-    "NaN": ({"users/u.json": '{\n "tags": {"a": NaN}\n}'},
-            [Expect("users/u.json", 2, "JSON_SYNTAX", "NaN is not a JSON value")]),
+    "empty file": (
+        {"policies/p.json": ""},
+        [Expect("policies/p.json", 1, "EMPTY_FILE", "file is empty", col=1)],
+    ),
+    "whitespace only": (
+        {"policies/p.json": "  \n\n"},
+        [Expect("policies/p.json", 1, "EMPTY_FILE", "file is empty")],
+    ),
+    "not utf-8": (
+        {"policies/p.json": b'{\n  "Version": "\xff"\n}'},
+        [Expect("policies/p.json", 2, "ENCODING", "not valid UTF-8", col=15)],
+    ),
+    "utf-16": (
+        {"policies/p.json": "{}".encode("utf-16")},
+        [Expect("policies/p.json", 1, "ENCODING", "UTF-16; save it as UTF-8")],
+    ),
+    "trailing comma": (
+        {"policies/p.json": policy('{"Effect": "Allow",}')},
+        [Expect("policies/p.json", 4, "JSON_SYNTAX", "trailing comma", col=24)],
+    ),
+    "single quotes": (
+        {"policies/p.json": "{'Version': 1}"},
+        [Expect("policies/p.json", 1, "JSON_SYNTAX", "key in double quotes")],
+    ),
+    "two documents": (
+        {"policies/p.json": "{}\n{}"},
+        [Expect("policies/p.json", 2, "JSON_SYNTAX", "extra data")],
+    ),
+    "NaN": (
+        {"users/u.json": '{\n "tags": {"a": NaN}\n}'},
+        [Expect("users/u.json", 2, "JSON_SYNTAX", "NaN is not a JSON value")],
+    ),
     "duplicate key": (
-        {"policies/p.json": policy('{"Effect": "Allow",\n     "Effect": "Deny", '
-                                   '"Action": "s3:*", "Resource": "*"}')},
-        [Expect("policies/p.json", 5, "DUPLICATE_KEY",
-                'duplicate key "Effect" (first at line 4)', col=6)]),
+        {
+            "policies/p.json": policy(
+                '{"Effect": "Allow",\n     "Effect": "Deny", "Action": "s3:*", "Resource": "*"}'
+            )
+        },
+        [
+            Expect(
+                "policies/p.json",
+                5,
+                "DUPLICATE_KEY",
+                'duplicate key "Effect" (first at line 4)',
+                col=6,
+            )
+        ],
+    ),
     # -- schema --------------------------------------------------------------------------
-    "not an object": ({"policies/p.json": "[]"},
-                      [Expect("policies/p.json", 1, "WRONG_TYPE", "must be an object")]),
-    "missing version": ({"policies/p.json": '{\n  "Statement": []\n}'},
-                        [Expect("policies/p.json", 1, "MISSING_KEY", '"Version"')]),
-    "unknown version": ({"policies/p.json": policy(stmt(), '"2012-10-18"')},
-                        [Expect("policies/p.json", 2, "INVALID_VALUE",
-                                '"2012-10-17" or "2008-10-17"')]),
-    "empty statement list": ({"policies/p.json": '{"Version": "2012-10-17",\n"Statement": []}'},
-                             [Expect("policies/p.json", 2, "EMPTY_VALUE", "must not be empty")]),
-    "effect lower case": ({"policies/p.json": policy(stmt(Effect="allow"))},
-                          [Expect("policies/p.json", 4, "INVALID_VALUE",
-                                  '"Effect" must be "Allow" or "Deny", not "allow"')]),
-    "missing effect": ({"policies/p.json": policy('{"Action": "s3:*", "Resource": "*"}')},
-                       [Expect("policies/p.json", 4, "MISSING_KEY", '"Effect"')]),
-    "misspelled element": ({"policies/p.json": policy(stmt(Action=None, Actions="s3:*"))},
-                           [Expect("policies/p.json", 4, "UNKNOWN_KEY",
-                                   'unknown key "Actions" (did you mean "Action"?)')]),
-    "action not a string": ({"policies/p.json": policy(stmt(Action=5))},
-                            [Expect("policies/p.json", 4, "WRONG_TYPE",
-                                    "a string or a list of strings, not a number")]),
+    "not an object": (
+        {"policies/p.json": "[]"},
+        [Expect("policies/p.json", 1, "WRONG_TYPE", "must be an object")],
+    ),
+    "missing version": (
+        {"policies/p.json": '{\n  "Statement": []\n}'},
+        [Expect("policies/p.json", 1, "MISSING_KEY", '"Version"')],
+    ),
+    "unknown version": (
+        {"policies/p.json": policy(stmt(), '"2012-10-18"')},
+        [Expect("policies/p.json", 2, "INVALID_VALUE", '"2012-10-17" or "2008-10-17"')],
+    ),
+    "empty statement list": (
+        {"policies/p.json": '{"Version": "2012-10-17",\n"Statement": []}'},
+        [Expect("policies/p.json", 2, "EMPTY_VALUE", "must not be empty")],
+    ),
+    "effect lower case": (
+        {"policies/p.json": policy(stmt(Effect="allow"))},
+        [
+            Expect(
+                "policies/p.json",
+                4,
+                "INVALID_VALUE",
+                '"Effect" must be "Allow" or "Deny", not "allow"',
+            )
+        ],
+    ),
+    "missing effect": (
+        {"policies/p.json": policy('{"Action": "s3:*", "Resource": "*"}')},
+        [Expect("policies/p.json", 4, "MISSING_KEY", '"Effect"')],
+    ),
+    "misspelled element": (
+        {"policies/p.json": policy(stmt(Action=None, Actions="s3:*"))},
+        [
+            Expect(
+                "policies/p.json",
+                4,
+                "UNKNOWN_KEY",
+                'unknown key "Actions" (did you mean "Action"?)',
+            )
+        ],
+    ),
+    "action not a string": (
+        {"policies/p.json": policy(stmt(Action=5))},
+        [Expect("policies/p.json", 4, "WRONG_TYPE", "a string or a list of strings, not a number")],
+    ),
     "principal in identity policy": (
         {"policies/p.json": policy(stmt(Principal={"AWS": "*"}))},
-        [Expect("policies/p.json", 4, "NOT_ALLOWED", '"Principal" is not allowed here')]),
+        [Expect("policies/p.json", 4, "NOT_ALLOWED", '"Principal" is not allowed here')],
+    ),
     # -- statement shape -----------------------------------------------------------------
-    "action and notaction": ({"policies/p.json": policy(stmt(NotAction="s3:PutObject"))},
-                             [Expect("policies/p.json", 4, "UNSUPPORTED_ELEMENT_COMBINATION",
-                                     '"Action" or "NotAction", not both')]),
-    "no action": ({"policies/p.json": policy(stmt(Action=None))},
-                  [Expect("policies/p.json", 4, "MISSING_ACTION", 'no "Action"')]),
-    "resource and notresource": ({"policies/p.json": policy(stmt(NotResource="*"))},
-                                 [Expect("policies/p.json", 4,
-                                         "UNSUPPORTED_ELEMENT_COMBINATION",
-                                         '"Resource" or "NotResource"')]),
-    "no resource": ({"policies/p.json": policy(stmt(Resource=None))},
-                    [Expect("policies/p.json", 4, "MISSING_RESOURCE", 'no "Resource"')]),
-    "sid with dash": ({"policies/p.json": policy(stmt(Sid="read-objects"))},
-                      [Expect("policies/p.json", 4, "UNSUPPORTED_SID",
-                              "only letters and digits")]),
+    "action and notaction": (
+        {"policies/p.json": policy(stmt(NotAction="s3:PutObject"))},
+        [
+            Expect(
+                "policies/p.json",
+                4,
+                "UNSUPPORTED_ELEMENT_COMBINATION",
+                '"Action" or "NotAction", not both',
+            )
+        ],
+    ),
+    "no action": (
+        {"policies/p.json": policy(stmt(Action=None))},
+        [Expect("policies/p.json", 4, "MISSING_ACTION", 'no "Action"')],
+    ),
+    "resource and notresource": (
+        {"policies/p.json": policy(stmt(NotResource="*"))},
+        [
+            Expect(
+                "policies/p.json",
+                4,
+                "UNSUPPORTED_ELEMENT_COMBINATION",
+                '"Resource" or "NotResource"',
+            )
+        ],
+    ),
+    "no resource": (
+        {"policies/p.json": policy(stmt(Resource=None))},
+        [Expect("policies/p.json", 4, "MISSING_RESOURCE", 'no "Resource"')],
+    ),
+    "sid with dash": (
+        {"policies/p.json": policy(stmt(Sid="read-objects"))},
+        [Expect("policies/p.json", 4, "UNSUPPORTED_SID", "only letters and digits")],
+    ),
     "duplicate sid": (
         {"policies/p.json": policy(stmt(Sid="A") + ",\n    " + stmt(Sid="A"))},
-        [Expect("policies/p.json", 5, "DUPLICATE_SID", "another statement (line 4)")]),
+        [Expect("policies/p.json", 5, "DUPLICATE_SID", "another statement (line 4)")],
+    ),
     "variables in old version": (
-        {"policies/p.json": policy(stmt(Resource="arn:aws:s3:::b/${aws:username}/*"),
-                                   '"2008-10-17"')},
-        [Expect("policies/p.json", 2, "VARIABLES_NEED_2012_VERSION", "taken literally",
-                "warning")]),
+        {
+            "policies/p.json": policy(
+                stmt(Resource="arn:aws:s3:::b/${aws:username}/*"), '"2008-10-17"'
+            )
+        },
+        [Expect("policies/p.json", 2, "VARIABLES_NEED_2012_VERSION", "taken literally", "warning")],
+    ),
     # -- actions ---------------------------------------------------------------------------
-    "misspelled service": ({"policies/p.json": policy(stmt(Action="s4:GetObject"))},
-                           [Expect("policies/p.json", 4, "INVALID_SERVICE",
-                                   'did you mean "s3:GetObject"?')]),
-    "misspelled action": ({"policies/p.json": policy(stmt(Action="s3:GetObjcet"))},
-                          [Expect("policies/p.json", 4, "INVALID_ACTION",
-                                  'did you mean "s3:GetObject"?')]),
+    "misspelled service": (
+        {"policies/p.json": policy(stmt(Action="s4:GetObject"))},
+        [Expect("policies/p.json", 4, "INVALID_SERVICE", 'did you mean "s3:GetObject"?')],
+    ),
+    "misspelled action": (
+        {"policies/p.json": policy(stmt(Action="s3:GetObjcet"))},
+        [Expect("policies/p.json", 4, "INVALID_ACTION", 'did you mean "s3:GetObject"?')],
+    ),
     "wildcard matching nothing": (
         {"policies/p.json": policy(stmt(Action="ec2:Descrbe*", Resource="*"))},
-        [Expect("policies/p.json", 4, "INVALID_ACTION", 'did you mean "ec2:Describe*"?')]),
+        [Expect("policies/p.json", 4, "INVALID_ACTION", 'did you mean "ec2:Describe*"?')],
+    ),
     "misspelled wildcard tail": (
         {"policies/p.json": policy(stmt(Action="s3:*Objcet", Resource="*"))},
-        [Expect("policies/p.json", 4, "INVALID_ACTION", 'did you mean "s3:*Object"?')]),
-    "action without service": ({"policies/p.json": policy(stmt(Action="GetObject"))},
-                               [Expect("policies/p.json", 4, "INVALID_ACTION_FORMAT",
-                                       "write service:Action")]),
+        [Expect("policies/p.json", 4, "INVALID_ACTION", 'did you mean "s3:*Object"?')],
+    ),
+    "action without service": (
+        {"policies/p.json": policy(stmt(Action="GetObject"))},
+        [Expect("policies/p.json", 4, "INVALID_ACTION_FORMAT", "write service:Action")],
+    ),
     "action newer than catalog": (
         {"policies/p.json": policy(stmt(Action="s3:TeleportBucket"))},
-        [Expect("policies/p.json", 4, "UNKNOWN_ACTION", "not in the IAM catalog", "warning")]),
+        [Expect("policies/p.json", 4, "UNKNOWN_ACTION", "not in the IAM catalog", "warning")],
+    ),
     "service unknown to catalog": (
         {"policies/p.json": policy(stmt(Action="quantumledger:Read", Resource="*"))},
-        [Expect("policies/p.json", 4, "UNKNOWN_SERVICE", "newer than the catalog or retired",
-                "warning")]),
+        [
+            Expect(
+                "policies/p.json",
+                4,
+                "UNKNOWN_SERVICE",
+                "newer than the catalog or retired",
+                "warning",
+            )
+        ],
+    ),
     "in a list, at its line": (
-        {"policies/p.json": policy('{"Effect": "Allow", "Resource": "*", "Action": [\n'
-                                   '      "s3:GetObject",\n      "iam:ListUsers",\n'
-                                   '      "iam:ListUesrs"\n    ]}')},
-        [Expect("policies/p.json", 7, "INVALID_ACTION", '"iam:ListUsers"', col=7)]),
+        {
+            "policies/p.json": policy(
+                '{"Effect": "Allow", "Resource": "*", "Action": [\n'
+                '      "s3:GetObject",\n      "iam:ListUsers",\n'
+                '      "iam:ListUesrs"\n    ]}'
+            )
+        },
+        [Expect("policies/p.json", 7, "INVALID_ACTION", '"iam:ListUsers"', col=7)],
+    ),
     # -- resources -------------------------------------------------------------------------
-    "resource not an arn": ({"policies/p.json": policy(stmt(Resource="my-bucket"))},
-                            [Expect("policies/p.json", 4, "INVALID_ARN",
-                                    'must be "*" or an ARN')]),
-    "arn too short": ({"policies/p.json": policy(stmt(Resource="arn:aws:s3:bucket"))},
-                      [Expect("policies/p.json", 4, "INVALID_ARN", "6 parts")]),
-    "unknown partition": ({"policies/p.json": policy(stmt(Resource="arn:amazon:s3:::b/*"))},
-                          [Expect("policies/p.json", 4, "INVALID_ARN",
-                                  'unknown partition "amazon"')]),
+    "resource not an arn": (
+        {"policies/p.json": policy(stmt(Resource="my-bucket"))},
+        [Expect("policies/p.json", 4, "INVALID_ARN", 'must be "*" or an ARN')],
+    ),
+    "arn too short": (
+        {"policies/p.json": policy(stmt(Resource="arn:aws:s3:bucket"))},
+        [Expect("policies/p.json", 4, "INVALID_ARN", "6 parts")],
+    ),
+    "unknown partition": (
+        {"policies/p.json": policy(stmt(Resource="arn:amazon:s3:::b/*"))},
+        [Expect("policies/p.json", 4, "INVALID_ARN", 'unknown partition "amazon"')],
+    ),
     "bad account": (
-        {"policies/p.json": policy(stmt(Action="ecs:UpdateService",
-                                        Resource="arn:aws:ecs:eu-west-1:1234:service/c/s"))},
-        [Expect("policies/p.json", 4, "INVALID_ARN", "not a 12-digit account id")]),
+        {
+            "policies/p.json": policy(
+                stmt(Action="ecs:UpdateService", Resource="arn:aws:ecs:eu-west-1:1234:service/c/s")
+            )
+        },
+        [Expect("policies/p.json", 4, "INVALID_ARN", "not a 12-digit account id")],
+    ),
     "arn that fits no action": (
         {"policies/p.json": policy(stmt(Resource="arn:aws:s3:::bucket"))},
-        [Expect("policies/p.json", 4, "RESOURCE_MISMATCH", "matches no resource type",
-                "warning")]),
+        [Expect("policies/p.json", 4, "RESOURCE_MISMATCH", "matches no resource type", "warning")],
+    ),
     "arn for a star-only action": (
-        {"policies/p.json": policy(stmt(Action="ecr:GetAuthorizationToken",
-                                        Resource="arn:aws:ecr:eu-west-1:123456789012:"
-                                                 "repository/app"))},
-        [Expect("policies/p.json", 4, "RESOURCE_MISMATCH", 'accept only "*"', "warning")]),
+        {
+            "policies/p.json": policy(
+                stmt(
+                    Action="ecr:GetAuthorizationToken",
+                    Resource="arn:aws:ecr:eu-west-1:123456789012:repository/app",
+                )
+            )
+        },
+        [Expect("policies/p.json", 4, "RESOURCE_MISMATCH", 'accept only "*"', "warning")],
+    ),
     # -- conditions ------------------------------------------------------------------------
     "misspelled operator": (
         {"policies/p.json": policy(stmt(Condition={"StringEqual": {"aws:username": "x"}}))},
-        [Expect("policies/p.json", 4, "INVALID_CONDITION_OPERATOR",
-                'did you mean "StringEquals"?')]),
+        [
+            Expect(
+                "policies/p.json", 4, "INVALID_CONDITION_OPERATOR", 'did you mean "StringEquals"?'
+            )
+        ],
+    ),
     "operator case": (
         {"policies/p.json": policy(stmt(Condition={"stringequals": {"aws:username": "x"}}))},
-        [Expect("policies/p.json", 4, "INVALID_CONDITION_OPERATOR",
-                'must be spelled "StringEquals"')]),
+        [
+            Expect(
+                "policies/p.json", 4, "INVALID_CONDITION_OPERATOR", 'must be spelled "StringEquals"'
+            )
+        ],
+    ),
     "unknown qualifier": (
-        {"policies/p.json": policy(stmt(Condition={"ForSomeValues:StringLike":
-                                                   {"aws:TagKeys": "x"}}))},
-        [Expect("policies/p.json", 4, "INVALID_CONDITION_OPERATOR", "unknown condition")]),
+        {
+            "policies/p.json": policy(
+                stmt(Condition={"ForSomeValues:StringLike": {"aws:TagKeys": "x"}})
+            )
+        },
+        [Expect("policies/p.json", 4, "INVALID_CONDITION_OPERATOR", "unknown condition")],
+    ),
     "null with ifexists": (
-        {"policies/p.json": policy(stmt(Condition={"NullIfExists": {"aws:TokenIssueTime":
-                                                                    "true"}}))},
-        [Expect("policies/p.json", 4, "NULL_WITH_IF_EXISTS", "no IfExists")]),
+        {
+            "policies/p.json": policy(
+                stmt(Condition={"NullIfExists": {"aws:TokenIssueTime": "true"}})
+            )
+        },
+        [Expect("policies/p.json", 4, "NULL_WITH_IF_EXISTS", "no IfExists")],
+    ),
     "bool not boolean": (
         {"policies/p.json": policy(stmt(Condition={"Bool": {"aws:SecureTransport": "yes"}}))},
-        [Expect("policies/p.json", 4, "INVALID_CONDITION_VALUE", '"yes" is not true or false')]),
+        [Expect("policies/p.json", 4, "INVALID_CONDITION_VALUE", '"yes" is not true or false')],
+    ),
     "bad cidr": (
-        {"policies/p.json": policy(stmt(Condition={"IpAddress":
-                                                   {"aws:SourceIp": ["10.0.0.300/8"]}}))},
-        [Expect("policies/p.json", 4, "INVALID_CONDITION_VALUE", "not an IP address")]),
+        {
+            "policies/p.json": policy(
+                stmt(Condition={"IpAddress": {"aws:SourceIp": ["10.0.0.300/8"]}})
+            )
+        },
+        [Expect("policies/p.json", 4, "INVALID_CONDITION_VALUE", "not an IP address")],
+    ),
     "bad number": (
-        {"policies/p.json": policy(stmt(Condition={"NumericLessThan":
-                                                   {"aws:MultiFactorAuthAge": "1h"}}))},
-        [Expect("policies/p.json", 4, "INVALID_CONDITION_VALUE", "is not a number")]),
+        {
+            "policies/p.json": policy(
+                stmt(Condition={"NumericLessThan": {"aws:MultiFactorAuthAge": "1h"}})
+            )
+        },
+        [Expect("policies/p.json", 4, "INVALID_CONDITION_VALUE", "is not a number")],
+    ),
     "bad date": (
-        {"policies/p.json": policy(stmt(Condition={"DateLessThan":
-                                                   {"aws:CurrentTime": "tomorrow"}}))},
-        [Expect("policies/p.json", 4, "INVALID_CONDITION_VALUE", "ISO 8601")]),
+        {
+            "policies/p.json": policy(
+                stmt(Condition={"DateLessThan": {"aws:CurrentTime": "tomorrow"}})
+            )
+        },
+        [Expect("policies/p.json", 4, "INVALID_CONDITION_VALUE", "ISO 8601")],
+    ),
     "key without prefix": (
         {"policies/p.json": policy(stmt(Condition={"StringEquals": {"SourceIp": "x"}}))},
-        [Expect("policies/p.json", 4, "INVALID_CONDITION_KEY_FORMAT", "service:name")]),
+        [Expect("policies/p.json", 4, "INVALID_CONDITION_KEY_FORMAT", "service:name")],
+    ),
     "unknown global key": (
         {"policies/p.json": policy(stmt(Condition={"StringEquals": {"aws:SourceIP2": "x"}}))},
-        [Expect("policies/p.json", 4, "UNKNOWN_CONDITION_KEY", "not in the IAM catalog",
-                "warning")]),
+        [
+            Expect(
+                "policies/p.json", 4, "UNKNOWN_CONDITION_KEY", "not in the IAM catalog", "warning"
+            )
+        ],
+    ),
     "operator for another type": (
-        {"policies/p.json": policy(stmt(Condition={"DateLessThan":
-                                                   {"aws:SourceIp": "2020-01-01"}}))},
-        [Expect("policies/p.json", 4, "CONDITION_TYPE_MISMATCH", "of type IPAddress",
-                "warning")]),
+        {
+            "policies/p.json": policy(
+                stmt(Condition={"DateLessThan": {"aws:SourceIp": "2020-01-01"}})
+            )
+        },
+        [Expect("policies/p.json", 4, "CONDITION_TYPE_MISMATCH", "of type IPAddress", "warning")],
+    ),
     "forallvalues on single-valued key": (
-        {"policies/p.json": policy(stmt(Condition={"ForAllValues:StringEquals":
-                                                   {"aws:username": "x"}}))},
-        [Expect("policies/p.json", 4, "FORALLVALUES_WITH_SINGLE_VALUED_KEY",
-                "single-valued key", "warning")]),
+        {
+            "policies/p.json": policy(
+                stmt(Condition={"ForAllValues:StringEquals": {"aws:username": "x"}})
+            )
+        },
+        [
+            Expect(
+                "policies/p.json",
+                4,
+                "FORALLVALUES_WITH_SINGLE_VALUED_KEY",
+                "single-valued key",
+                "warning",
+            )
+        ],
+    ),
     # -- templating ------------------------------------------------------------------------
     "unknown variable": (
         {"policies/p.json": policy(stmt(Resource="arn:aws:s3:::{{Bucket}}/*"))},
-        [Expect("policies/p.json", 4, "UNKNOWN_VARIABLE", "unknown template variable "
-                "{{Bucket}}")]),
+        [Expect("policies/p.json", 4, "UNKNOWN_VARIABLE", "unknown template variable {{Bucket}}")],
+    ),
     "unknown variable in a condition key": (
-        {"policies/p.json": policy(stmt(Condition={"StringEquals":
-                                                   {"aws:PrincipalTag/{{Tag}}": "x"}}))},
-        [Expect("policies/p.json", 4, "UNKNOWN_VARIABLE", "{{Tag}}")]),
+        {
+            "policies/p.json": policy(
+                stmt(Condition={"StringEquals": {"aws:PrincipalTag/{{Tag}}": "x"}})
+            )
+        },
+        [Expect("policies/p.json", 4, "UNKNOWN_VARIABLE", "{{Tag}}")],
+    ),
     # -- size and characters ---------------------------------------------------------------
     "too large": (
-        {"policies/p.json": policy(stmt(Action=[f"s3:GetObject{'x' * 5}" for _ in range(1)],
-                                        Resource=[f"arn:aws:s3:::bucket-{i:04d}-"
-                                                  + "a" * 40 + "/*" for i in range(100)]))},
-        [Expect("policies/p.json", 1, "POLICY_TOO_LARGE", "over IAM's 6,144 limit")]),
+        {
+            "policies/p.json": policy(
+                stmt(
+                    Action=[f"s3:GetObject{'x' * 5}" for _ in range(1)],
+                    Resource=[
+                        f"arn:aws:s3:::bucket-{i:04d}-" + "a" * 40 + "/*" for i in range(100)
+                    ],
+                )
+            )
+        },
+        [Expect("policies/p.json", 1, "POLICY_TOO_LARGE", "over IAM's 6,144 limit")],
+    ),
     "character outside latin-1": (
         {"policies/p.json": policy(stmt(Resource="arn:aws:s3:::b/\u20ac/*"))},
-        [Expect("policies/p.json", 4, "INVALID_CHARACTER", "U+20AC")]),
+        [Expect("policies/p.json", 4, "INVALID_CHARACTER", "U+20AC")],
+    ),
     # -- names -----------------------------------------------------------------------------
-    "policy name with space": ({"policies/my policy.json": GOOD_POLICY},
-                               [Expect("policies/my policy.json", 1, "INVALID_NAME",
-                                       "not a valid policy name")]),
-    "user name too long": ({f"users/{'u' * 65}.json": {}},
-                           [Expect(f"users/{'u' * 65}.json", 1, "INVALID_NAME", "1-64")]),
+    "policy name with space": (
+        {"policies/my policy.json": GOOD_POLICY},
+        [Expect("policies/my policy.json", 1, "INVALID_NAME", "not a valid policy name")],
+    ),
+    "user name too long": (
+        {f"users/{'u' * 65}.json": {}},
+        [Expect(f"users/{'u' * 65}.json", 1, "INVALID_NAME", "1-64")],
+    ),
     "same name in two folders": (
         {"policies/a/p.json": GOOD_POLICY, "policies/b/P.json": GOOD_POLICY},
-        [Expect("policies/b/P.json", 1, "DUPLICATE_NAME", "also defined by policies/a/p.json")]),
+        [Expect("policies/b/P.json", 1, "DUPLICATE_NAME", "also defined by policies/a/p.json")],
+    ),
     # -- users -----------------------------------------------------------------------------
-    "user unknown key": ({"users/u.json": '{\n  "policy": []\n}'},
-                         [Expect("users/u.json", 2, "UNKNOWN_KEY",
-                                 'unknown key "policy" (did you mean "policies"?)')]),
+    "user unknown key": (
+        {"users/u.json": '{\n  "policy": []\n}'},
+        [
+            Expect(
+                "users/u.json", 2, "UNKNOWN_KEY", 'unknown key "policy" (did you mean "policies"?)'
+            )
+        ],
+    ),
     "user policy not found": (
         {"policies/deploy.json": GOOD_POLICY, "users/u.json": '{"policies": [\n"deplyo"]}'},
-        [Expect("users/u.json", 2, "UNKNOWN_POLICY", 'did you mean "deploy"?')]),
+        [Expect("users/u.json", 2, "UNKNOWN_POLICY", 'did you mean "deploy"?')],
+    ),
     "user policy wrong case": (
         {"policies/deploy.json": GOOD_POLICY, "users/u.json": '{"policies": ["Deploy"]}'},
-        [Expect("users/u.json", 1, "UNKNOWN_POLICY", "names are case-sensitive")]),
+        [Expect("users/u.json", 1, "UNKNOWN_POLICY", "names are case-sensitive")],
+    ),
     "user policy arn malformed": (
         {"users/u.json": '{"policies": ["arn:aws:iam:::policy/ReadOnlyAccess"]}'},
-        [Expect("users/u.json", 1, "INVALID_POLICY_ARN", "not a managed policy ARN")]),
+        [Expect("users/u.json", 1, "INVALID_POLICY_ARN", "not a managed policy ARN")],
+    ),
     "user policy twice": (
-        {"policies/deploy.json": GOOD_POLICY,
-         "users/u.json": '{"policies": [\n"deploy",\n"deploy"]}'},
-        [Expect("users/u.json", 3, "DUPLICATE_POLICY", "listed twice (first at line 2)")]),
+        {
+            "policies/deploy.json": GOOD_POLICY,
+            "users/u.json": '{"policies": [\n"deploy",\n"deploy"]}',
+        },
+        [Expect("users/u.json", 3, "DUPLICATE_POLICY", "listed twice (first at line 2)")],
+    ),
     "user over the policy quota": (
         {"users/u.json": {"policies": [f"arn:aws:iam::aws:policy/P{i}" for i in range(11)]}},
-        [Expect("users/u.json", 2, "TOO_MANY_POLICIES", "IAM allows 10 per user")]),
+        [Expect("users/u.json", 2, "TOO_MANY_POLICIES", "IAM allows 10 per user")],
+    ),
     "quota raised in config": (
-        {"iamsync.json": {"quotas": {"managed_policies_per_user": 12}},
-         "users/u.json": {"policies": [f"arn:aws:iam::aws:policy/P{i}" for i in range(13)]}},
-        [Expect("users/u.json", 2, "TOO_MANY_POLICIES", "13 managed policies")]),
-    "boundary not found": ({"users/u.json": '{"permissions_boundary": "nope"}'},
-                           [Expect("users/u.json", 1, "UNKNOWN_POLICY", "policies/nope.json")]),
-    "tag with aws prefix": ({"users/u.json": '{"tags": {\n"aws:team": "x"}}'},
-                            [Expect("users/u.json", 2, "INVALID_TAG", '"aws:" prefix')]),
-    "tag key reserved by iamsync": ({"users/u.json": '{"tags": {"managed-by": "me"}}'},
-                                    [Expect("users/u.json", 1, "INVALID_TAG",
-                                            "written by iamsync")]),
+        {
+            "iamsync.json": {"quotas": {"managed_policies_per_user": 12}},
+            "users/u.json": {"policies": [f"arn:aws:iam::aws:policy/P{i}" for i in range(13)]},
+        },
+        [Expect("users/u.json", 2, "TOO_MANY_POLICIES", "13 managed policies")],
+    ),
+    "boundary not found": (
+        {"users/u.json": '{"permissions_boundary": "nope"}'},
+        [Expect("users/u.json", 1, "UNKNOWN_POLICY", "policies/nope.json")],
+    ),
+    "tag with aws prefix": (
+        {"users/u.json": '{"tags": {\n"aws:team": "x"}}'},
+        [Expect("users/u.json", 2, "INVALID_TAG", '"aws:" prefix')],
+    ),
+    "tag key reserved by iamsync": (
+        {"users/u.json": '{"tags": {"managed-by": "me"}}'},
+        [Expect("users/u.json", 1, "INVALID_TAG", "written by iamsync")],
+    ),
     "tag keys differing in case": (
         {"users/u.json": '{"tags": {\n"Team": "a",\n"team": "b"}}'},
-        [Expect("users/u.json", 3, "DUPLICATE_TAG", 'differs only in case from "Team"')]),
-    "tag key character": ({"users/u.json": '{"tags": {"cost#center": "a"}}'},
-                          [Expect("users/u.json", 1, "INVALID_TAG", '"#" (U+0023)')]),
-    "tag value too long": ({"users/u.json": {"tags": {"k": "v" * 257}}},
-                           [Expect("users/u.json", 3, "INVALID_TAG", "257 characters")]),
-    "tag value not a string": ({"users/u.json": {"tags": {"k": 1}}},
-                               [Expect("users/u.json", 3, "WRONG_TYPE", "must be a string")]),
-    "too many tags": ({"users/u.json": {"tags": {f"k{i}": "v" for i in range(49)}}},
-                      [Expect("users/u.json", 2, "TOO_MANY_TAGS", "at most 48")]),
-    "group name invalid": ({"users/u.json": '{"groups": ["ops team"]}'},
-                           [Expect("users/u.json", 1, "INVALID_NAME", "not a valid group name")]),
+        [Expect("users/u.json", 3, "DUPLICATE_TAG", 'differs only in case from "Team"')],
+    ),
+    "tag key character": (
+        {"users/u.json": '{"tags": {"cost#center": "a"}}'},
+        [Expect("users/u.json", 1, "INVALID_TAG", '"#" (U+0023)')],
+    ),
+    "tag value too long": (
+        {"users/u.json": {"tags": {"k": "v" * 257}}},
+        [Expect("users/u.json", 3, "INVALID_TAG", "257 characters")],
+    ),
+    "tag value not a string": (
+        {"users/u.json": {"tags": {"k": 1}}},
+        [Expect("users/u.json", 3, "WRONG_TYPE", "must be a string")],
+    ),
+    "too many tags": (
+        {"users/u.json": {"tags": {f"k{i}": "v" for i in range(49)}}},
+        [Expect("users/u.json", 2, "TOO_MANY_TAGS", "at most 48")],
+    ),
+    "group name invalid": (
+        {"users/u.json": '{"groups": ["ops team"]}'},
+        [Expect("users/u.json", 1, "INVALID_NAME", "not a valid group name")],
+    ),
     # -- config ------------------------------------------------------------------------------
-    "config unknown key": ({"iamsync.json": '{\n  "path-prefix": "/x/"\n}'},
-                           [Expect("iamsync.json", 2, "UNKNOWN_KEY",
-                                   'did you mean "path_prefix"?')]),
-    "config bad prefix": ({"iamsync.json": '{\n  "path_prefix": "iamsync"\n}'},
-                          [Expect("iamsync.json", 2, "INVALID_VALUE", "does not match")]),
+    "config unknown key": (
+        {"iamsync.json": '{\n  "path-prefix": "/x/"\n}'},
+        [Expect("iamsync.json", 2, "UNKNOWN_KEY", 'did you mean "path_prefix"?')],
+    ),
+    "config bad prefix": (
+        {"iamsync.json": '{\n  "path_prefix": "iamsync"\n}'},
+        [Expect("iamsync.json", 2, "INVALID_VALUE", "does not match")],
+    ),
 }
 
 
 @pytest.mark.parametrize("files, expected", list(CASES.values()), ids=list(CASES))
 def test_bad_input_is_reported_precisely(
-        write_repo: WriteRepo, files: dict[str, Any], expected: list[Expect]) -> None:
+    write_repo: WriteRepo, files: dict[str, Any], expected: list[Expect]
+) -> None:
     root = write_repo(files)
     result = validate.check(root)
     for want in expected:
-        assert _matching(result.problems, want), (
-            f"expected {want} in:\n" + "\n".join(p.format() for p in result.problems))
+        assert _matching(result.problems, want), f"expected {want} in:\n" + "\n".join(
+            p.format() for p in result.problems
+        )
     if any(e.severity == "error" for e in expected):
         assert not result.ok
     else:
@@ -299,45 +511,63 @@ def test_bad_input_is_reported_precisely(
 
 
 def _matching(problems: list[Problem], want: Expect) -> list[Problem]:
-    return [p for p in problems
-            if p.file == want.file and p.line == want.line and p.code == want.code
-            and p.severity == want.severity and want.words in p.message
-            and (want.col is None or p.col == want.col)]
+    return [
+        p
+        for p in problems
+        if p.file == want.file
+        and p.line == want.line
+        and p.code == want.code
+        and p.severity == want.severity
+        and want.words in p.message
+        and (want.col is None or p.col == want.col)
+    ]
 
 
 def test_every_problem_is_collected_not_just_the_first(write_repo: WriteRepo) -> None:
     """A bad Sid must not hide a misspelled action in the same statement (parliament's bug)."""
-    root = write_repo({"policies/p.json": policy(stmt(Sid="bad-sid", Action="s3:GetObjekt")),
-                       "users/u.json": '{"policies": ["missing"], "tags": {"aws:x": "1"}}'})
+    root = write_repo(
+        {
+            "policies/p.json": policy(stmt(Sid="bad-sid", Action="s3:GetObjekt")),
+            "users/u.json": '{"policies": ["missing"], "tags": {"aws:x": "1"}}',
+        }
+    )
     codes = {p.code for p in validate.check(root).problems}
     assert {"UNSUPPORTED_SID", "INVALID_ACTION", "UNKNOWN_POLICY", "INVALID_TAG"} <= codes
 
 
 def test_problems_are_sorted_by_file_and_position(write_repo: WriteRepo) -> None:
-    root = write_repo({"policies/b.json": policy(stmt(Action="s3:GetObjcet")),
-                       "policies/a.json": policy(stmt(Sid="x-y") + ",\n    " +
-                                                 stmt(Action="s4:GetObject"))})
+    root = write_repo(
+        {
+            "policies/b.json": policy(stmt(Action="s3:GetObjcet")),
+            "policies/a.json": policy(stmt(Sid="x-y") + ",\n    " + stmt(Action="s4:GetObject")),
+        }
+    )
     places = [(p.file, p.line, p.col) for p in validate.check(root).problems]
     assert places == sorted(places)
     assert places[0][0] == "policies/a.json"
 
 
 def test_silenced_warning_code_disappears_but_errors_stay(write_repo: WriteRepo) -> None:
-    files = {"iamsync.json": {"validation": {"ignore": ["UNKNOWN_ACTION", "INVALID_ACTION"]}},
-             "policies/p.json": policy(stmt(Action=["s3:TeleportBucket", "s3:GetObjcet"]))}
+    files = {
+        "iamsync.json": {"validation": {"ignore": ["UNKNOWN_ACTION", "INVALID_ACTION"]}},
+        "policies/p.json": policy(stmt(Action=["s3:TeleportBucket", "s3:GetObjcet"])),
+    }
     codes = [p.code for p in validate.check(write_repo(files)).problems]
     assert codes == ["INVALID_ACTION"]
 
 
 def test_known_actions_in_config_are_accepted(write_repo: WriteRepo) -> None:
-    files = {"iamsync.json": {"validation": {"known_actions": ["quantumledger:Read"]}},
-             "policies/p.json": policy(stmt(Action="quantumledger:Read", Resource="*"))}
+    files = {
+        "iamsync.json": {"validation": {"known_actions": ["quantumledger:Read"]}},
+        "policies/p.json": policy(stmt(Action="quantumledger:Read", Resource="*")),
+    }
     assert validate.check(write_repo(files)).problems == []
 
 
 def test_case_insensitive_actions_are_valid(write_repo: WriteRepo) -> None:
-    files = {"policies/p.json": policy(stmt(Action=["S3:getobject", "EC2:describe*"],
-                                            Resource="*"))}
+    files = {
+        "policies/p.json": policy(stmt(Action=["S3:getobject", "EC2:describe*"], Resource="*"))
+    }
     assert validate.check(write_repo(files)).problems == []
 
 
@@ -357,24 +587,37 @@ def test_iam_policy_variables_are_left_alone(write_repo: WriteRepo) -> None:
 
 def test_variables_come_from_builtins_config_and_target(write_repo: WriteRepo) -> None:
     files = {
-        "iamsync.json": {"variables": {"Bucket": "shared", "Env": "dev"},
-                         "default_target": "prod",
-                         "targets": {"prod": {"account_id": "210987654321", "region": "eu-west-1",
-                                              "variables": {"Env": "prod"}}}},
-        "policies/p.json": policy(stmt(
-            Action="dynamodb:GetItem",
-            Resource="arn:{{Partition}}:dynamodb:{{Region}}:{{AccountId}}:table/{{Bucket}}-{{Env}}")),
+        "iamsync.json": {
+            "variables": {"Bucket": "shared", "Env": "dev"},
+            "default_target": "prod",
+            "targets": {
+                "prod": {
+                    "account_id": "210987654321",
+                    "region": "eu-west-1",
+                    "variables": {"Env": "prod"},
+                }
+            },
+        },
+        "policies/p.json": policy(
+            stmt(
+                Action="dynamodb:GetItem",
+                Resource="arn:{{Partition}}:dynamodb:{{Region}}:{{AccountId}}:table/{{Bucket}}-{{Env}}",
+            )
+        ),
     }
     result = validate.check(write_repo(files))
     assert result.problems == []
     assert result.policies["p"]["Statement"][0]["Resource"] == (
-        "arn:aws:dynamodb:eu-west-1:210987654321:table/shared-prod")
+        "arn:aws:dynamodb:eu-west-1:210987654321:table/shared-prod"
+    )
 
 
 def test_template_value_is_what_size_is_measured_on(write_repo: WriteRepo) -> None:
     long_value = "x" * 6200
-    files = {"iamsync.json": {"variables": {"Long": long_value}},
-             "policies/p.json": policy(stmt(Resource="arn:aws:s3:::{{Long}}/*"))}
+    files = {
+        "iamsync.json": {"variables": {"Long": long_value}},
+        "policies/p.json": policy(stmt(Resource="arn:aws:s3:::{{Long}}/*")),
+    }
     codes = [p.code for p in validate.check(write_repo(files)).problems]
     assert "POLICY_TOO_LARGE" in codes
 
@@ -383,15 +626,22 @@ def test_size_limit_boundary_is_exact(write_repo: WriteRepo) -> None:
     from iamsync import limits
 
     def doc(n: int) -> dict[str, Any]:
-        return {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{'b' * n}/*"}]}
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": f"arn:aws:s3:::{'b' * n}/*",
+                }
+            ],
+        }
 
     base = limits.policy_size(doc(0))
     at_limit = doc(limits.MANAGED_POLICY_SIZE - base)
     assert limits.policy_size(at_limit) == 6144
     over = doc(limits.MANAGED_POLICY_SIZE - base + 1)
-    ok = validate.check(write_repo({"policies/at.json": at_limit,
-                                    "policies/over.json": over}))
+    ok = validate.check(write_repo({"policies/at.json": at_limit, "policies/over.json": over}))
     too_large = [p for p in ok.problems if p.code == "POLICY_TOO_LARGE"]
     assert [p.file for p in too_large] == ["policies/over.json"]
     assert "6,145 characters" in too_large[0].message and "1 over" in too_large[0].message
@@ -402,10 +652,18 @@ def test_repository_own_content_is_valid() -> None:
 
     result = validate.check(REPO_ROOT)
     assert result.problems == [], "\n".join(p.format() for p in result.problems)
-    assert set(result.policies) == {"cdk-staging-bucket", "cdk-deploy", "ecs-service-update",
-                                    "ecr-push"}
+    assert set(result.policies) == {
+        "cdk-staging-bucket",
+        "cdk-deploy",
+        "ecs-service-update",
+        "ecr-push",
+    }
     assert result.users["cdk-deployer"]["policies"][:4] == [
-        "cdk-staging-bucket", "cdk-deploy", "ecs-service-update", "ecr-push"]
+        "cdk-staging-bucket",
+        "cdk-deploy",
+        "ecs-service-update",
+        "ecr-push",
+    ]
 
 
 def test_missing_repo_folder_is_a_clean_error(tmp_path: Path) -> None:

@@ -33,15 +33,22 @@ def _check_one(policy: PolicyFile, pointer: Pointer, action: str) -> Problem | N
     if action == "*":
         return None
     if not _SHAPE.fullmatch(action):
-        return policy.problem(pointer, "INVALID_ACTION_FORMAT",
-                              f'"{action}" is not an action: write service:Action, e.g. '
-                              '"s3:GetObject" (letters and digits, * and ? wildcards)')
+        return policy.problem(
+            pointer,
+            "INVALID_ACTION_FORMAT",
+            f'"{action}" is not an action: write service:Action, e.g. '
+            '"s3:GetObject" (letters and digits, * and ? wildcards)',
+        )
     catalog = policy.catalog
     service, _, name = action.partition(":")
     if names.has_wildcard(service):
         if not catalog.expand(action):
-            return policy.problem(pointer, "UNKNOWN_ACTION",
-                                  f'"{action}" matches no action in the catalog', warning=True)
+            return policy.problem(
+                pointer,
+                "UNKNOWN_ACTION",
+                f'"{action}" matches no action in the catalog',
+                warning=True,
+            )
         return None
     if not catalog.service_exists(service):
         return _unknown_service(policy, pointer, action, service)
@@ -50,47 +57,66 @@ def _check_one(policy: PolicyFile, pointer: Pointer, action: str) -> Problem | N
     if catalog.action(service, name) is None:
         hint = catalog.closest_action(service, name)
         if hint:
-            return policy.problem(pointer, "INVALID_ACTION",
-                                  f'unknown action "{action}"; did you mean '
-                                  f'"{service.lower()}:{hint}"?')
-        return policy.problem(pointer, "UNKNOWN_ACTION",
-                              f'"{action}" is not in the IAM catalog ({_catalog(catalog)}); '
-                              "if it is new, add it to validation.known_actions in "
-                              "iamsync.json", warning=True)
+            return policy.problem(
+                pointer,
+                "INVALID_ACTION",
+                f'unknown action "{action}"; did you mean "{service.lower()}:{hint}"?',
+            )
+        return policy.problem(
+            pointer,
+            "UNKNOWN_ACTION",
+            f'"{action}" is not in the IAM catalog ({_catalog(catalog)}); '
+            "if it is new, add it to validation.known_actions in "
+            "iamsync.json",
+            warning=True,
+        )
     return None
 
 
-def _unknown_service(policy: PolicyFile, pointer: Pointer, action: str,
-                     service: str) -> Problem:
+def _unknown_service(policy: PolicyFile, pointer: Pointer, action: str, service: str) -> Problem:
     catalog = policy.catalog
     hint = catalog.closest_service(service)
     if hint:
         suggestion = f"{hint}:{action.partition(':')[2]}"
         if catalog.expand(suggestion):
-            return policy.problem(pointer, "INVALID_SERVICE",
-                                  f'unknown service "{service}" in "{action}"; '
-                                  f'did you mean "{suggestion}"?')
-        return policy.problem(pointer, "INVALID_SERVICE",
-                              f'unknown service "{service}" in "{action}"; '
-                              f'did you mean "{hint}"?')
-    return policy.problem(pointer, "UNKNOWN_SERVICE",
-                          f'service "{service}" is not in the IAM catalog ({_catalog(catalog)});'
-                          " it may be newer than the catalog or retired", warning=True)
+            return policy.problem(
+                pointer,
+                "INVALID_SERVICE",
+                f'unknown service "{service}" in "{action}"; did you mean "{suggestion}"?',
+            )
+        return policy.problem(
+            pointer,
+            "INVALID_SERVICE",
+            f'unknown service "{service}" in "{action}"; did you mean "{hint}"?',
+        )
+    return policy.problem(
+        pointer,
+        "UNKNOWN_SERVICE",
+        f'service "{service}" is not in the IAM catalog ({_catalog(catalog)});'
+        " it may be newer than the catalog or retired",
+        warning=True,
+    )
 
 
-def _check_wildcard(policy: PolicyFile, pointer: Pointer, service: str,
-                    pattern: str) -> Problem | None:
+def _check_wildcard(
+    policy: PolicyFile, pointer: Pointer, service: str, pattern: str
+) -> Problem | None:
     catalog = policy.catalog
     if catalog.expand(f"{service}:{pattern}"):
         return None
     hint = _fix_pattern(pattern, list(catalog.actions(service).values()))
     if hint:
-        return policy.problem(pointer, "INVALID_ACTION",
-                              f'"{service}:{pattern}" matches no action; did you mean '
-                              f'"{service.lower()}:{hint}"?')
-    return policy.problem(pointer, "UNKNOWN_ACTION",
-                          f'"{service}:{pattern}" matches no action in the IAM catalog '
-                          f"({_catalog(catalog)})", warning=True)
+        return policy.problem(
+            pointer,
+            "INVALID_ACTION",
+            f'"{service}:{pattern}" matches no action; did you mean "{service.lower()}:{hint}"?',
+        )
+    return policy.problem(
+        pointer,
+        "UNKNOWN_ACTION",
+        f'"{service}:{pattern}" matches no action in the IAM catalog ({_catalog(catalog)})',
+        warning=True,
+    )
 
 
 def _fix_pattern(pattern: str, actions: list[str]) -> str | None:
@@ -101,7 +127,7 @@ def _fix_pattern(pattern: str, actions: list[str]) -> str | None:
     if len(head) >= 3:
         fixed = names.near_miss(head, _slices(actions, len(head), from_end=False))
         if fixed:
-            guesses.append(fixed + pattern[len(head):])
+            guesses.append(fixed + pattern[len(head) :])
     if len(tail) >= 3:
         fixed = names.near_miss(tail, _slices(actions, len(tail), from_end=True))
         if fixed:

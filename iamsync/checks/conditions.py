@@ -15,12 +15,30 @@ from iamsync.problems import Problem
 from iamsync.source import Pointer
 
 _FAMILIES = {
-    "String": ("StringEquals", "StringNotEquals", "StringEqualsIgnoreCase",
-               "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike"),
-    "Numeric": ("NumericEquals", "NumericNotEquals", "NumericLessThan",
-                "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals"),
-    "Date": ("DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals",
-             "DateGreaterThan", "DateGreaterThanEquals"),
+    "String": (
+        "StringEquals",
+        "StringNotEquals",
+        "StringEqualsIgnoreCase",
+        "StringNotEqualsIgnoreCase",
+        "StringLike",
+        "StringNotLike",
+    ),
+    "Numeric": (
+        "NumericEquals",
+        "NumericNotEquals",
+        "NumericLessThan",
+        "NumericLessThanEquals",
+        "NumericGreaterThan",
+        "NumericGreaterThanEquals",
+    ),
+    "Date": (
+        "DateEquals",
+        "DateNotEquals",
+        "DateLessThan",
+        "DateLessThanEquals",
+        "DateGreaterThan",
+        "DateGreaterThanEquals",
+    ),
     "Bool": ("Bool",),
     "Binary": ("BinaryEquals",),
     "IPAddress": ("IpAddress", "NotIpAddress"),
@@ -28,13 +46,24 @@ _FAMILIES = {
     "Null": ("Null",),
 }
 _OPERATORS = {op.lower(): (op, family) for family, ops in _FAMILIES.items() for op in ops}
-_ALL_FORMS = [op for ops in _FAMILIES.values() for op in ops] + [
-    f"{q}:{op}" for q in ("ForAnyValue", "ForAllValues") for ops in _FAMILIES.values()
-    for op in ops] + [f"{op}IfExists" for ops in _FAMILIES.values() for op in ops]
+_ALL_FORMS = (
+    [op for ops in _FAMILIES.values() for op in ops]
+    + [
+        f"{q}:{op}"
+        for q in ("ForAnyValue", "ForAllValues")
+        for ops in _FAMILIES.values()
+        for op in ops
+    ]
+    + [f"{op}IfExists" for ops in _FAMILIES.values() for op in ops]
+)
 # Which key types an operator family is meant for (String works on ARNs too).
 _FITS = {
-    "String": {"String", "ARN"}, "ARN": {"ARN", "String"}, "Numeric": {"Numeric"},
-    "Date": {"Date", "Numeric"}, "Bool": {"Bool"}, "IPAddress": {"IPAddress"},
+    "String": {"String", "ARN"},
+    "ARN": {"ARN", "String"},
+    "Numeric": {"Numeric"},
+    "Date": {"Date", "Numeric"},
+    "Bool": {"Bool"},
+    "IPAddress": {"IPAddress"},
 }
 _KEY = re.compile(r"[A-Za-z0-9-]+:[^\s]+")
 
@@ -51,8 +80,9 @@ def check(policy: PolicyFile) -> Iterator[Problem]:
             if isinstance(keys, dict):
                 raw_keys = list(st.original["Condition"][originals[index]])
                 for k_index, (key, value) in enumerate(keys.items()):
-                    yield from _check_key(policy, (*pointer, raw_keys[k_index]), op, family,
-                                          key, value)
+                    yield from _check_key(
+                        policy, (*pointer, raw_keys[k_index]), op, family, key, value
+                    )
 
 
 def _split(op: str) -> tuple[str, str, bool]:
@@ -62,33 +92,49 @@ def _split(op: str) -> tuple[str, str, bool]:
     return qualifier, base.removesuffix("IfExists") if if_exists else base, if_exists
 
 
-def _check_operator(policy: PolicyFile, pointer: Pointer, op: str
-                    ) -> Generator[Problem, None, str | None]:
+def _check_operator(
+    policy: PolicyFile, pointer: Pointer, op: str
+) -> Generator[Problem, None, str | None]:
     qualifier, base, if_exists = _split(op)
     known = _OPERATORS.get(base.lower())
     if qualifier not in ("", "ForAnyValue", "ForAllValues") or known is None:
         hint = names.near_miss(op, _ALL_FORMS)
         tail = f'; did you mean "{hint}"?' if hint else ""
-        yield policy.problem(pointer, "INVALID_CONDITION_OPERATOR",
-                             f'unknown condition operator "{op}"{tail}', key=True)
+        yield policy.problem(
+            pointer,
+            "INVALID_CONDITION_OPERATOR",
+            f'unknown condition operator "{op}"{tail}',
+            key=True,
+        )
         return None
     spelled, family = known
     if spelled != base:
-        yield policy.problem(pointer, "INVALID_CONDITION_OPERATOR",
-                             f'condition operator "{op}" must be spelled "{spelled}"', key=True)
+        yield policy.problem(
+            pointer,
+            "INVALID_CONDITION_OPERATOR",
+            f'condition operator "{op}" must be spelled "{spelled}"',
+            key=True,
+        )
     if family == "Null" and (if_exists or qualifier):
-        yield policy.problem(pointer, "NULL_WITH_IF_EXISTS",
-                             '"Null" takes no IfExists suffix or ForAnyValue/ForAllValues '
-                             "prefix", key=True)
+        yield policy.problem(
+            pointer,
+            "NULL_WITH_IF_EXISTS",
+            '"Null" takes no IfExists suffix or ForAnyValue/ForAllValues prefix',
+            key=True,
+        )
     return family
 
 
-def _check_key(policy: PolicyFile, pointer: Pointer, op: str, family: str | None,
-               key: str, value: Any) -> Iterator[Problem]:
+def _check_key(
+    policy: PolicyFile, pointer: Pointer, op: str, family: str | None, key: str, value: Any
+) -> Iterator[Problem]:
     if not _KEY.fullmatch(key):
-        yield policy.problem(pointer, "INVALID_CONDITION_KEY_FORMAT",
-                             f'condition key "{key}" must be service:name, e.g. '
-                             '"aws:SourceIp"', key=True)
+        yield policy.problem(
+            pointer,
+            "INVALID_CONDITION_KEY_FORMAT",
+            f'condition key "{key}" must be service:name, e.g. "aws:SourceIp"',
+            key=True,
+        )
         return
     found = policy.catalog.condition_key(key)
     prefix = key.partition(":")[0].lower()
@@ -96,9 +142,13 @@ def _check_key(policy: PolicyFile, pointer: Pointer, op: str, family: str | None
         known = policy.catalog.condition_key_names(prefix)
         hint = names.near_miss(key, known)
         tail = f'; did you mean "{hint}"?' if hint else ""
-        yield policy.problem(pointer, "UNKNOWN_CONDITION_KEY",
-                             f'condition key "{key}" is not in the IAM catalog{tail}',
-                             warning=True, key=True)
+        yield policy.problem(
+            pointer,
+            "UNKNOWN_CONDITION_KEY",
+            f'condition key "{key}" is not in the IAM catalog{tail}',
+            warning=True,
+            key=True,
+        )
     if family is None:
         return
     values = value if isinstance(value, list) else [value]
@@ -106,21 +156,32 @@ def _check_key(policy: PolicyFile, pointer: Pointer, op: str, family: str | None
         at = (*pointer, i) if isinstance(value, list) else pointer
         problem = _check_value(family, item)
         if problem:
-            yield policy.problem(at, "INVALID_CONDITION_VALUE",
-                                 f"{json.dumps(item)} is not {problem} (operator {op})")
+            yield policy.problem(
+                at,
+                "INVALID_CONDITION_VALUE",
+                f"{json.dumps(item)} is not {problem} (operator {op})",
+            )
     if found is None:
         return
     key_type = found.type.removeprefix("ArrayOf")
     fits = _FITS.get(family)
     if fits is not None and key_type not in fits:
-        yield policy.problem(pointer, "CONDITION_TYPE_MISMATCH",
-                             f'"{op}" compares {family.lower()} values, but "{found.name}" is '
-                             f"of type {found.type}", warning=True, key=True)
+        yield policy.problem(
+            pointer,
+            "CONDITION_TYPE_MISMATCH",
+            f'"{op}" compares {family.lower()} values, but "{found.name}" is of type {found.type}',
+            warning=True,
+            key=True,
+        )
     if op.startswith("ForAllValues:") and not found.type.startswith("ArrayOf"):
-        yield policy.problem(pointer, "FORALLVALUES_WITH_SINGLE_VALUED_KEY",
-                             f'ForAllValues with the single-valued key "{found.name}" also '
-                             "matches requests without the key; use the plain operator",
-                             warning=True, key=True)
+        yield policy.problem(
+            pointer,
+            "FORALLVALUES_WITH_SINGLE_VALUED_KEY",
+            f'ForAllValues with the single-valued key "{found.name}" also '
+            "matches requests without the key; use the plain operator",
+            warning=True,
+            key=True,
+        )
 
 
 def _check_value(family: str, value: Any) -> str | None:

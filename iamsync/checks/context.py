@@ -18,8 +18,9 @@ class PolicyFile:
     doc: Any  # the document after {{Variable}} substitution; same shape as source.value
     catalog: Catalog
 
-    def problem(self, pointer: Pointer, code: str, message: str, *,
-                warning: bool = False, key: bool = False) -> Problem:
+    def problem(
+        self, pointer: Pointer, code: str, message: str, *, warning: bool = False, key: bool = False
+    ) -> Problem:
         severity = Severity.WARNING if warning else Severity.ERROR
         return self.source.problem(pointer, code, message, severity=severity, key=key)
 

@@ -19,16 +19,22 @@ def check(policy: PolicyFile) -> Iterator[Problem]:
     size = limits.policy_size(policy.doc)
     if size > limits.MANAGED_POLICY_SIZE:
         over = size - limits.MANAGED_POLICY_SIZE
-        yield policy.problem((), "POLICY_TOO_LARGE",
-                             f"policy is {size:,} characters without whitespace, {over:,} over "
-                             f"IAM's {limits.MANAGED_POLICY_SIZE:,} limit for a managed policy; "
-                             "split it into two policies or use wildcards")
+        yield policy.problem(
+            (),
+            "POLICY_TOO_LARGE",
+            f"policy is {size:,} characters without whitespace, {over:,} over "
+            f"IAM's {limits.MANAGED_POLICY_SIZE:,} limit for a managed policy; "
+            "split it into two policies or use wildcards",
+        )
     for pointer, text in _strings(policy.doc, ()):
         bad = _BAD_CHAR.search(text)
         if bad:
-            yield policy.problem(pointer, "INVALID_CHARACTER",
-                                 f"character U+{ord(bad.group()):04X} is outside what IAM "
-                                 "accepts in a policy (ASCII and Latin-1)")
+            yield policy.problem(
+                pointer,
+                "INVALID_CHARACTER",
+                f"character U+{ord(bad.group()):04X} is outside what IAM "
+                "accepts in a policy (ASCII and Latin-1)",
+            )
             return
 
 

@@ -21,17 +21,22 @@ def check(policy: PolicyFile) -> Iterator[Problem]:
                     yield policy.problem(pointer, "INVALID_ARN", f'"{text}": {parsed}')
                     continue
                 if not parsed.resource:
-                    yield policy.problem(pointer, "INVALID_ARN",
-                                         f'"{text}" has an empty resource part', warning=True)
+                    yield policy.problem(
+                        pointer, "INVALID_ARN", f'"{text}" has an empty resource part', warning=True
+                    )
                 if key == "NotResource":
                     continue
                 if templates is None:
                     templates = _templates(policy, st)
                 if templates and not any(arn.fits(text, t) for t in templates):
-                    yield policy.problem(pointer, "RESOURCE_MISMATCH",
-                                         f'"{text}" matches no resource type of this '
-                                         f"statement's actions{_example(templates)}, so it "
-                                         "grants nothing", warning=True)
+                    yield policy.problem(
+                        pointer,
+                        "RESOURCE_MISMATCH",
+                        f'"{text}" matches no resource type of this '
+                        f"statement's actions{_example(templates)}, so it "
+                        "grants nothing",
+                        warning=True,
+                    )
 
 
 def _templates(policy: PolicyFile, st: Statement) -> frozenset[str]:

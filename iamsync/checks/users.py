@@ -16,7 +16,9 @@ from iamsync.source import Pointer, Source
 RESERVED_TAGS = ("managed-by", "iamsync-commit")
 POLICY_ARN = re.compile(
     r"arn:(?P<partition>[a-z-]+):iam::(?P<account>aws|\d{12}):policy/(?:[!-~]+/)*(?P<name>"
-    r"[\w+=,.@-]{1,128})", re.ASCII)
+    r"[\w+=,.@-]{1,128})",
+    re.ASCII,
+)
 _TAG_EXTRA = set("_.:/=+-@")
 
 
@@ -28,8 +30,9 @@ class UserFile:
     policy_names: Mapping[str, str]  # lower-case name -> name, of every policies/ file
     quota: int  # managed policies per user
 
-    def problem(self, pointer: Pointer, code: str, message: str, *,
-                warning: bool = False, key: bool = False) -> Problem:
+    def problem(
+        self, pointer: Pointer, code: str, message: str, *, warning: bool = False, key: bool = False
+    ) -> Problem:
         severity = Severity.WARNING if warning else Severity.ERROR
         return self.source.problem(pointer, code, message, severity=severity, key=key)
 
@@ -57,45 +60,64 @@ def _check_policies(user: UserFile) -> Iterator[Problem]:
             continue
         key = ref if ref.startswith("arn:") else ref.lower()
         if key in seen:
-            yield user.problem(("policies", i), "DUPLICATE_POLICY",
-                               f'"{ref}" is listed twice (first at line '
-                               f"{user.source.where(seen[key])[0]})")
+            yield user.problem(
+                ("policies", i),
+                "DUPLICATE_POLICY",
+                f'"{ref}" is listed twice (first at line {user.source.where(seen[key])[0]})',
+            )
             continue
         seen[key] = ("policies", i)
         problem = _check_reference(user, ("policies", i), ref)
         if problem:
             yield problem
     if len(seen) > user.quota:
-        yield user.problem(("policies",), "TOO_MANY_POLICIES",
-                           f"{len(seen)} managed policies attached; IAM allows {user.quota} per "
-                           "user (if your account's quota is raised, set "
-                           "quotas.managed_policies_per_user in iamsync.json)", key=True)
+        yield user.problem(
+            ("policies",),
+            "TOO_MANY_POLICIES",
+            f"{len(seen)} managed policies attached; IAM allows {user.quota} per "
+            "user (if your account's quota is raised, set "
+            "quotas.managed_policies_per_user in iamsync.json)",
+            key=True,
+        )
 
 
 def _check_reference(user: UserFile, pointer: Pointer, ref: str) -> Problem | None:
     if ref.startswith("arn:"):
         match = POLICY_ARN.fullmatch(ref)
         if match is None:
-            return user.problem(pointer, "INVALID_POLICY_ARN",
-                                f'"{ref}" is not a managed policy ARN '
-                                "(arn:aws:iam::aws:policy/NAME or "
-                                "arn:aws:iam::123456789012:policy/PATH/NAME)")
+            return user.problem(
+                pointer,
+                "INVALID_POLICY_ARN",
+                f'"{ref}" is not a managed policy ARN '
+                "(arn:aws:iam::aws:policy/NAME or "
+                "arn:aws:iam::123456789012:policy/PATH/NAME)",
+            )
         if match["partition"] not in names.PARTITIONS:
-            return user.problem(pointer, "INVALID_POLICY_ARN",
-                                f'unknown partition "{match["partition"]}" in "{ref}"')
+            return user.problem(
+                pointer,
+                "INVALID_POLICY_ARN",
+                f'unknown partition "{match["partition"]}" in "{ref}"',
+            )
         return None
     other = user.policy_names.get(ref.lower())
     if other == ref:
         return None
     if other is not None:
-        return user.problem(pointer, "UNKNOWN_POLICY",
-                            f'no policy "{ref}"; names are case-sensitive: did you mean '
-                            f'"{other}" (policies/{other}.json)?')
+        return user.problem(
+            pointer,
+            "UNKNOWN_POLICY",
+            f'no policy "{ref}"; names are case-sensitive: did you mean '
+            f'"{other}" (policies/{other}.json)?',
+        )
     hint = names.near_miss(ref, user.policy_names.values())
-    tail = f'; did you mean "{hint}"?' if hint else " (use a full ARN for a policy that " \
-        "is not in this repository)"
-    return user.problem(pointer, "UNKNOWN_POLICY",
-                        f'no file policies/{ref}.json defines policy "{ref}"{tail}')
+    tail = (
+        f'; did you mean "{hint}"?'
+        if hint
+        else " (use a full ARN for a policy that is not in this repository)"
+    )
+    return user.problem(
+        pointer, "UNKNOWN_POLICY", f'no file policies/{ref}.json defines policy "{ref}"{tail}'
+    )
 
 
 def _check_groups(user: UserFile) -> Iterator[Problem]:
@@ -107,17 +129,25 @@ def _check_groups(user: UserFile) -> Iterator[Problem]:
         if not isinstance(group, str):
             continue
         if not names.GROUP_NAME.fullmatch(group):
-            yield user.problem(("groups", i), "INVALID_NAME",
-                               f'"{group}" is not a valid group name (1-128 of A-Z a-z 0-9 '
-                               "+=,.@_-)")
+            yield user.problem(
+                ("groups", i),
+                "INVALID_NAME",
+                f'"{group}" is not a valid group name (1-128 of A-Z a-z 0-9 +=,.@_-)',
+            )
         elif group.lower() in seen:
-            yield user.problem(("groups", i), "DUPLICATE_GROUP", f'group "{group}" is listed '
-                               "twice (group names are case-insensitive)")
+            yield user.problem(
+                ("groups", i),
+                "DUPLICATE_GROUP",
+                f'group "{group}" is listed twice (group names are case-insensitive)',
+            )
         seen.add(group.lower())
     if len(seen) > limits.GROUPS_PER_USER:
-        yield user.problem(("groups",), "TOO_MANY_GROUPS",
-                           f"{len(seen)} groups; IAM allows {limits.GROUPS_PER_USER} per user",
-                           key=True)
+        yield user.problem(
+            ("groups",),
+            "TOO_MANY_GROUPS",
+            f"{len(seen)} groups; IAM allows {limits.GROUPS_PER_USER} per user",
+            key=True,
+        )
 
 
 def _check_tags(user: UserFile) -> Iterator[Problem]:
@@ -126,44 +156,70 @@ def _check_tags(user: UserFile) -> Iterator[Problem]:
         return
     allowed = limits.TAGS_PER_RESOURCE - len(RESERVED_TAGS)
     if len(tags) > allowed:
-        yield user.problem(("tags",), "TOO_MANY_TAGS",
-                           f"{len(tags)} tags; IAM allows {limits.TAGS_PER_RESOURCE} per user "
-                           f"and iamsync uses {len(RESERVED_TAGS)} ({', '.join(RESERVED_TAGS)})"
-                           f", so at most {allowed}", key=True)
+        yield user.problem(
+            ("tags",),
+            "TOO_MANY_TAGS",
+            f"{len(tags)} tags; IAM allows {limits.TAGS_PER_RESOURCE} per user "
+            f"and iamsync uses {len(RESERVED_TAGS)} ({', '.join(RESERVED_TAGS)})"
+            f", so at most {allowed}",
+            key=True,
+        )
     seen: dict[str, str] = {}
     for key, value in tags.items():
         yield from _check_tag(user, key, value, seen)
 
 
-def _check_tag(user: UserFile, key: str, value: Any, seen: dict[str, str]
-               ) -> Iterator[Problem]:
+def _check_tag(user: UserFile, key: str, value: Any, seen: dict[str, str]) -> Iterator[Problem]:
     at = ("tags", key)
     if not 1 <= len(key) <= limits.TAG_KEY_LENGTH:
-        yield user.problem(at, "INVALID_TAG", f"tag key is {len(key)} characters; IAM allows "
-                           f"1-{limits.TAG_KEY_LENGTH}", key=True)
+        yield user.problem(
+            at,
+            "INVALID_TAG",
+            f"tag key is {len(key)} characters; IAM allows 1-{limits.TAG_KEY_LENGTH}",
+            key=True,
+        )
     elif key.lower().startswith("aws:"):
-        yield user.problem(at, "INVALID_TAG",
-                           f'tag key "{key}": the "aws:" prefix is reserved for AWS', key=True)
+        yield user.problem(
+            at, "INVALID_TAG", f'tag key "{key}": the "aws:" prefix is reserved for AWS', key=True
+        )
     elif key.lower() in RESERVED_TAGS:
-        yield user.problem(at, "INVALID_TAG",
-                           f'tag key "{key}" is written by iamsync itself; pick another key',
-                           key=True)
+        yield user.problem(
+            at,
+            "INVALID_TAG",
+            f'tag key "{key}" is written by iamsync itself; pick another key',
+            key=True,
+        )
     elif bad := _bad_tag_char(key):
-        yield user.problem(at, "INVALID_TAG", f'tag key "{key}" contains {bad}; allowed are '
-                           "letters, digits, spaces and _ . : / = + - @", key=True)
+        yield user.problem(
+            at,
+            "INVALID_TAG",
+            f'tag key "{key}" contains {bad}; allowed are '
+            "letters, digits, spaces and _ . : / = + - @",
+            key=True,
+        )
     elif key.lower() in seen:
-        yield user.problem(at, "DUPLICATE_TAG",
-                           f'tag key "{key}" differs only in case from "{seen[key.lower()]}"; '
-                           "user tag keys are case-insensitive, so IAM keeps one", key=True)
+        yield user.problem(
+            at,
+            "DUPLICATE_TAG",
+            f'tag key "{key}" differs only in case from "{seen[key.lower()]}"; '
+            "user tag keys are case-insensitive, so IAM keeps one",
+            key=True,
+        )
     seen.setdefault(key.lower(), key)
     if not isinstance(value, str):
         return
     if len(value) > limits.TAG_VALUE_LENGTH:
-        yield user.problem(at, "INVALID_TAG", f"tag value is {len(value)} characters; IAM "
-                           f"allows up to {limits.TAG_VALUE_LENGTH}")
+        yield user.problem(
+            at,
+            "INVALID_TAG",
+            f"tag value is {len(value)} characters; IAM allows up to {limits.TAG_VALUE_LENGTH}",
+        )
     elif bad := _bad_tag_char(value):
-        yield user.problem(at, "INVALID_TAG", f"tag value contains {bad}; allowed are letters, "
-                           "digits, spaces and _ . : / = + - @")
+        yield user.problem(
+            at,
+            "INVALID_TAG",
+            f"tag value contains {bad}; allowed are letters, digits, spaces and _ . : / = + - @",
+        )
 
 
 def _bad_tag_char(text: str) -> str | None:

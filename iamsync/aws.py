@@ -1,0 +1,79 @@
+"""AWS access through the standard boto3 chain: sessions, clients, the caller's identity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import BotoCoreError, ClientError
+
+from iamsync.config import Target
+from iamsync.errors import IamsyncError
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+
+# Adaptive retries back off on throttling; a bounded budget keeps a pipeline from hanging.
+_CLIENT_CONFIG = BotoConfig(
+    retries={"mode": "adaptive", "total_max_attempts": 8},
+    max_pool_connections=16,
+    connect_timeout=10,
+    read_timeout=60,
+)
+
+
+@dataclass(frozen=True)
+class Identity:
+    account_id: str
+    partition: str
+    arn: str
+
+
+@dataclass(frozen=True)
+class Connection:
+    iam: IAMClient
+    identity: Identity
+    region: str | None
+
+
+def connect(target: Target) -> Connection:
+    """Clients for the target's account; refuses when credentials reach another account."""
+    try:
+        session = boto3.Session(region_name=target.region) if target.region else boto3.Session()
+        if target.role_arn:
+            session = _assume(session, target.role_arn)
+        sts = session.client("sts", config=_CLIENT_CONFIG)
+        who = sts.get_caller_identity()
+        iam = session.client("iam", config=_CLIENT_CONFIG)
+    except (BotoCoreError, ClientError) as exc:
+        raise IamsyncError(f"cannot reach AWS: {exc}") from exc
+    arn = who["Arn"]
+    identity = Identity(who["Account"], arn.split(":")[1], arn)
+    if target.account_id and identity.account_id != target.account_id:
+        raise IamsyncError(
+            f"target {target.name!r} is account {target.account_id}, but the credentials "
+            f"belong to account {identity.account_id}; refusing to touch the wrong account"
+        )
+    return Connection(iam, identity, session.region_name)
+
+
+def _assume(session: boto3.Session, role_arn: str) -> boto3.Session:
+    creds = session.client("sts", config=_CLIENT_CONFIG).assume_role(
+        RoleArn=role_arn, RoleSessionName="iamsync"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=session.region_name,
+    )
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def error_message(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Message", ""))

@@ -1,0 +1,152 @@
+"""The command line: parse flags, dispatch to a command, map outcomes to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from iamsync import __version__
+from iamsync.cli.status import ExitStatus
+from iamsync.errors import IamsyncError
+
+MODES = ("validate", "plan", "apply", "import")
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args = _parse(list(sys.argv[1:] if argv is None else argv), err)
+    if isinstance(args, int):
+        return args
+    try:
+        return int(_dispatch(args, out, err))
+    except IamsyncError as exc:
+        if args.debug:
+            traceback.print_exc(file=err)
+        print(f"iamsync: error: {exc}", file=err)
+        return ExitStatus.ERROR
+    except KeyboardInterrupt:
+        print("iamsync: interrupted", file=err)
+        return ExitStatus.ERROR
+
+
+def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    from iamsync.cli import commands  # the stages are imported only when a command runs
+
+    if args.local:
+        return commands.local_loop(args, out, err)
+    if args.mode == "validate":
+        return commands.validate(args, out, err)
+    if args.mode == "plan":
+        return commands.plan(args, out, err)
+    if args.mode == "apply":
+        return commands.apply(args, out, err)
+    raise IamsyncError("--import is not available in this version yet")
+
+
+def _parse(argv: list[str], err: TextIO) -> argparse.Namespace | int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if args.mode and args.mode_word and args.mode != args.mode_word:
+        print(f"iamsync: error: both {args.mode_word} and --{args.mode} given", file=err)
+        return ExitStatus.ERROR
+    args.mode = args.mode or args.mode_word
+    if args.mode is None and not args.local:
+        parser.print_usage(err)
+        print(
+            "iamsync: error: choose one of --validate, --plan, --apply, --import "
+            "(or --local to watch the whole loop against an embedded IAM)",
+            file=err,
+        )
+        return ExitStatus.ERROR
+    misuse = _misuse(args)
+    if misuse:
+        print(f"iamsync: error: {misuse}", file=err)
+        return ExitStatus.ERROR
+    return args
+
+
+def _misuse(args: argparse.Namespace) -> str | None:
+    if args.out and args.mode != "plan":
+        return "--out goes with --plan"
+    if args.plan_file and args.mode != "apply":
+        return "--plan-file goes with --apply"
+    if args.detailed_exitcode and args.mode != "plan":
+        return "--detailed-exitcode goes with --plan"
+    if args.local and args.mode not in (None,):
+        return "--local runs the whole loop itself; give no other mode"
+    return None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iamsync",
+        description="Git as the source of truth for AWS IAM.",
+        epilog="Exit codes: 0 success; 1 any error; with --plan --detailed-exitcode, "
+        "2 when there are changes.",
+    )
+    parser.add_argument(
+        "mode_word",
+        nargs="?",
+        choices=MODES,
+        metavar="MODE",
+        help="validate | plan | apply | import (the same as the --MODE flags)",
+    )
+    group = parser.add_mutually_exclusive_group()
+    for mode, text in (
+        ("validate", "offline checks: schema and semantics, no AWS call"),
+        ("plan", "validate, read live IAM, print the plan"),
+        ("apply", "validate, plan, apply, print what was done"),
+        ("import", "write repository files for live resources"),
+    ):
+        group.add_argument(f"--{mode}", dest="mode", action="store_const", const=mode, help=text)
+    group.add_argument(
+        "--local",
+        action="store_true",
+        help="run validate, plan, apply and plan again against an embedded local IAM (moto)",
+    )
+    parser.add_argument(
+        "--repo",
+        type=Path,
+        default=Path(),
+        help="policy repository root (default: current directory)",
+    )
+    parser.add_argument("--target", help="target name from iamsync.json")
+    parser.add_argument(
+        "--format",
+        choices=("text", "markdown", "json"),
+        default="text",
+        help="plan output format (default: text)",
+    )
+    parser.add_argument("--out", type=Path, help="with --plan: also save the plan as JSON")
+    parser.add_argument(
+        "--plan-file",
+        type=Path,
+        help="with --apply: apply exactly this saved plan, or refuse if "
+        "live IAM changed since it was made",
+    )
+    parser.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="with --plan: exit 0 when there are no changes, 2 when there are",
+    )
+    parser.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="with --apply: allow uncommitted changes to policies/ and users/",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--version", action="version", version=f"iamsync {__version__}")
+    return parser

@@ -1,0 +1,242 @@
+"""The commands: each wires the stages (validate, read, diff, calls, apply, render) together."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import Progress
+
+from iamsync import (
+    apply as apply_mod,
+)
+from iamsync import (
+    aws,
+    calls,
+    desired,
+    gitinfo,
+    live,
+    local,
+    planfile,
+    problems,
+)
+from iamsync import (
+    plan as plan_mod,
+)
+from iamsync import (
+    validate as validate_mod,
+)
+from iamsync.cli.status import ExitStatus
+from iamsync.errors import IamsyncError
+from iamsync.render import describe, markdown, text
+
+
+class InvalidRepository(IamsyncError):
+    """Validation found errors; they have been printed and nothing was written."""
+
+
+def validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    result = validate_mod.check(args.repo, target=args.target)
+    report(result, out, err)
+    return ExitStatus.OK if result.ok else ExitStatus.ERROR
+
+
+def plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    computed, _ = compute_plan(args.repo, args.target, err)
+    if args.out:
+        args.out.write_text(planfile.dumps(computed), encoding="utf-8")
+        print(f"iamsync: plan saved to {args.out}", file=err)
+    show(computed, args.format, out, full_plan=os.environ.get("IAMSYNC_FULL_PLAN_HINT", ""))
+    if args.detailed_exitcode and not computed.empty:
+        return ExitStatus.CHANGES
+    return ExitStatus.OK
+
+
+def apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    if not args.allow_dirty:
+        gitinfo.ensure_clean(args.repo)
+    if args.plan_file:
+        chosen, connection = _saved_plan(args.plan_file, args.repo, args.target)
+    else:
+        chosen, connection = compute_plan(args.repo, args.target, err)
+    show(chosen, args.format, out)
+    return _carry_out(chosen, connection, gitinfo.commit(args.repo), err)
+
+
+def local_loop(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    """validate -> plan -> apply -> plan, against an embedded moto IAM."""
+    console = _console(out)
+    with local.endpoint() as url:
+        console.print(f"[bold]iamsync local mode[/]: an embedded IAM (moto) at {url}\n")
+        console.print("[bold]1. validate[/]  python sync.py --validate")
+        result = validate_mod.check(args.repo, target=args.target)
+        report(result, out, out)
+        if not result.ok:
+            return ExitStatus.ERROR
+        console.print("\n[bold]2. plan[/]  python sync.py --plan")
+        first, connection = compute_plan(args.repo, args.target, err)
+        show(first, "text", out)
+        console.print("\n[bold]3. apply[/]  python sync.py --apply")
+        status = _carry_out(first, connection, gitinfo.commit(args.repo), out)
+        if status is not ExitStatus.OK:
+            return status
+        console.print("\n[bold]4. plan again[/]  python sync.py --plan")
+        second, _ = compute_plan(args.repo, args.target, err)
+        show(second, "text", out)
+        if not second.empty:
+            raise IamsyncError("the second plan is not empty: apply did not converge")
+    console.print("\nThe loop works: Git and IAM agree. The local IAM is gone with this process.")
+    return ExitStatus.OK
+
+
+def compute_plan(
+    root: Path, target_name: str | None, err: TextIO
+) -> tuple[plan_mod.Plan, aws.Connection]:
+    """Validate with the account's real values, read live IAM, diff. Writes nothing."""
+    config = validate_mod.read_config(root)
+    connection = aws.connect(config.target(target_name))
+    ident = connection.identity
+    builtins = {"AccountId": ident.account_id, "Partition": ident.partition}
+    if connection.region:
+        builtins["Region"] = connection.region
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # IAM reads while the repository validates: the slow parts overlap.
+        reading = pool.submit(live.read, connection.iam, ident.account_id, ident.partition)
+        result = validate_mod.check(root, target=target_name, builtins=builtins)
+        report(result, err, err, quiet_ok=True)
+        if not result.ok:
+            reading.cancel()
+            raise InvalidRepository("the repository has errors; nothing was planned or written")
+        state = reading.result()
+    wanted = desired.build(
+        result.policies,
+        result.users,
+        account_id=ident.account_id,
+        partition=ident.partition,
+        path_prefix=result.config.path_prefix,
+    )
+    credentials = {
+        name: live.read_credentials(connection.iam, name)
+        for name in plan_mod.doomed_users(wanted, state)
+    }
+    computed = plan_mod.diff(wanted, state, credentials)
+    live.check_policies_exist(connection.iam, computed, state)
+    return computed, connection
+
+
+def show(chosen: plan_mod.Plan, fmt: str, out: TextIO, *, full_plan: str = "") -> None:
+    if fmt == "json":
+        out.write(planfile.dumps(chosen))
+    elif fmt == "markdown":
+        out.write(markdown.render(chosen, full_plan=full_plan) + "\n")
+    else:
+        _console(out).print(text.render(chosen), soft_wrap=True)
+
+
+def report(
+    result: validate_mod.Result, out: TextIO, err: TextIO, *, quiet_ok: bool = False
+) -> None:
+    """Every problem, GitHub annotations under Actions, and the summary line."""
+    github = os.environ.get("GITHUB_ACTIONS") == "true"
+    for p in result.problems:
+        print(p.format(), file=out)
+        if github:
+            print(p.annotation(), file=out)
+    if os.environ.get("CI") or github:
+        warning = validate_mod.catalog_age_warning(
+            validate_mod.default_catalog(), datetime.now(), result.config.catalog_max_age_days
+        )
+        if warning:
+            print(f"iamsync: warning: {warning}", file=out)
+            if github:
+                print(f"::warning title=IAM catalog is stale::{warning}", file=out)
+    if result.problems or not quiet_ok:
+        print(problems.summary(result.problems, result.files), file=err)
+
+
+def _saved_plan(
+    path: Path, root: Path, target_name: str | None
+) -> tuple[plan_mod.Plan, aws.Connection]:
+    try:
+        saved = planfile.loads(path.read_text(encoding="utf-8"), str(path))
+    except OSError as exc:
+        raise IamsyncError(f"cannot read the plan file: {exc}") from exc
+    config = validate_mod.read_config(root)
+    connection = aws.connect(config.target(target_name))
+    if connection.identity.account_id != saved.account_id:
+        raise IamsyncError(
+            f"{path} was made for account {saved.account_id}, but the credentials belong to "
+            f"account {connection.identity.account_id}; nothing was written"
+        )
+    state = live.read(connection.iam, saved.account_id, saved.partition)
+    names = {c.name for c in saved.changes}
+    if plan_mod.fingerprint(state, saved.path_prefix, names) != saved.fingerprint:
+        raise IamsyncError(
+            f"live IAM changed since {path} was made, so it is not the plan that was "
+            "reviewed; nothing was written. Make a new plan (--plan --out) and review it"
+        )
+    return saved, connection
+
+
+def _carry_out(
+    chosen: plan_mod.Plan, connection: aws.Connection, commit: str, log: TextIO
+) -> ExitStatus:
+    if chosen.empty:
+        return ExitStatus.OK
+    stages = calls.to_calls(chosen, commit)
+    total = len(calls.flat(stages))
+    console = _console(log)
+    console.print(f"Applying {total} calls (commit {commit[:12]})...")
+    try:
+        with _progress(console, total) as tick:
+            apply_mod.run(stages, connection.iam, on_call=tick)
+    except apply_mod.ApplyFailed as exc:
+        console.print(
+            f"[bold red]Apply failed[/] at {exc.failed.describe()}: {exc.reason}", soft_wrap=True
+        )
+        console.print(f"Already done ({len(exc.done)} of {total} calls):", soft_wrap=True)
+        for call in exc.done:
+            console.print(f"  {call.describe()}", soft_wrap=True, markup=False)
+        console.print(
+            "Nothing else was attempted. Fix the cause and re-run --apply: it "
+            "re-plans from live IAM and converges."
+        )
+        return ExitStatus.ERROR
+    console.print(
+        f"[bold green]Apply complete[/]: {total} calls. "
+        + describe.summary_line(chosen).removeprefix("Plan: ")
+    )
+    return ExitStatus.OK
+
+
+def _console(stream: TextIO) -> Console:
+    return Console(file=stream, highlight=False)
+
+
+class _progress:
+    """A progress bar on a terminal; one line per call elsewhere (CI logs)."""
+
+    def __init__(self, console: Console, total: int) -> None:
+        self.console = console
+        self.total = total
+        self._bar: Progress | None = None
+
+    def __enter__(self) -> apply_mod.OnCall:
+        if self.console.is_terminal:
+            bar = Progress(console=self.console, transient=True)
+            bar.start()
+            task = bar.add_task("applying", total=self.total)
+            self._bar = bar
+            return lambda call: bar.advance(task)
+        return lambda call: self.console.print(
+            f"  done: {call.describe()}", soft_wrap=True, markup=False
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()

@@ -1,0 +1,360 @@
+"""The plan: a pure diff of Desired against Live, as frozen values (no client, no clock)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from iamsync import limits, normalize
+from iamsync.errors import IamsyncError
+from iamsync.model import (
+    COMMIT_TAG,
+    Credentials,
+    Desired,
+    DesiredPolicy,
+    DesiredUser,
+    Live,
+    LivePolicy,
+    LiveUser,
+    PolicyVersion,
+)
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+    @property
+    def is_destructive(self) -> bool:
+        return self is Action.DELETE
+
+    @property
+    def symbol(self) -> str:
+        return {"create": "+", "update": "~", "delete": "-"}[self.value]
+
+
+class PlanConflict(IamsyncError):
+    """The repository asks for something iamsync must not do; nothing is written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    action: Action
+    name: str
+    arn: str
+    before: Any  # live default document (None on create)
+    after: Any  # desired document as written (None on delete)
+    reactivate: str | None = None  # make this existing version default instead of creating
+    prune: tuple[str, ...] = ()  # non-default versions deleted first, to stay within 5
+    delete_versions: tuple[str, ...] = ()  # on delete: non-default versions, removed first
+    users: tuple[str, ...] = ()  # display only: owned users whose access this changes
+    type: str = field(default="policy", init=False)
+
+
+@dataclass(frozen=True)
+class UserChange:
+    action: Action
+    name: str
+    arn: str
+    attach: tuple[str, ...] = ()  # policy ARNs
+    detach: tuple[str, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # to set
+    untag: tuple[str, ...] = ()
+    add_groups: tuple[str, ...] = ()
+    remove_groups: tuple[str, ...] = ()
+    boundary: str | None = None  # set this permissions boundary
+    remove_boundary: bool = False
+    # On delete: everything that blocks DeleteUser, removed first (said in the plan).
+    inline_policies: tuple[str, ...] = ()
+    credentials: Credentials = field(default_factory=Credentials)
+    type: str = field(default="user", init=False)
+
+
+Change = PolicyChange | UserChange
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+    account_id: str
+    partition: str
+    path_prefix: str
+    fingerprint: str  # of the live state the plan was computed from
+
+    def count(self, action: Action) -> int:
+        return sum(1 for c in self.changes if c.action is action)
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+
+def doomed_users(desired: Desired, live: Live) -> list[str]:
+    """Owned users that the plan will delete: the only ones whose credentials are read."""
+    return sorted(
+        n
+        for n, u in live.users.items()
+        if _owned(u.path, desired.path_prefix) and n not in desired.users
+    )
+
+
+def diff(
+    desired: Desired, live: Live, credentials: Mapping[str, Credentials] | None = None
+) -> Plan:
+    """Every change that makes Live equal Desired within the ownership prefix."""
+    prefix = desired.path_prefix
+    _check_conflicts(desired, live)
+    attached_by = _attachments(live, prefix)
+    changes: list[Change | None] = []
+    for name, want in sorted(desired.policies.items()):
+        users = _users_of(want.arn, desired, attached_by)
+        changes.append(_policy_change(want, live.policies.get(name), users))
+    for name, wanted in sorted(desired.users.items()):
+        changes.append(_user_change(wanted, live.users.get(name)))
+    for name in doomed_users(desired, live):
+        changes.append(_delete_user(live.users[name], (credentials or {}).get(name)))
+    for name, policy in sorted(live.policies.items()):
+        if _owned(policy.path, prefix) and name not in desired.policies:
+            changes.append(_delete_policy(policy, attached_by))
+    kept = tuple(c for c in changes if c)
+    return Plan(
+        kept,
+        live.account_id,
+        live.partition,
+        prefix,
+        fingerprint(live, prefix, (c.name for c in kept)),
+    )
+
+
+def fingerprint(live: Live, prefix: str, names: Iterable[str]) -> str:
+    """A hash of the live state a plan was computed from.
+
+    It covers every owned resource and every live resource named by one of the
+    plan's changes, so a saved plan is refused when any of them changed.
+    """
+    names = {n.lower() for n in names}
+    users = [u for u in live.users.values() if _owned(u.path, prefix) or u.name.lower() in names]
+    policies = [
+        p for p in live.policies.values() if _owned(p.path, prefix) or p.name.lower() in names
+    ]
+    state = {
+        "account": live.account_id,
+        "users": sorted(
+            (
+                [
+                    u.name,
+                    u.path,
+                    sorted(u.attached),
+                    sorted(u.tags.items()),
+                    sorted(u.groups),
+                    sorted(u.inline_policies),
+                    u.permissions_boundary,
+                ]
+                for u in users
+            ),
+            key=str,
+        ),
+        "policies": sorted(
+            (
+                [
+                    p.name,
+                    p.path,
+                    p.attachment_count,
+                    sorted(
+                        [v.id, v.is_default, normalize.canonical(v.document)] for v in p.versions
+                    ),
+                ]
+                for p in policies
+            ),
+            key=str,
+        ),
+    }
+    return hashlib.sha256(normalize.dumps(state).encode()).hexdigest()
+
+
+def _owned(path: str, prefix: str) -> bool:
+    return path.startswith(prefix)
+
+
+def _check_conflicts(desired: Desired, live: Live) -> None:
+    problems = []
+    for kind, wanted, existing in (
+        ("policy", desired.policies, live.policies),
+        ("user", desired.users, live.users),
+    ):
+        by_lower = {n.lower(): r for n, r in existing.items()}
+        for name in sorted(wanted):
+            found = by_lower.get(name.lower())
+            if found is None:
+                continue
+            if not _owned(found.path, desired.path_prefix):
+                problems.append(
+                    f'{kind} "{found.name}" already exists at path {found.path}, outside the '
+                    f"ownership prefix {desired.path_prefix}; iamsync never takes over what it "
+                    f"does not own. Adopt it with `iamsync import`, or rename the file"
+                )
+            elif found.name != name:
+                problems.append(
+                    f'{kind} "{name}" differs only in case from the existing '
+                    f'"{found.name}" (IAM names are case-insensitive); rename the '
+                    "file to match"
+                )
+    for name, policy in sorted(live.policies.items()):
+        if _owned(policy.path, desired.path_prefix) and name not in desired.policies:
+            owned_attached = sum(
+                1
+                for u in live.users.values()
+                if policy.arn in u.attached and _owned(u.path, desired.path_prefix)
+            )
+            others = policy.attachment_count - owned_attached
+            if others > 0:
+                problems.append(
+                    f'policy "{name}" is to be deleted but is attached to {others} principal(s) '
+                    f"outside {desired.path_prefix}, which iamsync does not touch; detach it "
+                    "from them first, or keep its file"
+                )
+    if problems:
+        raise PlanConflict(problems)
+
+
+def _attachments(live: Live, prefix: str) -> dict[str, set[str]]:
+    """Policy ARN -> owned users that have it attached now."""
+    found: dict[str, set[str]] = {}
+    for user in live.users.values():
+        if _owned(user.path, prefix):
+            for arn in user.attached:
+                found.setdefault(arn, set()).add(user.name)
+    return found
+
+
+def _users_of(
+    arn: str, desired: Desired, attached_by: Mapping[str, Iterable[str]]
+) -> tuple[str, ...]:
+    wanted = {u.name for u in desired.users.values() if arn in u.policies}
+    return tuple(sorted(wanted | set(attached_by.get(arn, ()))))
+
+
+def _oldest_first(versions: Iterable[PolicyVersion]) -> list[PolicyVersion]:
+    """By creation time; the version number breaks ties (same-second creates)."""
+    return sorted(versions, key=lambda v: (v.created, v.number))
+
+
+def _delete_user(user: LiveUser, credentials: Credentials | None) -> UserChange:
+    return UserChange(
+        Action.DELETE,
+        user.name,
+        user.arn,
+        detach=tuple(sorted(user.attached)),
+        remove_groups=tuple(sorted(user.groups)),
+        remove_boundary=user.permissions_boundary is not None,
+        inline_policies=user.inline_policies,
+        credentials=credentials or Credentials(),
+    )
+
+
+def _delete_policy(policy: LivePolicy, attached_by: Mapping[str, Iterable[str]]) -> PolicyChange:
+    return PolicyChange(
+        Action.DELETE,
+        policy.name,
+        policy.arn,
+        before=policy.default.document,
+        after=None,
+        delete_versions=tuple(v.id for v in _oldest_first(policy.versions) if not v.is_default),
+        users=tuple(sorted(attached_by.get(policy.arn, ()))),
+    )
+
+
+def _policy_change(
+    want: DesiredPolicy, have: LivePolicy | None, users: tuple[str, ...]
+) -> PolicyChange | None:
+    if have is None:
+        return PolicyChange(Action.CREATE, want.name, want.arn, None, want.document, users=users)
+    target = normalize.canonical(want.document)
+    if normalize.canonical(have.default.document) == target:
+        return None
+    older = [v for v in _oldest_first(have.versions) if not v.is_default]
+    same = [v for v in older if normalize.canonical(v.document) == target]
+    if same:
+        return PolicyChange(
+            Action.UPDATE,
+            want.name,
+            have.arn,
+            have.default.document,
+            want.document,
+            reactivate=same[-1].id,
+            users=users,
+        )
+    excess = len(have.versions) - (limits.POLICY_VERSIONS - 1)
+    prune = tuple(v.id for v in older[: max(excess, 0)])
+    return PolicyChange(
+        Action.UPDATE,
+        want.name,
+        have.arn,
+        have.default.document,
+        want.document,
+        prune=prune,
+        users=users,
+    )
+
+
+def _user_change(want: DesiredUser, have: LiveUser | None) -> UserChange | None:
+    if have is None:
+        return UserChange(
+            Action.CREATE,
+            want.name,
+            want.arn,
+            attach=tuple(sorted(want.policies)),
+            tags=want.tags,
+            add_groups=tuple(sorted(want.groups)),
+            boundary=want.permissions_boundary,
+        )
+    tags, untag = _tag_changes(want.tags, have.tags)
+    change = UserChange(
+        Action.UPDATE,
+        want.name,
+        have.arn,
+        attach=tuple(sorted(want.policies - have.attached)),
+        detach=tuple(sorted(have.attached - want.policies)),
+        tags=MappingProxyType(tags),
+        untag=untag,
+        add_groups=tuple(sorted(want.groups - have.groups)),
+        remove_groups=tuple(sorted(have.groups - want.groups)),
+        boundary=want.permissions_boundary
+        if want.permissions_boundary != have.permissions_boundary
+        else None,
+        remove_boundary=want.permissions_boundary is None and have.permissions_boundary is not None,
+    )
+    if not (
+        change.attach
+        or change.detach
+        or change.tags
+        or change.untag
+        or change.add_groups
+        or change.remove_groups
+        or change.boundary
+        or change.remove_boundary
+    ):
+        return None
+    return change
+
+
+def _tag_changes(
+    want: Mapping[str, str], have: Mapping[str, str]
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """User tag keys are case-insensitive: setting "Team" replaces "team"."""
+    have_by_lower = {k.lower(): (k, v) for k, v in have.items() if k != COMMIT_TAG}
+    wanted_lower = {k.lower() for k in want}
+    to_set = {k: v for k, v in want.items() if have_by_lower.get(k.lower()) != (k, v)}
+    to_unset = tuple(
+        sorted(k for lower, (k, _) in have_by_lower.items() if lower not in wanted_lower)
+    )
+    return to_set, to_unset
