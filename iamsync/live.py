@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
+
 from iamsync import normalize
+from iamsync.errors import IamsyncError
 from iamsync.model import Credentials, Live, LivePolicy, LiveUser, PolicyVersion
 from iamsync.plan import Plan, PlanConflict, PolicyChange, UserChange
 
@@ -76,32 +81,61 @@ def _policy(p: ManagedPolicyDetailTypeDef) -> LivePolicy:
 
 
 def read_credentials(iam: IAMClient, user: str) -> Credentials:
-    """Everything that blocks DeleteUser: only for users the plan deletes."""
-    try:
-        iam.get_login_profile(UserName=user)
-        login = True
-    except iam.exceptions.NoSuchEntityException:
-        login = False
+    """Everything that blocks DeleteUser: read only for users the plan deletes."""
+    unlisted: list[str] = []
+
+    def listing(what: str, call: Callable[[], list[str]]) -> tuple[str, ...]:
+        try:
+            return tuple(call())
+        except iam.exceptions.NoSuchEntityException:
+            return ()
+        except ClientError as exc:
+            if "AccessDenied" in str(exc.response.get("Error", {}).get("Code", "")):
+                raise IamsyncError(f"not allowed to list the {what} of user {user}: {exc}") from exc
+            unlisted.append(what)
+        except (BotoCoreError, ResponseParserError):  # e.g. an endpoint without the call
+            unlisted.append(what)
+        return ()
+
+    login = listing(
+        "login profile", lambda: [iam.get_login_profile(UserName=user)["LoginProfile"]["UserName"]]
+    )
     return Credentials(
-        access_keys=tuple(
-            k["AccessKeyId"] for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
+        access_keys=listing(
+            "access keys",
+            lambda: [
+                k["AccessKeyId"] for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
+            ],
         ),
-        login_profile=login,
-        mfa_devices=tuple(
-            d["SerialNumber"] for d in iam.list_mfa_devices(UserName=user)["MFADevices"]
+        login_profile=bool(login),
+        mfa_devices=listing(
+            "MFA devices",
+            lambda: [d["SerialNumber"] for d in iam.list_mfa_devices(UserName=user)["MFADevices"]],
         ),
-        signing_certificates=tuple(
-            c["CertificateId"] for c in iam.list_signing_certificates(UserName=user)["Certificates"]
+        signing_certificates=listing(
+            "signing certificates",
+            lambda: [
+                c["CertificateId"]
+                for c in iam.list_signing_certificates(UserName=user)["Certificates"]
+            ],
         ),
-        ssh_public_keys=tuple(
-            k["SSHPublicKeyId"] for k in iam.list_ssh_public_keys(UserName=user)["SSHPublicKeys"]
+        ssh_public_keys=listing(
+            "SSH public keys",
+            lambda: [
+                k["SSHPublicKeyId"]
+                for k in iam.list_ssh_public_keys(UserName=user)["SSHPublicKeys"]
+            ],
         ),
-        service_credentials=tuple(
-            c["ServiceSpecificCredentialId"]
-            for c in iam.list_service_specific_credentials(UserName=user)[
-                "ServiceSpecificCredentials"
-            ]
+        service_credentials=listing(
+            "service-specific credentials",
+            lambda: [
+                c["ServiceSpecificCredentialId"]
+                for c in iam.list_service_specific_credentials(UserName=user)[
+                    "ServiceSpecificCredentials"
+                ]
+            ],
         ),
+        unlisted=tuple(unlisted),
     )
 
 

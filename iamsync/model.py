@@ -64,6 +64,7 @@ class Credentials:
     signing_certificates: tuple[str, ...] = ()
     ssh_public_keys: tuple[str, ...] = ()
     service_credentials: tuple[str, ...] = ()
+    unlisted: tuple[str, ...] = ()  # kinds the endpoint could not list (said in the plan)
 
     def describe(self) -> list[str]:
         parts = [
@@ -74,7 +75,12 @@ class Credentials:
             (len(self.ssh_public_keys), "SSH public key"),
             (len(self.service_credentials), "service-specific credential"),
         ]
-        return [f"{n} {word}{'s' if n > 1 else ''}" for n, word in parts if n]
+        said = [f"{n} {word}{'s' if n > 1 else ''}" for n, word in parts if n]
+        return said + [
+            f"any {what} (IAM could not list them; if some exist, DeleteUser "
+            "fails and nothing is lost)"
+            for what in self.unlisted
+        ]
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,7 @@ def _change(c: Change) -> dict[str, Any]:
             "signing_certificates": list(cred.signing_certificates),
             "ssh_public_keys": list(cred.ssh_public_keys),
             "service_credentials": list(cred.service_credentials),
+            "unlisted": list(cred.unlisted),
         },
     }
 
@@ -119,5 +120,6 @@ def _read_change(d: dict[str, Any]) -> Change:
             signing_certificates=tuple(cred["signing_certificates"]),
             ssh_public_keys=tuple(cred["ssh_public_keys"]),
             service_credentials=tuple(cred["service_credentials"]),
+            unlisted=tuple(cred["unlisted"]),
         ),
     )
