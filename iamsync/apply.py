@@ -92,7 +92,11 @@ class _Runner:
                 code = error_code(exc)
                 if code == "NoSuchEntity" and call.is_destructive:
                     return None  # already gone: deleting twice converges
-                if code == "NoSuchEntity" and call.operation in _REFERS_TO_NEW and pause:
+                if (
+                    code == "NoSuchEntity"
+                    and call.operation in _REFERS_TO_NEW
+                    and pause is not None
+                ):
                     time.sleep(pause)
                     continue
                 return _explain(call, code, error_message(exc))

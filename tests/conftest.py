@@ -69,13 +69,18 @@ class MotoServer:
     process: subprocess.Popen[bytes]
 
     def reset(self) -> None:
-        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset",
-                                                      method="POST"), timeout=30).read()
+        urllib.request.urlopen(
+            urllib.request.Request(f"{self.url}/moto-api/reset", method="POST"), timeout=30
+        ).read()
 
     def reset_auth(self, count: str) -> None:
         """Enforce IAM authorization after `count` more requests ("inf" turns it off)."""
-        request = urllib.request.Request(f"{self.url}/moto-api/reset-auth", data=count.encode(),
-                                         headers={"Content-Type": "text/plain"}, method="POST")
+        request = urllib.request.Request(
+            f"{self.url}/moto-api/reset-auth",
+            data=count.encode(),
+            headers={"Content-Type": "text/plain"},
+            method="POST",
+        )
         urllib.request.urlopen(request, timeout=30).read()
 
 
@@ -86,7 +91,10 @@ def moto_server() -> Iterator[MotoServer]:
     env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     server = MotoServer(f"http://127.0.0.1:{port}", process)
     deadline = time.monotonic() + 60
     while True:
@@ -113,8 +121,13 @@ def moto_server() -> Iterator[MotoServer]:
 def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
     """A clean moto account, and the boto3 chain pointed at it (never at AWS)."""
     moto_server.reset()
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_STS", "GITHUB_ACTIONS",
-                "CI"):
+    for key in (
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL_IAM",
+        "AWS_ENDPOINT_URL_STS",
+        "GITHUB_ACTIONS",
+        "CI",
+    ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -167,8 +180,9 @@ class GitRepo:
         return Result(code, out.getvalue(), err.getvalue())
 
     def _git(self, *args: str) -> str:
-        return subprocess.run(["git", *args], cwd=self.root, check=True, capture_output=True,
-                              text=True).stdout
+        return subprocess.run(
+            ["git", *args], cwd=self.root, check=True, capture_output=True, text=True
+        ).stdout
 
 
 @dataclass
@@ -182,7 +196,11 @@ class Result:
 def git_repo(tmp_path: Path) -> GitRepo:
     root = tmp_path / "repo"
     root.mkdir()
-    for args in (["init", "-q"], ["config", "user.email", "test@example.invalid"],
-                 ["config", "user.name", "test"], ["config", "commit.gpgsign", "false"]):
+    for args in (
+        ["init", "-q"],
+        ["config", "user.email", "test@example.invalid"],
+        ["config", "user.name", "test"],
+        ["config", "commit.gpgsign", "false"],
+    ):
         subprocess.run(["git", *args], cwd=root, check=True)
     return GitRepo(root)

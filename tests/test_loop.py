@@ -20,8 +20,12 @@ PREFIX_ARN = f"arn:aws:iam::{ACCOUNT}:policy/iamsync"
 
 
 def doc(*actions: str, resource: str = "*", sid: str = "Main") -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": [
-        {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": resource}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": resource}
+        ],
+    }
 
 
 def default_document(iam: Any, name: str) -> Any:
@@ -36,19 +40,33 @@ def versions(iam: Any, name: str) -> list[tuple[str, bool]]:
 
 
 def attached(iam: Any, user: str) -> set[str]:
-    return {p["PolicyArn"] for p in iam.list_attached_user_policies(UserName=user)[
-        "AttachedPolicies"]}
+    return {
+        p["PolicyArn"] for p in iam.list_attached_user_policies(UserName=user)["AttachedPolicies"]
+    }
 
 
 def state(iam: Any) -> str:
     """Everything IAM holds for users and local policies, for before/after comparisons."""
     gaad = iam.get_account_authorization_details(Filter=["User", "LocalManagedPolicy"])
-    users = sorted((u["UserName"], u["Path"], sorted(a["PolicyArn"] for a in u[
-        "AttachedManagedPolicies"]), sorted((t["Key"], t["Value"]) for t in u.get("Tags", [])))
-        for u in gaad["UserDetailList"])
-    policies = sorted((p["Arn"], p["DefaultVersionId"], sorted(
-        (v["VersionId"], normalize.dumps(v["Document"])) for v in p["PolicyVersionList"]))
-        for p in gaad["Policies"])
+    users = sorted(
+        (
+            u["UserName"],
+            u["Path"],
+            sorted(a["PolicyArn"] for a in u["AttachedManagedPolicies"]),
+            sorted((t["Key"], t["Value"]) for t in u.get("Tags", [])),
+        )
+        for u in gaad["UserDetailList"]
+    )
+    policies = sorted(
+        (
+            p["Arn"],
+            p["DefaultVersionId"],
+            sorted(
+                (v["VersionId"], normalize.dumps(v["Document"])) for v in p["PolicyVersionList"]
+            ),
+        )
+        for p in gaad["Policies"]
+    )
     return json.dumps([users, policies], default=str)
 
 
@@ -59,8 +77,9 @@ def seed_repo(git_repo: GitRepo) -> GitRepo:
     return git_repo.commit("seed")
 
 
-def test_seed_example_from_empty_account_to_no_changes(aws: MotoServer, iam: Any,
-                                                       git_repo: GitRepo) -> None:
+def test_seed_example_from_empty_account_to_no_changes(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
     repo = seed_repo(git_repo)
     first = repo.run("--plan", "--detailed-exitcode")
     assert first.code == 2, first.err
@@ -70,24 +89,33 @@ def test_seed_example_from_empty_account_to_no_changes(aws: MotoServer, iam: Any
     assert applied.code == 0, applied.out + applied.err
 
     for name in ("cdk-deploy", "cdk-staging-bucket", "ecs-service-update", "ecr-push"):
-        written = json.loads((repo.root / "policies" / f"{name}.json").read_text()
-                             .replace("{{Partition}}", "aws").replace("{{Region}}", "us-east-1")
-                             .replace("{{AccountId}}", ACCOUNT)
-                             .replace("{{StackName}}", "FargateServiceStack")
-                             .replace("{{ClusterName}}", "FargateServiceStack-Cluster")
-                             .replace("{{ServiceName}}", "FargateServiceStack-Service")
-                             .replace("{{RepositoryName}}", "fargate-service"))
+        written = json.loads(
+            (repo.root / "policies" / f"{name}.json")
+            .read_text()
+            .replace("{{Partition}}", "aws")
+            .replace("{{Region}}", "us-east-1")
+            .replace("{{AccountId}}", ACCOUNT)
+            .replace("{{StackName}}", "FargateServiceStack")
+            .replace("{{ClusterName}}", "FargateServiceStack-Cluster")
+            .replace("{{ServiceName}}", "FargateServiceStack-Service")
+            .replace("{{RepositoryName}}", "fargate-service")
+        )
         assert normalize.equal(default_document(iam, name), written)
-        tags = {t["Key"]: t["Value"] for t in iam.list_policy_tags(
-            PolicyArn=f"{PREFIX_ARN}/{name}")["Tags"]}
+        tags = {
+            t["Key"]: t["Value"]
+            for t in iam.list_policy_tags(PolicyArn=f"{PREFIX_ARN}/{name}")["Tags"]
+        }
         assert tags == {"managed-by": "iamsync", "iamsync-commit": repo.head()}
     user = iam.get_user(UserName="cdk-deployer")["User"]
     assert user["Path"] == "/iamsync/"
     assert attached(iam, "cdk-deployer") == {
-        f"{PREFIX_ARN}/cdk-deploy", f"{PREFIX_ARN}/cdk-staging-bucket",
-        f"{PREFIX_ARN}/ecs-service-update", f"{PREFIX_ARN}/ecr-push",
+        f"{PREFIX_ARN}/cdk-deploy",
+        f"{PREFIX_ARN}/cdk-staging-bucket",
+        f"{PREFIX_ARN}/ecs-service-update",
+        f"{PREFIX_ARN}/ecr-push",
         "arn:aws:iam::aws:policy/AWSCloudFormationReadOnlyAccess",
-        "arn:aws:iam::aws:policy/AmazonVPCReadOnlyAccess"}
+        "arn:aws:iam::aws:policy/AmazonVPCReadOnlyAccess",
+    }
     tags = {t["Key"]: t["Value"] for t in iam.list_user_tags(UserName="cdk-deployer")["Tags"]}
     assert tags["managed-by"] == "iamsync" and tags["team"] == "platform"
     assert tags["iamsync-commit"] == repo.head()
@@ -97,11 +125,19 @@ def test_seed_example_from_empty_account_to_no_changes(aws: MotoServer, iam: Any
     assert "No changes." in again.out
 
 
-def test_seven_edits_keep_at_most_five_versions(aws: MotoServer, iam: Any,
-                                                git_repo: GitRepo) -> None:
-    actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket",
-               "s3:GetBucketLocation", "s3:GetObjectTagging", "s3:PutObjectTagging",
-               "s3:GetObjectAcl"]
+def test_seven_edits_keep_at_most_five_versions(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    actions = [
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:ListBucket",
+        "s3:GetBucketLocation",
+        "s3:GetObjectTagging",
+        "s3:PutObjectTagging",
+        "s3:GetObjectAcl",
+    ]
     for edit in range(1, 8):
         wanted = doc(*actions[:edit])
         git_repo.write({"policies/p.json": wanted}).commit(f"edit {edit}")
@@ -115,8 +151,7 @@ def test_seven_edits_keep_at_most_five_versions(aws: MotoServer, iam: Any,
     assert "No changes." in git_repo.run("--plan").out
 
 
-def test_revert_to_a_kept_version_reuses_it(aws: MotoServer, iam: Any,
-                                            git_repo: GitRepo) -> None:
+def test_revert_to_a_kept_version_reuses_it(aws: MotoServer, iam: Any, git_repo: GitRepo) -> None:
     one, two = doc("s3:GetObject"), doc("s3:GetObject", "s3:PutObject")
     for wanted in (one, two):
         git_repo.write({"policies/p.json": wanted}).commit()
@@ -129,12 +164,21 @@ def test_revert_to_a_kept_version_reuses_it(aws: MotoServer, iam: Any,
     assert normalize.equal(default_document(iam, "p"), one)
 
 
-def test_prune_never_deletes_the_default_version(aws: MotoServer, iam: Any,
-                                                 git_repo: GitRepo) -> None:
+def test_prune_never_deletes_the_default_version(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
     """After a console rollback the oldest version is the default: prune the next one."""
     for n in range(1, 6):
-        git_repo.write({"policies/p.json": doc(*[f"s3:GetObject{s}" for s in (
-            "", "Acl", "Tagging", "Version", "Attributes")[:n]])}).commit()
+        git_repo.write(
+            {
+                "policies/p.json": doc(
+                    *[
+                        f"s3:GetObject{s}"
+                        for s in ("", "Acl", "Tagging", "Version", "Attributes")[:n]
+                    ]
+                )
+            }
+        ).commit()
         assert git_repo.run("--apply").code == 0
     iam.set_default_policy_version(PolicyArn=f"{PREFIX_ARN}/p", VersionId="v1")
     wanted = doc("s3:ListBucket")
@@ -142,20 +186,39 @@ def test_prune_never_deletes_the_default_version(aws: MotoServer, iam: Any,
     planned = git_repo.run("--plan")
     assert "deletes old version v2 first" in planned.out
     assert git_repo.run("--apply").code == 0
-    assert versions(iam, "p") == [("v1", False), ("v3", False), ("v4", False), ("v5", False),
-                                  ("v6", True)]
+    assert versions(iam, "p") == [
+        ("v1", False),
+        ("v3", False),
+        ("v4", False),
+        ("v5", False),
+        ("v6", True),
+    ]
     assert normalize.equal(default_document(iam, "p"), wanted)
 
 
 def test_cosmetic_edits_are_no_change(aws: MotoServer, iam: Any, git_repo: GitRepo) -> None:
-    git_repo.write({"policies/p.json": {"Version": "2012-10-17", "Statement": [
-        {"Sid": "A", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
-         "Resource": ["arn:aws:s3:::b/*"],
-         "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}}).commit()
+    git_repo.write(
+        {
+            "policies/p.json": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "A",
+                        "Effect": "Allow",
+                        "Action": ["s3:GetObject", "s3:PutObject"],
+                        "Resource": ["arn:aws:s3:::b/*"],
+                        "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+                    }
+                ],
+            }
+        }
+    ).commit()
     assert git_repo.run("--apply").code == 0
-    cosmetic = ('{"Statement": {"Resource": "arn:aws:s3:::b/*", "Condition": {"Bool": '
-                '{"aws:securetransport": [true]}}, "Action": ["S3:putobject", "s3:GetObject", '
-                '"s3:GetObject"],\n\n   "Effect": "Allow", "Sid": "A"}, "Version": "2012-10-17"}')
+    cosmetic = (
+        '{"Statement": {"Resource": "arn:aws:s3:::b/*", "Condition": {"Bool": '
+        '{"aws:securetransport": [true]}}, "Action": ["S3:putobject", "s3:GetObject", '
+        '"s3:GetObject"],\n\n   "Effect": "Allow", "Sid": "A"}, "Version": "2012-10-17"}'
+    )
     git_repo.write({"policies/p.json": cosmetic}).commit("cosmetic")
     result = git_repo.run("--plan", "--detailed-exitcode")
     assert result.code == 0, result.out
@@ -163,15 +226,21 @@ def test_cosmetic_edits_are_no_change(aws: MotoServer, iam: Any, git_repo: GitRe
     assert versions(iam, "p") == [("v1", True)]
 
 
-def test_console_drift_is_planned_and_repaired(aws: MotoServer, iam: Any,
-                                               git_repo: GitRepo) -> None:
-    git_repo.write({"policies/a.json": doc("s3:GetObject"),
-                    "policies/b.json": doc("sqs:SendMessage"),
-                    "users/ci.json": {"policies": ["a", "b"]}}).commit()
+def test_console_drift_is_planned_and_repaired(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    git_repo.write(
+        {
+            "policies/a.json": doc("s3:GetObject"),
+            "policies/b.json": doc("sqs:SendMessage"),
+            "users/ci.json": {"policies": ["a", "b"]},
+        }
+    ).commit()
     assert git_repo.run("--apply").code == 0
     # Console edits: a new default version, one attachment removed, one added.
-    iam.create_policy_version(PolicyArn=f"{PREFIX_ARN}/a", SetAsDefault=True,
-                              PolicyDocument=json.dumps(doc("s3:*")))
+    iam.create_policy_version(
+        PolicyArn=f"{PREFIX_ARN}/a", SetAsDefault=True, PolicyDocument=json.dumps(doc("s3:*"))
+    )
     iam.detach_user_policy(UserName="ci", PolicyArn=f"{PREFIX_ARN}/b")
     iam.attach_user_policy(UserName="ci", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
 
@@ -187,10 +256,15 @@ def test_console_drift_is_planned_and_repaired(aws: MotoServer, iam: Any,
     assert "No changes." in git_repo.run("--plan").out
 
 
-def test_deleting_files_deletes_owned_resources(aws: MotoServer, iam: Any,
-                                                git_repo: GitRepo) -> None:
-    git_repo.write({"policies/p.json": doc("s3:GetObject"),
-                    "users/old-ci.json": {"policies": ["p"], "groups": ["deployers"]}})
+def test_deleting_files_deletes_owned_resources(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    git_repo.write(
+        {
+            "policies/p.json": doc("s3:GetObject"),
+            "users/old-ci.json": {"policies": ["p"], "groups": ["deployers"]},
+        }
+    )
     iam.create_group(GroupName="deployers")
     git_repo.commit()
     assert git_repo.run("--apply").code == 0
@@ -199,15 +273,20 @@ def test_deleting_files_deletes_owned_resources(aws: MotoServer, iam: Any,
     iam.create_access_key(UserName="old-ci")
     iam.create_access_key(UserName="old-ci")
     iam.create_login_profile(UserName="old-ci", Password="Correct-horse-9")
-    iam.put_user_policy(UserName="old-ci", PolicyName="inline", PolicyDocument=json.dumps(
-        doc("s3:GetObject")))
+    iam.put_user_policy(
+        UserName="old-ci", PolicyName="inline", PolicyDocument=json.dumps(doc("s3:GetObject"))
+    )
 
     git_repo.write({"policies/p.json": None, "users/old-ci.json": None}).commit("remove")
     planned = git_repo.run("--plan")
     assert "- user old-ci" in planned.out and "- policy p" in planned.out
-    for words in ("deletes 2 access keys", "deletes 1 console login profile",
-                  "deletes inline policy inline", "leaves group deployers",
-                  "deletes non-default versions v1 first"):
+    for words in (
+        "deletes 2 access keys",
+        "deletes 1 console login profile",
+        "deletes inline policy inline",
+        "leaves group deployers",
+        "deletes non-default versions v1 first",
+    ):
         assert words in planned.out
 
     result = git_repo.run("--apply")
@@ -218,15 +297,16 @@ def test_deleting_files_deletes_owned_resources(aws: MotoServer, iam: Any,
     assert "No changes." in git_repo.run("--plan").out
 
 
-def test_unowned_bystanders_are_untouched(aws: MotoServer, iam: Any,
-                                          git_repo: GitRepo) -> None:
+def test_unowned_bystanders_are_untouched(aws: MotoServer, iam: Any, git_repo: GitRepo) -> None:
     iam.create_user(UserName="human", Path="/")
     iam.create_user(UserName="other-tool", Path="/terraform/")
-    other = iam.create_policy(PolicyName="theirs", Path="/terraform/",
-                              PolicyDocument=json.dumps(doc("sqs:SendMessage")))["Policy"]["Arn"]
+    other = iam.create_policy(
+        PolicyName="theirs", Path="/terraform/", PolicyDocument=json.dumps(doc("sqs:SendMessage"))
+    )["Policy"]["Arn"]
     iam.attach_user_policy(UserName="other-tool", PolicyArn=other)
-    git_repo.write({"policies/p.json": doc("s3:GetObject"),
-                    "users/ci.json": {"policies": ["p", other]}}).commit()
+    git_repo.write(
+        {"policies/p.json": doc("s3:GetObject"), "users/ci.json": {"policies": ["p", other]}}
+    ).commit()
     assert git_repo.run("--apply").code == 0
     iam.attach_user_policy(UserName="human", PolicyArn=f"{PREFIX_ARN}/p")
     before = [(u["UserName"], u["Path"]) for u in iam.list_users()["Users"]]
@@ -247,8 +327,9 @@ def test_unowned_bystanders_are_untouched(aws: MotoServer, iam: Any,
     assert iam.get_policy(PolicyArn=other)["Policy"]["Arn"] == other
 
 
-def test_name_collision_with_unowned_resource_is_refused(aws: MotoServer, iam: Any,
-                                                         git_repo: GitRepo) -> None:
+def test_name_collision_with_unowned_resource_is_refused(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
     iam.create_user(UserName="ci", Path="/")
     git_repo.write({"users/ci.json": {}}).commit()
     before = state(iam)
@@ -260,16 +341,20 @@ def test_name_collision_with_unowned_resource_is_refused(aws: MotoServer, iam: A
 
 
 def test_saved_plan_applies_exactly_and_stale_plan_is_refused(
-        aws: MotoServer, iam: Any, git_repo: GitRepo) -> None:
-    git_repo.write({"policies/p.json": doc("s3:GetObject"),
-                    "users/ci.json": {"policies": ["p"]}}).commit()
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    git_repo.write(
+        {"policies/p.json": doc("s3:GetObject"), "users/ci.json": {"policies": ["p"]}}
+    ).commit()
     plan_file = git_repo.root.parent / "plan.json"
     saved = git_repo.run("--plan", "--out", str(plan_file))
     assert saved.code == 0
     data = json.loads(plan_file.read_text())
     assert data["format_version"] == 1
     assert [(c["action"], c["type"], c["name"]) for c in data["changes"]] == [
-        ("create", "policy", "p"), ("create", "user", "ci")]
+        ("create", "policy", "p"),
+        ("create", "user", "ci"),
+    ]
 
     # Live IAM changes after the plan was made: the saved plan is refused, nothing written.
     iam.create_user(UserName="sneaky", Path="/iamsync/")
@@ -298,14 +383,14 @@ def test_exit_codes(aws: MotoServer, iam: Any, git_repo: GitRepo) -> None:
     git_repo.write({"policies/p.json": doc("s3:GetObjcet")}).commit()
     invalid = git_repo.run("--plan", "--detailed-exitcode")
     assert invalid.code == 1
-    assert 'policies/p.json:1:' not in invalid.out  # problems go to stderr in plan mode
+    assert "policies/p.json:1:" not in invalid.out  # problems go to stderr in plan mode
     assert 'did you mean "s3:GetObject"?' in invalid.err
 
 
-def test_invalid_repository_makes_no_write(aws: MotoServer, iam: Any,
-                                           git_repo: GitRepo) -> None:
-    git_repo.write({"policies/p.json": doc("s3:GetObject"),
-                    "users/ci.json": {"policies": ["p", "missing"]}}).commit()
+def test_invalid_repository_makes_no_write(aws: MotoServer, iam: Any, git_repo: GitRepo) -> None:
+    git_repo.write(
+        {"policies/p.json": doc("s3:GetObject"), "users/ci.json": {"policies": ["p", "missing"]}}
+    ).commit()
     before = state(iam)
     result = git_repo.run("--apply")
     assert result.code == 1
@@ -314,8 +399,7 @@ def test_invalid_repository_makes_no_write(aws: MotoServer, iam: Any,
     assert state(iam) == before
 
 
-def test_apply_refuses_uncommitted_changes(aws: MotoServer, iam: Any,
-                                           git_repo: GitRepo) -> None:
+def test_apply_refuses_uncommitted_changes(aws: MotoServer, iam: Any, git_repo: GitRepo) -> None:
     git_repo.write({"policies/p.json": doc("s3:GetObject")}).commit()
     git_repo.write({"policies/q.json": doc("s3:PutObject")})
     result = git_repo.run("--apply")
@@ -330,15 +414,21 @@ def test_json_plan_is_alone_on_stdout(aws: MotoServer, git_repo: GitRepo) -> Non
     git_repo.write({"policies/p.json": doc("s3:GetObject")}).commit()
     result = git_repo.run("--plan", "--format", "json")
     data = json.loads(result.out)
-    assert data["changes"][0] == {**data["changes"][0], "action": "create", "type": "policy",
-                                  "name": "p"}
+    assert data["changes"][0] == {
+        **data["changes"][0],
+        "action": "create",
+        "type": "policy",
+        "name": "p",
+    }
     assert data["summary"] == {"create": 1, "update": 0, "delete": 0}
 
 
 def test_unknown_aws_managed_arn_is_refused_before_any_write(
-        aws: MotoServer, iam: Any, git_repo: GitRepo) -> None:
-    git_repo.write({"users/ci.json": {"policies": [
-        "arn:aws:iam::aws:policy/AmazonVPCFUllAccess"]}}).commit()
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    git_repo.write(
+        {"users/ci.json": {"policies": ["arn:aws:iam::aws:policy/AmazonVPCFUllAccess"]}}
+    ).commit()
     result = git_repo.run("--apply")
     assert result.code == 1
     assert "AmazonVPCFUllAccess (for user ci) does not exist" in result.err

@@ -1,0 +1,156 @@
+"""What moto cannot show: GAAD pagination and apply's failure handling, with botocore's Stubber."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from iamsync import apply, calls, live
+from iamsync.calls import Call
+
+ACCOUNT = "123456789012"
+
+
+@pytest.fixture
+def iam() -> Any:
+    return boto3.client(
+        "iam",
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        endpoint_url="http://127.0.0.1:9",
+    )
+
+
+def _page(users: list[str], policies: list[str], marker: str | None) -> dict[str, Any]:
+    doc = quote(
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}'
+    )
+    page: dict[str, Any] = {
+        "UserDetailList": [
+            {
+                "UserName": u,
+                "Arn": f"arn:aws:iam::{ACCOUNT}:user/iamsync/{u}",
+                "Path": "/iamsync/",
+                "UserId": "AIDA" + u.upper().ljust(16, "X"),
+                "CreateDate": datetime(2026, 1, 1),
+            }
+            for u in users
+        ],
+        "GroupDetailList": [],
+        "Policies": [
+            {
+                "PolicyName": p,
+                "Arn": f"arn:aws:iam::{ACCOUNT}:policy/iamsync/{p}",
+                "Path": "/iamsync/",
+                "DefaultVersionId": "v1",
+                "AttachmentCount": 0,
+                "PolicyVersionList": [
+                    {
+                        "Document": doc,
+                        "VersionId": "v1",
+                        "IsDefaultVersion": True,
+                        "CreateDate": datetime(2026, 1, 1),
+                    }
+                ],
+            }
+            for p in policies
+        ],
+        "IsTruncated": marker is not None,
+    }
+    if marker:
+        page["Marker"] = marker
+    return page
+
+
+def test_read_follows_every_gaad_page_and_decodes_documents(iam: Any) -> None:
+    with Stubber(iam) as stub:
+        wanted = {"Filter": ["User", "Group", "LocalManagedPolicy"]}
+        stub.add_response("get_account_authorization_details", _page(["a"], ["p"], "m1"), wanted)
+        stub.add_response(
+            "get_account_authorization_details", _page([], ["q"], "m2"), {**wanted, "Marker": "m1"}
+        )
+        stub.add_response(
+            "get_account_authorization_details", _page(["b"], [], None), {**wanted, "Marker": "m2"}
+        )
+        state = live.read(iam, ACCOUNT, "aws")
+        stub.assert_no_pending_responses()
+    assert sorted(state.users) == ["a", "b"]
+    assert sorted(state.policies) == ["p", "q"]
+    assert state.policies["p"].default.document["Statement"][0]["Action"] == "s3:*"
+
+
+def _chain(*operations: tuple[str, dict[str, Any]]) -> calls.Stage:
+    return tuple((Call(op, params, "test"),) for op, params in operations)
+
+
+def test_failure_stops_and_says_what_was_done(iam: Any) -> None:
+    stages = (
+        _chain(("create_user", {"UserName": "a", "Path": "/iamsync/"})),
+        _chain(
+            (
+                "attach_user_policy",
+                {"UserName": "a", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+            )
+        ),
+        _chain(("delete_user", {"UserName": "b"})),
+    )
+    with Stubber(iam) as stub:
+        stub.add_response("create_user", {}, {"UserName": "a", "Path": "/iamsync/"})
+        stub.add_client_error("attach_user_policy", "AccessDenied", "not allowed", 403)
+        with pytest.raises(apply.ApplyFailed) as caught:
+            apply.run(stages, iam, pauses=())
+        stub.assert_no_pending_responses()  # delete_user was never attempted
+    assert [c.operation for c in caught.value.done] == ["create_user"]
+    assert caught.value.failed.operation == "attach_user_policy"
+    assert "AccessDenied: not allowed" in str(caught.value)
+
+
+def test_deleting_what_is_already_gone_converges(iam: Any) -> None:
+    stages = (
+        _chain(
+            (
+                "detach_user_policy",
+                {"UserName": "a", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+            ),
+            ("delete_user", {"UserName": "a"}),
+        ),
+    )
+    with Stubber(iam) as stub:
+        stub.add_client_error("detach_user_policy", "NoSuchEntity", "gone", 404)
+        stub.add_client_error("delete_user", "NoSuchEntity", "gone", 404)
+        done = apply.run(stages, iam, pauses=())
+    assert [c.operation for c in done] == ["detach_user_policy", "delete_user"]
+
+
+def test_new_entity_not_yet_visible_is_retried(iam: Any) -> None:
+    params = {"UserName": "a", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}
+    with Stubber(iam) as stub:
+        stub.add_client_error("attach_user_policy", "NoSuchEntity", "not yet", 404)
+        stub.add_response("attach_user_policy", {}, params)
+        done = apply.run((_chain(("attach_user_policy", params)),), iam, pauses=(0.0,))
+    assert len(done) == 1
+
+
+def test_size_limit_is_reported_as_size_not_as_versions(iam: Any) -> None:
+    params = {
+        "PolicyArn": f"arn:aws:iam::{ACCOUNT}:policy/iamsync/p",
+        "PolicyDocument": "{}",
+        "SetAsDefault": True,
+    }
+    with Stubber(iam) as stub:
+        stub.add_client_error(
+            "create_policy_version",
+            "LimitExceeded",
+            "Cannot exceed quota for PolicySize: 6144",
+            409,
+        )
+        with pytest.raises(apply.ApplyFailed) as caught:
+            apply.run((_chain(("create_policy_version", params)),), iam, pauses=())
+    assert "too large for IAM" in caught.value.reason
+    assert "no version was removed" in caught.value.reason
