@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config as BotoConfig
@@ -44,9 +47,13 @@ def connect(target: Target) -> Connection:
         session = boto3.Session(region_name=target.region) if target.region else boto3.Session()
         if target.role_arn:
             session = _assume(session, target.role_arn)
-        sts = session.client("sts", config=_CLIENT_CONFIG)
+        _log_calls(session)
+        # IAM is global: without a configured region, its home region serves the calls
+        # ({{Region}} stays unset, so templates that need it say so).
+        api_region = session.region_name or "us-east-1"
+        sts = session.client("sts", config=_CLIENT_CONFIG, region_name=api_region)
         who = sts.get_caller_identity()
-        iam = session.client("iam", config=_CLIENT_CONFIG)
+        iam = session.client("iam", config=_CLIENT_CONFIG, region_name=api_region)
     except (BotoCoreError, ClientError) as exc:
         raise IamsyncError(f"cannot reach AWS: {exc}") from exc
     arn = who["Arn"]
@@ -77,3 +84,17 @@ def error_code(exc: ClientError) -> str:
 
 def error_message(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Message", ""))
+
+
+def _log_calls(session: boto3.Session) -> None:
+    """With IAMSYNC_API_LOG=FILE, append "service operation" per API call (benchmarks, audits)."""
+    path = os.environ.get("IAMSYNC_API_LOG")
+    if not path:
+        return
+    lock = threading.Lock()
+
+    def record(model: Any, **_: Any) -> None:
+        with lock, Path(path).open("a", encoding="utf-8") as log:
+            log.write(f"{model.service_model.service_name} {model.name}\n")
+
+    session.events.register("before-call", record)

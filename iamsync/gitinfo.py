@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import git
-
 from iamsync.errors import IamsyncError
 
 WATCHED = ("policies", "users", "iamsync.json")
@@ -17,6 +15,8 @@ class DirtyTree(IamsyncError):
 
 def commit(root: Path) -> str:
     """The HEAD commit's id, or "uncommitted" outside a repository or before a first commit."""
+    import git  # imported when needed: it costs a tenth of a second at start-up
+
     try:
         return str(git.Repo(root, search_parent_directories=True).head.commit.hexsha)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
@@ -25,6 +25,8 @@ def commit(root: Path) -> str:
 
 def ensure_clean(root: Path) -> None:
     """Refuse when policies/, users/ or iamsync.json differ from the HEAD commit."""
+    import git
+
     try:
         repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:

@@ -114,9 +114,10 @@ def diff(
     prefix = desired.path_prefix
     _check_conflicts(desired, live)
     attached_by = _attachments(live, prefix)
+    wanted_by = _wanted_by(desired)
     changes: list[Change | None] = []
     for name, want in sorted(desired.policies.items()):
-        users = _users_of(want.arn, desired, attached_by)
+        users = tuple(sorted(wanted_by.get(want.arn, set()) | attached_by.get(want.arn, set())))
         changes.append(_policy_change(want, live.policies.get(name), users))
     for name, wanted in sorted(desired.users.items()):
         changes.append(_user_change(wanted, live.users.get(name)))
@@ -141,44 +142,29 @@ def fingerprint(live: Live, prefix: str, names: Iterable[str]) -> str:
     It covers every owned resource and every live resource named by one of the
     plan's changes, so a saved plan is refused when any of them changed.
     """
-    names = {n.lower() for n in names}
-    users = [u for u in live.users.values() if _owned(u.path, prefix) or u.name.lower() in names]
-    policies = [
-        p for p in live.policies.values() if _owned(p.path, prefix) or p.name.lower() in names
-    ]
-    state = {
-        "account": live.account_id,
-        "users": sorted(
-            (
-                [
-                    u.name,
-                    u.path,
-                    sorted(u.attached),
-                    sorted(u.tags.items()),
-                    sorted(u.groups),
-                    sorted(u.inline_policies),
-                    u.permissions_boundary,
-                ]
-                for u in users
-            ),
-            key=str,
-        ),
-        "policies": sorted(
-            (
-                [
-                    p.name,
-                    p.path,
-                    p.attachment_count,
-                    sorted(
-                        [v.id, v.is_default, normalize.canonical(v.document)] for v in p.versions
-                    ),
-                ]
-                for p in policies
-            ),
-            key=str,
-        ),
-    }
-    return hashlib.sha256(normalize.dumps(state).encode()).hexdigest()
+    wanted = {n.lower() for n in names}
+    lines = [f"account {live.account_id}"]
+    for u in live.users.values():
+        if _owned(u.path, prefix) or u.name.lower() in wanted:
+            lines.append(
+                normalize.dumps(
+                    [
+                        "user",
+                        u.name,
+                        u.path,
+                        sorted(u.attached),
+                        sorted(u.tags.items()),
+                        sorted(u.groups),
+                        sorted(u.inline_policies),
+                        u.permissions_boundary,
+                    ]
+                )
+            )
+    for p in live.policies.values():
+        if _owned(p.path, prefix) or p.name.lower() in wanted:
+            versions = sorted((v.id, v.is_default, normalize.dumps(v.document)) for v in p.versions)
+            lines.append(normalize.dumps(["policy", p.name, p.path, p.attachment_count, versions]))
+    return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
 
 
 def _owned(path: str, prefix: str) -> bool:
@@ -236,11 +222,13 @@ def _attachments(live: Live, prefix: str) -> dict[str, set[str]]:
     return found
 
 
-def _users_of(
-    arn: str, desired: Desired, attached_by: Mapping[str, Iterable[str]]
-) -> tuple[str, ...]:
-    wanted = {u.name for u in desired.users.values() if arn in u.policies}
-    return tuple(sorted(wanted | set(attached_by.get(arn, ()))))
+def _wanted_by(desired: Desired) -> dict[str, set[str]]:
+    """Policy ARN -> users of the repository that attach it."""
+    found: dict[str, set[str]] = {}
+    for user in desired.users.values():
+        for arn in user.policies:
+            found.setdefault(arn, set()).add(user.name)
+    return found
 
 
 def _oldest_first(versions: Iterable[PolicyVersion]) -> list[PolicyVersion]:
@@ -278,6 +266,8 @@ def _policy_change(
 ) -> PolicyChange | None:
     if have is None:
         return PolicyChange(Action.CREATE, want.name, want.arn, None, want.document, users=users)
+    if want.document == have.default.document:
+        return None  # byte-for-byte what iamsync sent last time: the common case, and cheap
     target = normalize.canonical(want.document)
     if normalize.canonical(have.default.document) == target:
         return None

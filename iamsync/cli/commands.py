@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.progress import Progress
-
-from iamsync import (
-    apply as apply_mod,
-)
 from iamsync import (
     aws,
     calls,
@@ -33,7 +29,11 @@ from iamsync import (
 )
 from iamsync.cli.status import ExitStatus
 from iamsync.errors import IamsyncError
-from iamsync.render import describe, markdown, text
+from iamsync.render import describe, markdown
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 
 class InvalidRepository(IamsyncError):
@@ -113,6 +113,7 @@ def compute_plan(
             reading.cancel()
             raise InvalidRepository("the repository has errors; nothing was planned or written")
         state = reading.result()
+    gc.freeze()  # the live state stays to the end: keep the collector from re-scanning it
     wanted = desired.build(
         result.policies,
         result.users,
@@ -134,7 +135,11 @@ def show(chosen: plan_mod.Plan, fmt: str, out: TextIO, *, full_plan: str = "") -
         out.write(planfile.dumps(chosen))
     elif fmt == "markdown":
         out.write(markdown.render(chosen, full_plan=full_plan) + "\n")
+    elif chosen.empty:
+        out.write(describe.summary_line(chosen) + "\n")  # no need to load rich for one line
     else:
+        from iamsync.render import text
+
         _console(out).print(text.render(chosen), soft_wrap=True)
 
 
@@ -188,6 +193,8 @@ def _carry_out(
 ) -> ExitStatus:
     if chosen.empty:
         return ExitStatus.OK
+    from iamsync import apply as apply_mod
+
     stages = calls.to_calls(chosen, commit)
     total = len(calls.flat(stages))
     console = _console(log)
@@ -215,6 +222,8 @@ def _carry_out(
 
 
 def _console(stream: TextIO) -> Console:
+    from rich.console import Console
+
     return Console(file=stream, highlight=False)
 
 
@@ -226,16 +235,17 @@ class _progress:
         self.total = total
         self._bar: Progress | None = None
 
-    def __enter__(self) -> apply_mod.OnCall:
+    def __enter__(self) -> Callable[[calls.Call], None]:
         if self.console.is_terminal:
+            from rich.progress import Progress
+
             bar = Progress(console=self.console, transient=True)
             bar.start()
             task = bar.add_task("applying", total=self.total)
             self._bar = bar
             return lambda call: bar.advance(task)
-        return lambda call: self.console.print(
-            f"  done: {call.describe()}", soft_wrap=True, markup=False
-        )
+        stream = self.console.file
+        return lambda call: print(f"  done: {call.describe()}", file=stream)
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
