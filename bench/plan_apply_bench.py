@@ -25,6 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen
 
 ROOT = Path(__file__).resolve().parent.parent
+_RAW_GAAD = (
+    "import sys, boto3; boto3.client('iam', endpoint_url=sys.argv[1], region_name='us-east-1')"
+    ".get_account_authorization_details(Filter=['User', 'Group', 'LocalManagedPolicy'])"
+)
 
 
 def main() -> int:
@@ -33,45 +37,83 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--attachments", type=int, default=3)
     parser.add_argument("--plans", type=int, default=3, help="no-change plans to time")
+    parser.add_argument("--parallelism", type=int, default=8)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, moto_server() as url:
         repo = Path(tmp) / "repo"
         gen.write(repo, args.policies, args.users, args.attachments)
-        for cmd in (["init", "-q"], ["add", "-A"], ["-c", "user.email=b@example.invalid",
-                    "-c", "user.name=bench", "commit", "-qm", "bench"]):
+        for cmd in (
+            ["init", "-q"],
+            ["add", "-A"],
+            [
+                "-c",
+                "user.email=b@example.invalid",
+                "-c",
+                "user.name=bench",
+                "commit",
+                "-qm",
+                "bench",
+            ],
+        ):
             subprocess.run(["git", *cmd], cwd=repo, check=True)
-        env = {**os.environ, "AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "testing",
-               "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
-               "AWS_DEFAULT_REGION": "us-east-1",
-               "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
-        print(f"state: {args.policies} policies, {args.users} users, "
-              f"{args.users * args.attachments} attachments; moto with AWS-managed policies")
+        env = {
+            **os.environ,
+            "AWS_ENDPOINT_URL": url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        }
+        print(
+            f"state: {args.policies} policies, {args.users} users, "
+            f"{args.users * args.attachments} attachments; moto with AWS-managed policies"
+        )
 
-        seconds, counts = run(repo, env, Path(tmp) / "apply.log", "--apply")
+        seconds, counts = run(
+            repo, env, Path(tmp) / "apply.log", "--apply", "--parallelism", str(args.parallelism)
+        )
         writes = {k: v for k, v in counts.items() if not k.startswith(("Get", "List"))}
         print(f"\napply from empty: {seconds:.2f} s wall, {sum(counts.values())} API calls")
         print_counts(counts)
         minimal = args.policies + args.users + args.users * args.attachments
-        print(f"writes: {sum(writes.values())} (minimal: {minimal} = one create per resource "
-              f"+ one attach per attachment); ratio {sum(writes.values()) / minimal:.2f}")
+        print(
+            f"writes: {sum(writes.values())} (minimal: {minimal} = one create per resource "
+            f"+ one attach per attachment); ratio {sum(writes.values()) / minimal:.2f}"
+        )
 
         times = []
         for i in range(args.plans):
-            seconds, counts = run(repo, env, Path(tmp) / f"plan{i}.log", "--plan",
-                                  "--detailed-exitcode")
+            seconds, counts = run(
+                repo, env, Path(tmp) / f"plan{i}.log", "--plan", "--detailed-exitcode"
+            )
             times.append(seconds)
-        print(f"\nno-change plan: best {min(times):.2f} s, median "
-              f"{sorted(times)[len(times) // 2]:.2f} s wall over {args.plans} runs "
-              f"(start-up included), {sum(counts.values())} API calls")
+        raw = time.perf_counter()
+        subprocess.run([sys.executable, "-c", _RAW_GAAD, url], env=env, check=True)
+        bulk_read = time.perf_counter() - raw
+        print(
+            f"\nbaseline, a bare boto3 process making the one bulk read (GAAD): "
+            f"{bulk_read:.2f} s, start-up included"
+        )
+        print(
+            f"no-change plan: best {min(times):.2f} s, median "
+            f"{sorted(times)[len(times) // 2]:.2f} s wall over {args.plans} runs "
+            f"(start-up included), {sum(counts.values())} API calls"
+        )
         print_counts(counts)
+        print(f"plan overhead beyond the bare bulk read: {min(times) - bulk_read:+.2f} s")
     return 0
 
 
 def run(repo: Path, env: dict[str, str], log: Path, *args: str) -> tuple[float, dict[str, int]]:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(ROOT / "sync.py"), *args, "--repo", str(repo)],
-                          env={**env, "IAMSYNC_API_LOG": str(log)}, capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "sync.py"), *args, "--repo", str(repo)],
+        env={**env, "IAMSYNC_API_LOG": str(log)},
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         print(proc.stdout[-3000:], proc.stderr[-3000:])
@@ -91,9 +133,12 @@ class moto_server:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
-                                      "-p", str(port)], env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         url = f"http://127.0.0.1:{port}"
         for _ in range(300):
             try:

@@ -89,6 +89,8 @@ def _misuse(args: argparse.Namespace) -> str | None:
         return "--plan-file goes with --apply"
     if args.detailed_exitcode and args.mode != "plan":
         return "--detailed-exitcode goes with --plan"
+    if args.parallelism < 1:
+        return "--parallelism must be at least 1"
     if args.local and args.mode not in (None,):
         return "--local runs the whole loop itself; give no other mode"
     return None
@@ -150,6 +152,13 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-dirty",
         action="store_true",
         help="with --apply: allow uncommitted changes to policies/ and users/",
+    )
+    parser.add_argument(
+        "--parallelism",
+        type=int,
+        default=8,
+        metavar="N",
+        help="with --apply: at most N API calls at once (default 8)",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("--version", action="version", version=f"iamsync {__version__}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -65,7 +66,7 @@ def apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     else:
         chosen, connection = compute_plan(args.repo, args.target, err)
     show(chosen, args.format, out)
-    return _carry_out(chosen, connection, gitinfo.commit(args.repo), err)
+    return _carry_out(chosen, connection, gitinfo.commit(args.repo), err, args.parallelism)
 
 
 def local_loop(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
@@ -189,7 +190,11 @@ def _saved_plan(
 
 
 def _carry_out(
-    chosen: plan_mod.Plan, connection: aws.Connection, commit: str, log: TextIO
+    chosen: plan_mod.Plan,
+    connection: aws.Connection,
+    commit: str,
+    log: TextIO,
+    parallelism: int = 8,
 ) -> ExitStatus:
     if chosen.empty:
         return ExitStatus.OK
@@ -201,7 +206,7 @@ def _carry_out(
     console.print(f"Applying {total} calls (commit {commit[:12]})...")
     try:
         with _progress(console, total) as tick:
-            apply_mod.run(stages, connection.iam, on_call=tick)
+            apply_mod.run(stages, connection.iam, on_call=tick, workers=parallelism)
     except apply_mod.ApplyFailed as exc:
         console.print(
             f"[bold red]Apply failed[/] at {exc.failed.describe()}: {exc.reason}", soft_wrap=True
@@ -245,7 +250,13 @@ class _progress:
             self._bar = bar
             return lambda call: bar.advance(task)
         stream = self.console.file
-        return lambda call: print(f"  done: {call.describe()}", file=stream)
+        lock = threading.Lock()
+
+        def line(call: calls.Call) -> None:
+            with lock:
+                stream.write(f"  done: {call.describe()}\n")
+
+        return line
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
