@@ -1,0 +1,51 @@
+"""Architecture holds: pure stages import no AWS, Git or terminal library; local mode runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+PURE = [
+    "iamsync.plan",
+    "iamsync.calls",
+    "iamsync.normalize",
+    "iamsync.model",
+    "iamsync.planfile",
+    "iamsync.desired",
+    "iamsync.render.markdown",
+    "iamsync.render.describe",
+    "iamsync.validate",
+]
+FORBIDDEN = ["boto3", "botocore", "git", "rich", "subprocess"]
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_pure_stage_imports_no_side_effecting_library(module: str) -> None:
+    probe = f"import sys, {module}; print(','.join(m for m in {FORBIDDEN!r} if m in sys.modules))"
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO_ROOT
+    ).stdout.strip()
+    assert found == "", f"{module} pulls in {found}"
+
+
+def test_readme_first_command_runs_the_whole_loop_locally() -> None:
+    """`python sync.py --local`: validate, plan, apply, plan again, on an embedded moto."""
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "sync.py"), "--local", "--repo", str(REPO_ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"},
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = proc.stdout
+    for step in ("1. validate", "2. plan", "3. apply", "4. plan again"):
+        assert step in out
+    assert "Plan: 5 to add, 0 to change, 0 to destroy." in out
+    assert "Apply complete: 11 calls." in out
+    assert out.count("No changes. Live IAM matches the repository.") == 1
+    assert "http://127.0.0.1:" in out
