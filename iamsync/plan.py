@@ -186,7 +186,7 @@ def _check_conflicts(desired: Desired, live: Live) -> None:
                 problems.append(
                     f'{kind} "{found.name}" already exists at path {found.path}, outside the '
                     f"ownership prefix {desired.path_prefix}; iamsync never takes over what it "
-                    f"does not own. Adopt it with `iamsync import`, or rename the file"
+                    f"does not own. {_how_to_adopt(kind, found.name, desired.path_prefix)}"
                 )
             elif found.name != name:
                 problems.append(
@@ -194,6 +194,12 @@ def _check_conflicts(desired: Desired, live: Live) -> None:
                     f'"{found.name}" (IAM names are case-insensitive); rename the '
                     "file to match"
                 )
+    for user in sorted(desired.users.values(), key=lambda u: u.name):
+        for group in sorted(user.groups - live.groups):
+            problems.append(
+                f'user "{user.name}": group "{group}" does not exist (iamsync adds '
+                "users to existing groups; create the group first)"
+            )
     for name, policy in sorted(live.policies.items()):
         if _owned(policy.path, desired.path_prefix) and name not in desired.policies:
             owned_attached = sum(
@@ -210,6 +216,18 @@ def _check_conflicts(desired: Desired, live: Live) -> None:
                 )
     if problems:
         raise PlanConflict(problems)
+
+
+def _how_to_adopt(kind: str, name: str, prefix: str) -> str:
+    if kind == "user":
+        return (
+            f"To adopt it, move it under the prefix (aws iam update-user --user-name {name} "
+            f"--new-path {prefix}) and plan again; or rename the file"
+        )
+    return (
+        "A policy's path cannot change: to adopt it, create it anew from this file under "
+        "another name and move its attachments, or rename the file"
+    )
 
 
 def _attachments(live: Live, prefix: str) -> dict[str, set[str]]:

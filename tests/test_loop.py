@@ -336,7 +336,7 @@ def test_name_collision_with_unowned_resource_is_refused(
     result = git_repo.run("--apply")
     assert result.code == 1
     assert 'user "ci" already exists at path /, outside the ownership prefix' in result.err
-    assert "iamsync import" in result.err
+    assert "aws iam update-user --user-name ci --new-path /iamsync/" in result.err
     assert state(iam) == before
 
 
@@ -441,3 +441,53 @@ def test_plan_formats_render(aws: MotoServer, git_repo: GitRepo, fmt: str) -> No
     result = repo.run("--plan", "--format", fmt)
     assert result.code == 0
     assert "5 to add" in result.out
+
+
+def test_missing_group_is_refused_before_any_write(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    git_repo.write({"users/ci.json": {"groups": ["nope"]}}).commit()
+    result = git_repo.run("--apply")
+    assert result.code == 1
+    assert 'user "ci": group "nope" does not exist' in result.err
+    assert iam.list_users()["Users"] == []
+
+
+def test_failed_apply_stops_says_what_was_done_and_a_rerun_converges(
+    aws: MotoServer, iam: Any, git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iamsync import apply
+
+    git_repo.write(
+        {
+            "policies/a.json": doc("s3:GetObject"),
+            "policies/b.json": doc("sqs:*"),
+            "users/ci.json": {"policies": ["a", "b"]},
+        }
+    ).commit()
+    real_call = apply._Runner._call
+    failures = iter([True])
+
+    def flaky(self: Any, call: Any) -> str | None:
+        if call.operation == "create_user" and next(failures, False):
+            return "ServiceFailure: injected"
+        return real_call(self, call)
+
+    monkeypatch.setattr(apply._Runner, "_call", flaky)
+    failed = git_repo.run("--apply")
+    assert failed.code == 1
+    assert (
+        "Apply failed at create_user(UserName=ci, Path=/iamsync/): ServiceFailure: injected"
+        in failed.err
+    )
+    assert "Already done (2 of 5 calls):" in failed.err
+    assert "create_policy(PolicyName=a, Path=/iamsync/)" in failed.err
+    assert "attach_user_policy" not in failed.err.split("Already done")[1]
+    assert len(iam.list_policies(Scope="Local")["Policies"]) == 2
+    assert iam.list_users()["Users"] == []  # stopped: nothing after the failure ran
+
+    again = git_repo.run("--apply")
+    assert again.code == 0, again.err
+    assert "Plan: 1 to add, 0 to change, 0 to destroy." in again.out
+    assert attached(iam, "ci") == {f"{PREFIX_ARN}/a", f"{PREFIX_ARN}/b"}
+    assert "No changes." in git_repo.run("--plan").out

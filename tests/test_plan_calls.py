@@ -146,6 +146,11 @@ def test_policy_attached_outside_the_prefix_cannot_be_deleted() -> None:
         plan_of({}, {"u": {}}, state)
 
 
+def test_unknown_group_is_a_conflict() -> None:
+    with pytest.raises(PlanConflict, match='group "ops" does not exist'):
+        plan_of({}, {"u": {"groups": ["ops"]}}, live(groups=frozenset({"dev"})))
+
+
 def test_unowned_resources_are_never_in_the_plan() -> None:
     state = live(live_policy("theirs", doc("s3:A"), path="/tf/"), live_user("human", path="/"))
     assert plan_of({}, {}, state).empty
@@ -272,7 +277,7 @@ def test_deleted_users_go_before_deleted_policies() -> None:
 
 
 def test_group_joins_before_attach_and_leaves_after() -> None:
-    state = live(live_user("u", groups=frozenset({"old"})))
+    state = live(live_user("u", groups=frozenset({"old"})), groups=frozenset({"old", "new"}))
     plan = plan_of({}, {"u": {"groups": ["new"], "policies": [AWS_RO]}}, state)
     assert ops(plan) == [
         "tag_user:u",

@@ -21,42 +21,55 @@ def render(plan: Plan, *, limit: int = GITHUB_LIMIT, full_plan: str = "") -> str
         return "\n".join(head)
     destroyed = [c for c in plan.changes if c.action.is_destructive]
     if destroyed:
-        names = ", ".join(f"`{c.type} {c.name}`" for c in destroyed)
+        names = ", ".join(f"`{c.type} {c.name}`" for c in destroyed[:20])
+        more = f" and {len(destroyed) - 20} more" if len(destroyed) > 20 else ""
         head += [
             f"> [!WARNING]\n> **{len(destroyed)} destructive change"
-            f"{'s' if len(destroyed) > 1 else ''}:** {names}",
+            f"{'s' if len(destroyed) > 1 else ''}:** {names}{more}",
             "",
         ]
-    head += _table(plan.changes)
+    pointer = full_plan or "Run `python sync.py --plan` for the full plan."
     tail = ["", f"_Account {plan.account_id} · plan fingerprint `{plan.fingerprint[:12]}`_"]
-    omitted_note = (
-        f"\n\n**{{n}} resource detail(s) omitted to fit GitHub's comment limit.** "
-        f"{full_plan or 'Run `python sync.py --plan` for the full plan.'}"
-    )
-    budget = limit - len("\n".join(head + tail)) - len(omitted_note) - 20
-    blocks: list[str] = []
-    omitted = 0
-    for change in plan.changes:
-        block = _details(change)
-        if omitted or len(block) + 1 > budget:
-            omitted += 1
-            continue
-        blocks.append(block)
-        budget -= len(block) + 1
-    body = "\n".join([*head, "", *blocks, *tail])
-    if omitted:
-        body += omitted_note.format(n=omitted)
-    return body
-
-
-def _table(changes: tuple[Change, ...]) -> list[str]:
-    rows = ["| | Type | Name | What changes |", "|---|---|---|---|"]
-    for c in changes:
-        effects = [d for d in describe.details(c) if not d.startswith("  ")]
-        rows.append(
-            f"| {_badge(c.action)} | {c.type} | `{c.name}` | "
-            f"{_cell('; '.join(effects[:3]) + (' …' if len(effects) > 3 else ''))} |"
+    budget = limit - len("\n".join(head + tail)) - len(pointer) - 200
+    half = budget // 2  # the table gets up to half; details get the rest
+    rows, unused = _fit(_table_rows(plan.changes), half)
+    blocks, _ = _fit([_details(c) for c in plan.changes], budget - half + unused)
+    parts = [*head, *_TABLE_HEAD, *rows]
+    if len(rows) < len(plan.changes):
+        parts.append(f"\n_…and {len(plan.changes) - len(rows)} more changes._")
+    parts += ["", *blocks]
+    if len(blocks) < len(plan.changes):
+        parts.append(
+            f"\n**{len(plan.changes) - len(blocks)} of {len(plan.changes)} resource "
+            f"details omitted to fit GitHub's comment limit.** {pointer}"
         )
+    return "\n".join(parts + tail)
+
+
+_TABLE_HEAD = ["| | Type | Name | What changes |", "|---|---|---|---|"]
+
+
+def _fit(items: list[str], budget: int) -> tuple[list[str], int]:
+    """The leading items that fit in `budget` characters (one newline each), and what is left."""
+    kept = []
+    for item in items:
+        if len(item) + 1 > budget:
+            break
+        kept.append(item)
+        budget -= len(item) + 1
+    return kept, budget
+
+
+def _table_rows(changes: tuple[Change, ...]) -> list[str]:
+    rows = []
+    for c in changes:
+        lines = describe.details(c)
+        effects = [d.rstrip(":") for d in lines if not d.startswith("  ")]
+        text = "; ".join(effects[:3]) + (" …" if len(effects) > 3 else "")
+        first = [d.strip() for d in lines if d.startswith("  ")]
+        if first:
+            text += " (" + "; ".join(first[:3]) + (" …" if len(first) > 3 else "") + ")"
+        rows.append(f"| {_badge(c.action)} | {c.type} | `{c.name}` | {_cell(text)} |")
     return rows
 
 

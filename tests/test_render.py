@@ -1,0 +1,91 @@
+"""Renderers: golden files for a small mixed plan (UPDATE_GOLDEN=1 rewrites them), limits."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from iamsync import planfile
+from iamsync.model import Credentials
+from iamsync.plan import Plan
+from iamsync.render import markdown, text
+from tests.test_plan_calls import P, doc, live, live_policy, live_user, plan_of
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def mixed_plan() -> Plan:
+    state = live(
+        live_policy("deploy", *(doc(f"s3:A{i}") for i in range(5))),
+        live_policy("retired", doc("sqs:SendMessage")),
+        live_user("ci", P + "deploy", P + "retired", tags={"managed-by": "iamsync", "team": "old"}),
+        live_user("old-bot", P + "retired"),
+    )
+    return plan_of(
+        {"deploy": doc("s3:GetObject", "s3:PutObject"), "push": doc("ecr:PutImage")},
+        {"ci": {"policies": ["deploy", "push"], "tags": {"team": "platform"}}},
+        state,
+        {"old-bot": Credentials(access_keys=("AKIA1",), login_profile=True)},
+    )
+
+
+def check_golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8"), f"regenerate with UPDATE_GOLDEN=1: {name}"
+
+
+def test_text_golden() -> None:
+    out = io.StringIO()
+    Console(file=out, width=100, no_color=True).print(text.render(mixed_plan()), soft_wrap=True)
+    check_golden("plan.txt", out.getvalue())
+
+
+def test_markdown_golden() -> None:
+    check_golden("plan.md", markdown.render(mixed_plan()) + "\n")
+
+
+def test_json_golden() -> None:
+    check_golden("plan.json", planfile.dumps(mixed_plan()))
+    assert json.loads((GOLDEN / "plan.json").read_text())["changes"][0].keys() >= {
+        "action",
+        "type",
+        "name",
+    }
+
+
+def test_text_has_colour_only_on_a_terminal() -> None:
+    plain, coloured = io.StringIO(), io.StringIO()
+    Console(file=plain, width=100).print(text.render(mixed_plan()))
+    Console(file=coloured, width=100, force_terminal=True).print(text.render(mixed_plan()))
+    assert "\x1b[" not in plain.getvalue()
+    assert "\x1b[" in coloured.getvalue()
+
+
+@pytest.mark.parametrize("count", [30, 3000])
+def test_markdown_stays_under_githubs_limit_and_points_to_the_full_plan(count: int) -> None:
+    policies = {
+        f"policy-{i:04d}": doc(
+            *[f"s3:GetObject{x}" for x in ("", "Acl", "Tagging", "Version", "Attributes")]
+        )
+        for i in range(count)
+    }
+    users = {f"user-{i:04d}": {"policies": [f"policy-{i:04d}"]} for i in range(count)}
+    big = plan_of(policies, users, live())
+    rendered = markdown.render(big, full_plan="Full plan: the `plan` artifact of this run.")
+    assert len(rendered) < markdown.GITHUB_LIMIT
+    assert rendered.startswith(markdown.MARKER)
+    assert f"Plan: {2 * count} to add" in rendered
+    if count == 3000:
+        assert "details omitted to fit GitHub's comment limit" in rendered
+        assert "Full plan: the `plan` artifact of this run." in rendered
+        assert "more changes" in rendered
+    else:
+        assert "omitted" not in rendered
+        assert rendered.count("<details>") == 2 * count
