@@ -50,12 +50,13 @@ def live_user(name: str, *attached: str, path: str = "/iamsync/", **extra: Any) 
     )
 
 
-def live(*resources: LivePolicy | LiveUser) -> Live:
+def live(*resources: LivePolicy | LiveUser, groups: frozenset[str] = frozenset()) -> Live:
     return Live(
         ACCOUNT,
         "aws",
         MappingProxyType({r.name: r for r in resources if isinstance(r, LiveUser)}),
         MappingProxyType({r.name: r for r in resources if isinstance(r, LivePolicy)}),
+        groups,
     )
 
 
