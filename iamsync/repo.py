@@ -11,9 +11,10 @@ from iamsync.errors import ConfigError
 from iamsync.problems import Problem, Severity
 from iamsync.source import Source
 
-KIND_DIRS = {"policy": "policies", "user": "users"}
+KIND_DIRS = {"policy": "policies", "user": "users", "bootstrap": "bootstrap/policies"}
 _NAME_RULES = {
     "policy": (names.POLICY_NAME, "1-128"),
+    "bootstrap": (names.POLICY_NAME, "1-128"),
     "user": (names.USER_NAME, "1-64"),
 }
 
@@ -26,6 +27,8 @@ class Files:
     config: Source | None
     policies: dict[str, Source] = field(default_factory=dict)
     users: dict[str, Source] = field(default_factory=dict)
+    # Policies of iamsync's own roles (bootstrap/policies/): validated, never synced.
+    bootstrap: dict[str, Source] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # files that could not be used
     count: int = 0  # files read, parsed or not
 
@@ -53,7 +56,9 @@ def load(root: Path) -> Files:
             if parsed is not None and name not in found:
                 found[name] = parsed
         by_kind[kind] = found
-    return Files(root, config, by_kind["policy"], by_kind["user"], problems, count)
+    return Files(
+        root, config, by_kind["policy"], by_kind["user"], by_kind["bootstrap"], problems, count
+    )
 
 
 def _keep(result: Source | Problem, problems: list[Problem]) -> Source | None:
@@ -65,6 +70,7 @@ def _keep(result: Source | Problem, problems: list[Problem]) -> Source | None:
 
 def _name_problems(kind: str, name: str, rel: str, seen: dict[str, str]) -> list[Problem]:
     rule, length = _NAME_RULES[kind]
+    kind = "policy" if kind == "bootstrap" else kind
     found = []
     if not rule.fullmatch(name):
         found.append(

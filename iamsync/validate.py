@@ -62,6 +62,8 @@ def check(
         name: _policy(src, name, variables, catalog, problems)
         for name, src in files.policies.items()
     }
+    for name, src in files.bootstrap.items():
+        _policy(src, name, variables, catalog, problems)
     names = MappingProxyType({n.lower(): n for n in files.policies})
     user_values = {
         name: _user(src, name, variables, names, config, problems)

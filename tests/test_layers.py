@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -49,3 +51,28 @@ def test_readme_first_command_runs_the_whole_loop_locally() -> None:
     assert "Apply complete: 11 calls." in out
     assert out.count("No changes. Live IAM matches the repository.") == 1
     assert "http://127.0.0.1:" in out
+
+
+def test_wheel_carries_the_schemas_for_use_outside_this_repository(tmp_path: Path) -> None:
+    """pre-commit and pip install the wheel: the schemas must travel inside the package."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(REPO_ROOT),
+            "--no-deps",
+            "-q",
+            "-w",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (wheel,) = tmp_path.glob("iamsync-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {f"iamsync/schema/{kind}.schema.json" for kind in ("policy", "user", "config")} <= names
+    assert "iamsync/cli/__init__.py" in names
