@@ -491,3 +491,49 @@ def test_failed_apply_stops_says_what_was_done_and_a_rerun_converges(
     assert "Plan: 1 to add, 0 to change, 0 to destroy." in again.out
     assert attached(iam, "ci") == {f"{PREFIX_ARN}/a", f"{PREFIX_ARN}/b"}
     assert "No changes." in git_repo.run("--plan").out
+
+
+def test_import_writes_files_for_owned_resources_and_then_there_is_nothing_to_do(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    git_repo.write({"policies/kept.json": doc("s3:GetObject")}).commit()
+    assert git_repo.run("--apply").code == 0
+    # Made in the console, under the ownership path: Git does not know them yet.
+    arn = iam.create_policy(
+        PolicyName="console-made",
+        Path="/iamsync/",
+        PolicyDocument=json.dumps(
+            doc("sqs:SendMessage", resource=f"arn:aws:sqs:us-east-1:{ACCOUNT}:jobs")
+        ),
+    )["Policy"]["Arn"]
+    iam.create_user(
+        UserName="console-user", Path="/iamsync/", Tags=[{"Key": "team", "Value": "ops"}]
+    )
+    for policy in (arn, f"{PREFIX_ARN}/kept", "arn:aws:iam::aws:policy/ReadOnlyAccess"):
+        iam.attach_user_policy(UserName="console-user", PolicyArn=policy)
+    iam.create_user(UserName="someone-else", Path="/")
+    assert "- user console-user" in git_repo.run("--plan").out  # would be deleted
+
+    imported = git_repo.run("--import")
+    assert imported.code == 0, imported.err
+    assert imported.out.splitlines() == [
+        "wrote policies/console-made.json",
+        "wrote users/console-user.json",
+    ]
+    written = json.loads((git_repo.root / "policies" / "console-made.json").read_text())
+    assert (
+        written["Statement"][0]["Resource"] == "arn:{{Partition}}:sqs:us-east-1:{{AccountId}}:jobs"
+    )
+    assert json.loads((git_repo.root / "users" / "console-user.json").read_text()) == {
+        "policies": ["arn:{{Partition}}:iam::aws:policy/ReadOnlyAccess", "console-made", "kept"],
+        "tags": {"team": "ops"},
+    }
+    assert "left alone" in imported.err
+    git_repo.commit("import")
+    assert git_repo.run("--validate").code == 0
+    adopted = git_repo.run("--plan").out  # only iamsync's own tag is new: nothing else moves
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in adopted
+    assert "~ tag managed-by = 'iamsync'" in adopted and "detach" not in adopted
+    assert git_repo.run("--apply").code == 0
+    assert "No changes." in git_repo.run("--plan").out
+    assert git_repo.run("--import").out == ""  # nothing left to import

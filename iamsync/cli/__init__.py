@@ -54,7 +54,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         return commands.plan(args, out, err)
     if args.mode == "apply":
         return commands.apply(args, out, err)
-    raise IamsyncError("--import is not available in this version yet")
+    return commands.import_(args, out, err)
 
 
 def _parse(argv: list[str], err: TextIO) -> argparse.Namespace | int:

@@ -69,6 +69,35 @@ def apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     return _carry_out(chosen, connection, gitinfo.commit(args.repo), err, args.parallelism)
 
 
+def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    """Write files for owned live resources that the repository lacks; never overwrite."""
+    from iamsync import adopt, repo
+
+    config = validate_mod.read_config(args.repo)
+    connection = aws.connect(config.target(args.target))
+    ident = connection.identity
+    state = live.read(connection.iam, ident.account_id, ident.partition)
+    present = repo.load(args.repo)
+    written = adopt.files(state, config.path_prefix, present.policies, present.users)
+    for item in written:
+        path = args.repo / item.path
+        if path.exists():  # a file that does not parse: the user's to fix, never overwritten
+            print(f"left {item.path} alone: it exists but could not be read", file=err)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(item.text, encoding="utf-8")
+        print(f"wrote {item.path}", file=out)
+    others = adopt.unowned(state, config.path_prefix)
+    print(
+        f"imported {len(written)} resource(s) under {config.path_prefix}; "
+        f"{len(others)} customer-managed policies and users outside it were left alone "
+        "(to manage a user, move it: aws iam update-user --user-name NAME --new-path "
+        f"{config.path_prefix}; a policy's path cannot change)",
+        file=err,
+    )
+    return ExitStatus.OK
+
+
 def local_loop(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     """validate -> plan -> apply -> plan, against an embedded moto IAM."""
     console = _console(out)
