@@ -60,3 +60,9 @@ def near_miss(word: str, candidates: Iterable[str]) -> str | None:
         if d <= budget and (best is None or d < best[0]):
             best = (d, candidate)
     return best[1] if best else None
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """'; did you mean "X"?' for the nearest candidate, or "" when none is close."""
+    hint = near_miss(word, candidates)
+    return f'; did you mean "{hint}"?' if hint else ""

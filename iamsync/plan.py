@@ -291,25 +291,16 @@ def _policy_change(
         return None
     older = [v for v in _oldest_first(have.versions) if not v.is_default]
     same = [v for v in older if normalize.canonical(v.document) == target]
-    if same:
-        return PolicyChange(
-            Action.UPDATE,
-            want.name,
-            have.arn,
-            have.default.document,
-            want.document,
-            reactivate=same[-1].id,
-            users=users,
-        )
-    excess = len(have.versions) - (limits.POLICY_VERSIONS - 1)
-    prune = tuple(v.id for v in older[: max(excess, 0)])
+    # Re-use a kept version; else make room for a new one, never touching the default.
+    excess = 0 if same else len(have.versions) - (limits.POLICY_VERSIONS - 1)
     return PolicyChange(
         Action.UPDATE,
         want.name,
         have.arn,
         have.default.document,
         want.document,
-        prune=prune,
+        reactivate=same[-1].id if same else None,
+        prune=tuple(v.id for v in older[: max(excess, 0)]),
         users=users,
     )
 

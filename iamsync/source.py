@@ -75,7 +75,12 @@ class Source:
 def load(root: Path, file: Path) -> Source | Problem:
     """Read and parse `file`; return the Source, or the Problem that stops it parsing."""
     rel = file.relative_to(root).as_posix()
-    raw = file.read_bytes()
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        return Problem(
+            rel, 1, 1, Severity.ERROR, "UNREADABLE", f"cannot read the file: {exc.strerror or exc}"
+        )
     for bom, name in _UTF16_32_BOMS:
         if raw.startswith(bom):
             return Problem(

@@ -535,6 +535,14 @@ def test_every_problem_is_collected_not_just_the_first(write_repo: WriteRepo) ->
     assert {"UNSUPPORTED_SID", "INVALID_ACTION", "UNKNOWN_POLICY", "INVALID_TAG"} <= codes
 
 
+def test_unreadable_entry_is_a_problem_not_a_traceback(write_repo: WriteRepo) -> None:
+    root = write_repo({"policies/ok.json": GOOD_POLICY})
+    (root / "policies" / "folder.json").mkdir()
+    problems = validate.check(root).problems
+    assert [(p.file, p.code) for p in problems] == [("policies/folder.json", "UNREADABLE")]
+    assert "cannot read the file" in problems[0].message
+
+
 def test_problems_are_sorted_by_file_and_position(write_repo: WriteRepo) -> None:
     root = write_repo(
         {

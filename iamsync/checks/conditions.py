@@ -98,12 +98,10 @@ def _check_operator(
     qualifier, base, if_exists = _split(op)
     known = _OPERATORS.get(base.lower())
     if qualifier not in ("", "ForAnyValue", "ForAllValues") or known is None:
-        hint = names.near_miss(op, _ALL_FORMS)
-        tail = f'; did you mean "{hint}"?' if hint else ""
         yield policy.problem(
             pointer,
             "INVALID_CONDITION_OPERATOR",
-            f'unknown condition operator "{op}"{tail}',
+            f'unknown condition operator "{op}"{names.did_you_mean(op, _ALL_FORMS)}',
             key=True,
         )
         return None
@@ -140,12 +138,10 @@ def _check_key(
     prefix = key.partition(":")[0].lower()
     if found is None and (prefix == "aws" or policy.catalog.service_exists(prefix)):
         known = policy.catalog.condition_key_names(prefix)
-        hint = names.near_miss(key, known)
-        tail = f'; did you mean "{hint}"?' if hint else ""
         yield policy.problem(
             pointer,
             "UNKNOWN_CONDITION_KEY",
-            f'condition key "{key}" is not in the IAM catalog{tail}',
+            f'condition key "{key}" is not in the IAM catalog{names.did_you_mean(key, known)}',
             warning=True,
             key=True,
         )
