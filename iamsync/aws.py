@@ -45,9 +45,10 @@ def connect(target: Target) -> Connection:
     """Clients for the target's account; refuses when credentials reach another account."""
     try:
         session = boto3.Session(region_name=target.region) if target.region else boto3.Session()
+        _log_calls(session)
         if target.role_arn:
             session = _assume(session, target.role_arn)
-        _log_calls(session)
+            _log_calls(session)
         # IAM is global: without a configured region, its home region serves the calls
         # ({{Region}} stays unset, so templates that need it say so).
         api_region = session.region_name or "us-east-1"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -537,3 +538,64 @@ def test_import_writes_files_for_owned_resources_and_then_there_is_nothing_to_do
     assert git_repo.run("--apply").code == 0
     assert "No changes." in git_repo.run("--plan").out
     assert git_repo.run("--import").out == ""  # nothing left to import
+
+
+def test_target_account_must_match_the_credentials(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    git_repo.write(
+        {
+            "iamsync.json": {"targets": {"prod": {"account_id": "210987654321"}}},
+            "policies/p.json": doc("s3:GetObject"),
+        }
+    ).commit()
+    result = git_repo.run("--apply", "--target", "prod")
+    assert result.code == 1
+    assert (
+        "target 'prod' is account 210987654321, but the credentials belong to account "
+        f"{ACCOUNT}; refusing to touch the wrong account"
+    ) in result.err
+    assert iam.list_policies(Scope="Local")["Policies"] == []
+
+
+def test_target_role_is_assumed_and_its_variables_used(
+    aws: MotoServer, iam: Any, git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    role = iam.create_role(
+        RoleName="iamsync-apply",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": ACCOUNT}}
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    git_repo.write(
+        {
+            "iamsync.json": {
+                "default_target": "prod",
+                "variables": {"Bucket": "shared"},
+                "targets": {
+                    "prod": {
+                        "account_id": ACCOUNT,
+                        "region": "eu-west-1",
+                        "role_arn": role,
+                        "variables": {"Bucket": "prod-data"},
+                    }
+                },
+            },
+            "policies/p.json": doc(
+                "s3:GetObject", resource="arn:{{Partition}}:s3:::{{Bucket}}-{{Region}}/*"
+            ),
+        }
+    ).commit()
+    log = tmp_path / "calls.log"
+    monkeypatch.setenv("IAMSYNC_API_LOG", str(log))
+    assert git_repo.run("--apply").code == 0
+    assert "sts AssumeRole" in log.read_text().splitlines()
+    assert normalize.equal(
+        default_document(iam, "p"),
+        doc("s3:GetObject", resource="arn:aws:s3:::prod-data-eu-west-1/*"),
+    )
