@@ -76,3 +76,17 @@ def test_wheel_carries_the_schemas_for_use_outside_this_repository(tmp_path: Pat
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {f"iamsync/schema/{kind}.schema.json" for kind in ("policy", "user", "config")} <= names
     assert "iamsync/cli/__init__.py" in names
+
+
+def test_validate_loads_no_aws_git_or_terminal_library() -> None:
+    """--validate is offline and fast: start-up must not pay for boto3, git or rich."""
+    probe = (
+        "import io, sys; from iamsync.cli import main; "
+        f"code = main(['--validate', '--repo', {str(REPO_ROOT)!r}], stdout=io.StringIO(), "
+        "stderr=io.StringIO()); "
+        f"print(code, ','.join(m for m in {FORBIDDEN!r} if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO_ROOT
+    ).stdout.split()
+    assert out == ["0"], f"exit code and loaded libraries: {out}"

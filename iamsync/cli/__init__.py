@@ -44,12 +44,14 @@ def main(
 
 
 def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
-    from iamsync.cli import commands  # the stages are imported only when a command runs
+    if args.mode == "validate":  # offline: keep AWS, Git and terminal libraries unloaded
+        from iamsync.cli import checking
+
+        return checking.validate(args, out, err)
+    from iamsync.cli import commands
 
     if args.local:
         return commands.local_loop(args, out, err)
-    if args.mode == "validate":
-        return commands.validate(args, out, err)
     if args.mode == "plan":
         return commands.plan(args, out, err)
     if args.mode == "apply":

@@ -8,7 +8,6 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -20,7 +19,6 @@ from iamsync import (
     live,
     local,
     planfile,
-    problems,
 )
 from iamsync import (
     plan as plan_mod,
@@ -28,6 +26,7 @@ from iamsync import (
 from iamsync import (
     validate as validate_mod,
 )
+from iamsync.cli import checking
 from iamsync.cli.status import ExitStatus
 from iamsync.errors import IamsyncError
 from iamsync.render import describe, markdown
@@ -39,12 +38,6 @@ if TYPE_CHECKING:
 
 class InvalidRepository(IamsyncError):
     """Validation found errors; they have been printed and nothing was written."""
-
-
-def validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
-    result = validate_mod.check(args.repo, target=args.target)
-    report(result, out, err)
-    return ExitStatus.OK if result.ok else ExitStatus.ERROR
 
 
 def plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
@@ -105,7 +98,7 @@ def local_loop(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus
         console.print(f"[bold]iamsync local mode[/]: an embedded IAM (moto) at {url}\n")
         console.print("[bold]1. validate[/]  python sync.py --validate")
         result = validate_mod.check(args.repo, target=args.target)
-        report(result, out, out)
+        checking.report(result, out, out)
         if not result.ok:
             return ExitStatus.ERROR
         console.print("\n[bold]2. plan[/]  python sync.py --plan")
@@ -138,7 +131,7 @@ def compute_plan(
         # IAM reads while the repository validates: the slow parts overlap.
         reading = pool.submit(live.read, connection.iam, ident.account_id, ident.partition)
         result = validate_mod.check(root, target=target_name, builtins=builtins)
-        report(result, err, err, quiet_ok=True)
+        checking.report(result, err, err, quiet_ok=True)
         if not result.ok:
             reading.cancel()
             raise InvalidRepository("the repository has errors; nothing was planned or written")
@@ -171,27 +164,6 @@ def show(chosen: plan_mod.Plan, fmt: str, out: TextIO, *, full_plan: str = "") -
         from iamsync.render import text
 
         _console(out).print(text.render(chosen), soft_wrap=True)
-
-
-def report(
-    result: validate_mod.Result, out: TextIO, err: TextIO, *, quiet_ok: bool = False
-) -> None:
-    """Every problem, GitHub annotations under Actions, and the summary line."""
-    github = os.environ.get("GITHUB_ACTIONS") == "true"
-    for p in result.problems:
-        print(p.format(), file=out)
-        if github:
-            print(p.annotation(), file=out)
-    if os.environ.get("CI") or github:
-        warning = validate_mod.catalog_age_warning(
-            validate_mod.default_catalog(), datetime.now(), result.config.catalog_max_age_days
-        )
-        if warning:
-            print(f"iamsync: warning: {warning}", file=out)
-            if github:
-                print(f"::warning title=IAM catalog is stale::{warning}", file=out)
-    if result.problems or not quiet_ok:
-        print(problems.summary(result.problems, result.files), file=err)
 
 
 def _saved_plan(

@@ -1,0 +1,39 @@
+"""The validate command and problem reporting: no AWS libraries are loaded for these."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import datetime
+from typing import TextIO
+
+from iamsync import problems
+from iamsync import validate as validate_mod
+from iamsync.cli.status import ExitStatus
+
+
+def validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    result = validate_mod.check(args.repo, target=args.target)
+    report(result, out, err)
+    return ExitStatus.OK if result.ok else ExitStatus.ERROR
+
+
+def report(
+    result: validate_mod.Result, out: TextIO, err: TextIO, *, quiet_ok: bool = False
+) -> None:
+    """Every problem, GitHub annotations under Actions, and the summary line."""
+    github = os.environ.get("GITHUB_ACTIONS") == "true"
+    for p in result.problems:
+        print(p.format(), file=out)
+        if github:
+            print(p.annotation(), file=out)
+    if os.environ.get("CI") or github:
+        warning = validate_mod.catalog_age_warning(
+            validate_mod.default_catalog(), datetime.now(), result.config.catalog_max_age_days
+        )
+        if warning:
+            print(f"iamsync: warning: {warning}", file=out)
+            if github:
+                print(f"::warning title=IAM catalog is stale::{warning}", file=out)
+    if result.problems or not quiet_ok:
+        print(problems.summary(result.problems, result.files), file=err)
