@@ -10,8 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from iamsync import config as config_mod
-from iamsync import repo, schema, source, template
+from iamsync import config as config_mod, repo, schema, source, template
 from iamsync.catalog import Catalog
 from iamsync.checks import actions, conditions, document, resources, statement, users
 from iamsync.checks.context import PolicyFile

@@ -599,3 +599,17 @@ def test_target_role_is_assumed_and_its_variables_used(
         default_document(iam, "p"),
         doc("s3:GetObject", resource="arn:aws:s3:::prod-data-eu-west-1/*"),
     )
+
+
+def test_unwritable_plan_file_is_one_clean_error(
+    aws: MotoServer, git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write({"policies/p.json": doc("s3:GetObject")}).commit()
+    result = git_repo.run("--plan", "--out", str(tmp_path / "missing" / "plan.json"))
+    assert result.code == 1
+    assert "cannot write the plan to" in result.err and "Traceback" not in result.err
+    unreadable = git_repo.run("--apply", "--plan-file", str(tmp_path / "nope.json"))
+    assert unreadable.code == 1 and "cannot read the plan file" in unreadable.err
+    (tmp_path / "junk.json").write_text("{not json")
+    junk = git_repo.run("--apply", "--plan-file", str(tmp_path / "junk.json"))
+    assert junk.code == 1 and "is not a plan saved by iamsync --out" in junk.err

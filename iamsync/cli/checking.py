@@ -7,8 +7,7 @@ import os
 from datetime import datetime
 from typing import TextIO
 
-from iamsync import problems
-from iamsync import validate as validate_mod
+from iamsync import problems, validate as validate_mod
 from iamsync.cli.status import ExitStatus
 
 

@@ -18,12 +18,8 @@ from iamsync import (
     gitinfo,
     live,
     local,
-    planfile,
-)
-from iamsync import (
     plan as plan_mod,
-)
-from iamsync import (
+    planfile,
     validate as validate_mod,
 )
 from iamsync.cli import checking
@@ -43,7 +39,10 @@ class InvalidRepository(IamsyncError):
 def plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     computed, _ = compute_plan(args.repo, args.target, err)
     if args.out:
-        args.out.write_text(planfile.dumps(computed), encoding="utf-8")
+        try:
+            args.out.write_text(planfile.dumps(computed), encoding="utf-8")
+        except OSError as exc:
+            raise IamsyncError(f"cannot write the plan to {args.out}: {exc.strerror}") from exc
         print(f"iamsync: plan saved to {args.out}", file=err)
     show(computed, args.format, out, full_plan=os.environ.get("IAMSYNC_FULL_PLAN_HINT", ""))
     if args.detailed_exitcode and not computed.empty:
