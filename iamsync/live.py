@@ -77,6 +77,7 @@ def _policy(p: ManagedPolicyDetailTypeDef) -> LivePolicy:
         path=p.get("Path", "/"),
         versions=versions,
         attachment_count=int(p.get("AttachmentCount", 0)),
+        boundary_count=int(p.get("PermissionsBoundaryUsageCount", 0)),
     )
 
 

@@ -36,6 +36,7 @@ class LivePolicy:
     path: str
     versions: tuple[PolicyVersion, ...]
     attachment_count: int  # every principal: users, groups, roles
+    boundary_count: int = 0  # principals that have it as their permissions boundary
 
     @property
     def default(self) -> PolicyVersion:

@@ -163,7 +163,11 @@ def fingerprint(live: Live, prefix: str, names: Iterable[str]) -> str:
     for p in live.policies.values():
         if _owned(p.path, prefix) or p.name.lower() in wanted:
             versions = sorted((v.id, v.is_default, normalize.dumps(v.document)) for v in p.versions)
-            lines.append(normalize.dumps(["policy", p.name, p.path, p.attachment_count, versions]))
+            lines.append(
+                normalize.dumps(
+                    ["policy", p.name, p.path, p.attachment_count, p.boundary_count, versions]
+                )
+            )
     return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
 
 
@@ -202,20 +206,27 @@ def _check_conflicts(desired: Desired, live: Live) -> None:
             )
     for name, policy in sorted(live.policies.items()):
         if _owned(policy.path, desired.path_prefix) and name not in desired.policies:
-            owned_attached = sum(
-                1
-                for u in live.users.values()
-                if policy.arn in u.attached and _owned(u.path, desired.path_prefix)
-            )
-            others = policy.attachment_count - owned_attached
-            if others > 0:
-                problems.append(
-                    f'policy "{name}" is to be deleted but is attached to {others} principal(s) '
-                    f"outside {desired.path_prefix}, which iamsync does not touch; detach it "
-                    "from them first, or keep its file"
-                )
+            problems.extend(_still_used_elsewhere(policy, live, desired.path_prefix))
     if problems:
         raise PlanConflict(problems)
+
+
+def _still_used_elsewhere(policy: LivePolicy, live: Live, prefix: str) -> list[str]:
+    """A policy to delete must not be attached to, or bound, anything iamsync does not own."""
+    owned = [u for u in live.users.values() if _owned(u.path, prefix)]
+    attached = policy.attachment_count - sum(1 for u in owned if policy.arn in u.attached)
+    bounding = policy.boundary_count - sum(1 for u in owned if u.permissions_boundary == policy.arn)
+    uses = [
+        f"attached to {attached} principal(s)" if attached > 0 else "",
+        f"the permissions boundary of {bounding} principal(s)" if bounding > 0 else "",
+    ]
+    said = " and ".join(u for u in uses if u)
+    if not said:
+        return []
+    return [
+        f'policy "{policy.name}" is to be deleted but is {said} outside {prefix}, which '
+        "iamsync does not touch; remove it from them first, or keep its file"
+    ]
 
 
 def _how_to_adopt(kind: str, name: str, prefix: str) -> str:

@@ -147,6 +147,15 @@ def test_policy_attached_outside_the_prefix_cannot_be_deleted() -> None:
         plan_of({}, {"u": {}}, state)
 
 
+def test_policy_bounding_an_unowned_user_cannot_be_deleted() -> None:
+    policy = live_policy("p", doc("s3:A"))
+    bounded = LivePolicy(policy.name, policy.arn, policy.path, policy.versions, 0, 1)
+    with pytest.raises(PlanConflict, match="the permissions boundary of 1 principal"):
+        plan_of({}, {}, live(bounded))
+    owned_bound = live(bounded, live_user("u", permissions_boundary=bounded.arn))
+    assert [c.name for c in plan_of({}, {}, owned_bound).changes] == ["u", "p"]
+
+
 def test_unknown_group_is_a_conflict() -> None:
     with pytest.raises(PlanConflict, match='group "ops" does not exist'):
         plan_of({}, {"u": {"groups": ["ops"]}}, live(groups=frozenset({"dev"})))
