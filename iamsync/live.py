@@ -13,7 +13,8 @@ from botocore.parsers import ResponseParserError
 from iamsync import normalize
 from iamsync.errors import IamsyncError
 from iamsync.model import Credentials, Live, LivePolicy, LiveUser, PolicyVersion
-from iamsync.plan import Plan, PlanConflict, PolicyChange, UserChange
+from iamsync.ownership import PlanConflict
+from iamsync.plan import Plan, PolicyChange, UserChange
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from iamsync import limits, normalize
-from iamsync.errors import IamsyncError
+from iamsync import fingerprint, limits, normalize, ownership
 from iamsync.model import (
     COMMIT_TAG,
     Credentials,
@@ -36,14 +34,6 @@ class Action(StrEnum):
     @property
     def symbol(self) -> str:
         return {"create": "+", "update": "~", "delete": "-"}[self.value]
-
-
-class PlanConflict(IamsyncError):
-    """The repository asks for something iamsync must not do; nothing is written."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -103,7 +93,7 @@ def doomed_users(desired: Desired, live: Live) -> list[str]:
     return sorted(
         n
         for n, u in live.users.items()
-        if _owned(u.path, desired.path_prefix) and n not in desired.users
+        if ownership.owned(u.path, desired.path_prefix) and n not in desired.users
     )
 
 
@@ -112,7 +102,7 @@ def diff(
 ) -> Plan:
     """Every change that makes Live equal Desired within the ownership prefix."""
     prefix = desired.path_prefix
-    _check_conflicts(desired, live)
+    ownership.check(desired, live)
     attached_by = _attachments(live, prefix)
     wanted_by = _wanted_by(desired)
     changes: list[Change | None] = []
@@ -124,7 +114,7 @@ def diff(
     for name in doomed_users(desired, live):
         changes.append(_delete_user(live.users[name], (credentials or {}).get(name)))
     for name, policy in sorted(live.policies.items()):
-        if _owned(policy.path, prefix) and name not in desired.policies:
+        if ownership.owned(policy.path, prefix) and name not in desired.policies:
             changes.append(_delete_policy(policy, attached_by))
     kept = tuple(c for c in changes if c)
     return Plan(
@@ -132,112 +122,7 @@ def diff(
         live.account_id,
         live.partition,
         prefix,
-        fingerprint(live, prefix, (c.name for c in kept)),
-    )
-
-
-def fingerprint(live: Live, prefix: str, names: Iterable[str]) -> str:
-    """A hash of the live state a plan was computed from.
-
-    It covers every owned resource and every live resource named by one of the
-    plan's changes, so a saved plan is refused when any of them changed.
-    """
-    wanted = {n.lower() for n in names}
-    lines = [f"account {live.account_id}"]
-    for u in live.users.values():
-        if _owned(u.path, prefix) or u.name.lower() in wanted:
-            lines.append(
-                normalize.dumps(
-                    [
-                        "user",
-                        u.name,
-                        u.path,
-                        sorted(u.attached),
-                        sorted(u.tags.items()),
-                        sorted(u.groups),
-                        sorted(u.inline_policies),
-                        u.permissions_boundary,
-                    ]
-                )
-            )
-    for p in live.policies.values():
-        if _owned(p.path, prefix) or p.name.lower() in wanted:
-            versions = sorted((v.id, v.is_default, normalize.dumps(v.document)) for v in p.versions)
-            lines.append(
-                normalize.dumps(
-                    ["policy", p.name, p.path, p.attachment_count, p.boundary_count, versions]
-                )
-            )
-    return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
-
-
-def _owned(path: str, prefix: str) -> bool:
-    return path.startswith(prefix)
-
-
-def _check_conflicts(desired: Desired, live: Live) -> None:
-    problems = []
-    for kind, wanted, existing in (
-        ("policy", desired.policies, live.policies),
-        ("user", desired.users, live.users),
-    ):
-        by_lower = {n.lower(): r for n, r in existing.items()}
-        for name in sorted(wanted):
-            found = by_lower.get(name.lower())
-            if found is None:
-                continue
-            if not _owned(found.path, desired.path_prefix):
-                problems.append(
-                    f'{kind} "{found.name}" already exists at path {found.path}, outside the '
-                    f"ownership prefix {desired.path_prefix}; iamsync never takes over what it "
-                    f"does not own. {_how_to_adopt(kind, found.name, desired.path_prefix)}"
-                )
-            elif found.name != name:
-                problems.append(
-                    f'{kind} "{name}" differs only in case from the existing '
-                    f'"{found.name}" (IAM names are case-insensitive); rename the '
-                    "file to match"
-                )
-    for user in sorted(desired.users.values(), key=lambda u: u.name):
-        for group in sorted(user.groups - live.groups):
-            problems.append(
-                f'user "{user.name}": group "{group}" does not exist (iamsync adds '
-                "users to existing groups; create the group first)"
-            )
-    for name, policy in sorted(live.policies.items()):
-        if _owned(policy.path, desired.path_prefix) and name not in desired.policies:
-            problems.extend(_still_used_elsewhere(policy, live, desired.path_prefix))
-    if problems:
-        raise PlanConflict(problems)
-
-
-def _still_used_elsewhere(policy: LivePolicy, live: Live, prefix: str) -> list[str]:
-    """A policy to delete must not be attached to, or bound, anything iamsync does not own."""
-    owned = [u for u in live.users.values() if _owned(u.path, prefix)]
-    attached = policy.attachment_count - sum(1 for u in owned if policy.arn in u.attached)
-    bounding = policy.boundary_count - sum(1 for u in owned if u.permissions_boundary == policy.arn)
-    uses = [
-        f"attached to {attached} principal(s)" if attached > 0 else "",
-        f"the permissions boundary of {bounding} principal(s)" if bounding > 0 else "",
-    ]
-    said = " and ".join(u for u in uses if u)
-    if not said:
-        return []
-    return [
-        f'policy "{policy.name}" is to be deleted but is {said} outside {prefix}, which '
-        "iamsync does not touch; remove it from them first, or keep its file"
-    ]
-
-
-def _how_to_adopt(kind: str, name: str, prefix: str) -> str:
-    if kind == "user":
-        return (
-            f"To adopt it, move it under the prefix (aws iam update-user --user-name {name} "
-            f"--new-path {prefix}) and plan again; or rename the file"
-        )
-    return (
-        "A policy's path cannot change: to adopt it, create it anew from this file under "
-        "another name and move its attachments, or rename the file"
+        fingerprint.of(live, prefix, (c.name for c in kept)),
     )
 
 
@@ -245,7 +130,7 @@ def _attachments(live: Live, prefix: str) -> dict[str, set[str]]:
     """Policy ARN -> owned users that have it attached now."""
     found: dict[str, set[str]] = {}
     for user in live.users.values():
-        if _owned(user.path, prefix):
+        if ownership.owned(user.path, prefix):
             for arn in user.attached:
                 found.setdefault(arn, set()).add(user.name)
     return found

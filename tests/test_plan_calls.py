@@ -11,7 +11,8 @@ import pytest
 from iamsync import calls, normalize, planfile
 from iamsync.desired import build
 from iamsync.model import Credentials, Live, LivePolicy, LiveUser, PolicyVersion
-from iamsync.plan import Action, Plan, PlanConflict, PolicyChange, UserChange, diff
+from iamsync.ownership import PlanConflict
+from iamsync.plan import Action, Plan, PolicyChange, UserChange, diff
 
 ACCOUNT = "123456789012"
 P = f"arn:aws:iam::{ACCOUNT}:policy/iamsync/"

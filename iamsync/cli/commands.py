@@ -15,6 +15,7 @@ from iamsync import (
     aws,
     calls,
     desired,
+    fingerprint,
     gitinfo,
     live,
     local,
@@ -181,7 +182,7 @@ def _saved_plan(
         )
     state = live.read(connection.iam, saved.account_id, saved.partition)
     names = {c.name for c in saved.changes}
-    if plan_mod.fingerprint(state, saved.path_prefix, names) != saved.fingerprint:
+    if fingerprint.of(state, saved.path_prefix, names) != saved.fingerprint:
         raise IamsyncError(
             f"live IAM changed since {path} was made, so it is not the plan that was "
             "reviewed; nothing was written. Make a new plan (--plan --out) and review it"
