@@ -12,14 +12,21 @@ from typing import Any
 
 from iamsync import config as config_mod, repo, schema, source, template
 from iamsync.catalog import Catalog
-from iamsync.checks import actions, conditions, document, resources, statement, users
+from iamsync.checks import actions, conditions, document, resources, risks, statement, users
 from iamsync.checks.context import PolicyFile
 from iamsync.checks.users import UserFile
 from iamsync.config import Config, Target
 from iamsync.problems import Problem
 from iamsync.source import Source
 
-_POLICY_CHECKS = (statement.check, actions.check, resources.check, conditions.check, document.check)
+_POLICY_CHECKS = (
+    statement.check,
+    actions.check,
+    resources.check,
+    conditions.check,
+    document.check,
+    risks.check,
+)
 
 
 @dataclass(frozen=True)

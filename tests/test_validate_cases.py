@@ -363,6 +363,35 @@ CASES: dict[str, tuple[dict[str, Any], list[Expect]]] = {
             )
         ],
     ),
+    # -- risks -------------------------------------------------------------------------------
+    "passrole on any role": (
+        {"policies/p.json": policy(stmt(Action=["iam:PassRole", "ecs:RunTask"], Resource="*"))},
+        [
+            Expect(
+                "policies/p.json",
+                4,
+                "PASS_ROLE_WITH_STAR_IN_RESOURCE",
+                "any role to any service",
+                "warning",
+            )
+        ],
+    ),
+    "passrole through a wildcard": (
+        {"policies/p.json": policy(stmt(Action="iam:Pass*", Resource="*"))},
+        [
+            Expect(
+                "policies/p.json", 4, "PASS_ROLE_WITH_STAR_IN_RESOURCE", "iam:PassRole", "warning"
+            )
+        ],
+    ),
+    "passrole through notaction": (
+        {"policies/p.json": policy(stmt(Action=None, NotAction="s3:*", Resource="*"))},
+        [
+            Expect(
+                "policies/p.json", 4, "PASS_ROLE_WITH_STAR_IN_RESOURCE", "iam:PassRole", "warning"
+            )
+        ],
+    ),
     # -- templating ------------------------------------------------------------------------
     "unknown variable": (
         {"policies/p.json": policy(stmt(Resource="arn:aws:s3:::{{Bucket}}/*"))},
@@ -562,6 +591,23 @@ def test_silenced_warning_code_disappears_but_errors_stay(write_repo: WriteRepo)
     }
     codes = [p.code for p in validate.check(write_repo(files)).problems]
     assert codes == ["INVALID_ACTION"]
+
+
+def test_scoped_or_conditioned_passrole_is_not_flagged(write_repo: WriteRepo) -> None:
+    files = {
+        "policies/p.json": policy(
+            stmt(Action="iam:PassRole", Resource="arn:aws:iam::123456789012:role/app-*")
+            + ",\n    "
+            + stmt(
+                Action="iam:PassRole",
+                Resource="*",
+                Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            )
+            + ",\n    "
+            + stmt(Action=None, NotAction="iam:*", Resource="*")
+        )
+    }
+    assert validate.check(write_repo(files)).problems == []
 
 
 def test_known_actions_in_config_are_accepted(write_repo: WriteRepo) -> None:
