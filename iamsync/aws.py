@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,6 +79,19 @@ def _assume(session: boto3.Session, role_arn: str) -> boto3.Session:
         aws_session_token=creds["SessionToken"],
         region_name=session.region_name,
     )
+
+
+@contextmanager
+def reading(what: str) -> Iterator[None]:
+    """Turn an AWS failure while reading into one clear error (no traceback, nothing written)."""
+    try:
+        yield
+    except ClientError as exc:
+        raise IamsyncError(
+            f"cannot read {what}: {error_code(exc)}: {error_message(exc)}; nothing was written"
+        ) from exc
+    except BotoCoreError as exc:
+        raise IamsyncError(f"cannot read {what}: {exc}; nothing was written") from exc
 
 
 def error_code(exc: ClientError) -> str:

@@ -14,9 +14,11 @@ class DirtyTree(IamsyncError):
 
 
 def commit(root: Path) -> str:
-    """The HEAD commit's id, or "uncommitted" outside a repository or before a first commit."""
-    import git  # imported when needed: it costs a tenth of a second at start-up
-
+    """HEAD's id; "uncommitted" outside a repository or before a first commit."""
+    try:
+        import git  # imported when needed: it costs a tenth of a second at start-up
+    except ImportError:  # GitPython refuses to load without a git executable
+        return "unknown"
     try:
         return str(git.Repo(root, search_parent_directories=True).head.commit.hexsha)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
@@ -25,8 +27,10 @@ def commit(root: Path) -> str:
 
 def ensure_clean(root: Path) -> None:
     """Refuse when policies/, users/ or iamsync.json differ from the HEAD commit."""
-    import git
-
+    try:
+        import git
+    except ImportError as exc:  # GitPython refuses to load without a git executable
+        raise IamsyncError(f"git is needed to check what is committed: {exc}") from exc
     try:
         repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
@@ -36,7 +40,10 @@ def ensure_clean(root: Path) -> None:
         ) from exc
     top = Path(str(repo.working_tree_dir)).resolve()
     scope = [str((root.resolve() / w).relative_to(top)) for w in WATCHED]
-    changed = repo.git.status("--porcelain", "--untracked-files=all", "--", *scope)
+    try:
+        changed = repo.git.status("--porcelain", "--untracked-files=all", "--", *scope)
+    except git.GitCommandError as exc:
+        raise IamsyncError(f"git status failed: {exc.stderr.strip() or exc}") from exc
     if not repo.head.is_valid():
         changed = changed or "no commit yet"
     if changed.strip():

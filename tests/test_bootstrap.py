@@ -223,3 +223,32 @@ def test_plan_role_policy_can_plan_but_cannot_write(
     # Wrong credentials are refused by moto too: enforcement is real.
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
     assert git_repo.run("--plan").code == 1
+
+
+def test_missing_read_permission_is_one_clean_error(
+    aws: MotoServer, iam: Any, git_repo: GitRepo, enforced: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A role without GetAccountAuthorizationDetails: exit 1, the AWS reason, no traceback."""
+    only_identity = iam.create_policy(
+        PolicyName="only-identity",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}
+                ],
+            }
+        ),
+    )
+    iam.create_user(UserName="weak")
+    iam.attach_user_policy(UserName="weak", PolicyArn=only_identity["Policy"]["Arn"])
+    key = iam.create_access_key(UserName="weak")["AccessKey"]
+    git_repo.write({"users/ci.json": {}}).commit()
+    enforced()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    monkeypatch.delenv("AWS_SESSION_TOKEN")
+    result = git_repo.run("--plan")
+    assert result.code == 1
+    assert "cannot read live IAM: AccessDenied" in result.err
+    assert "nothing was written" in result.err and "Traceback" not in result.err

@@ -156,3 +156,11 @@ def test_missing_dependencies_are_one_clean_line() -> None:
     assert proc.returncode == 1
     assert proc.stderr.startswith("iamsync: error: missing Python packages: ")
     assert "pip install -e ." in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_apply_outside_git_is_refused_before_any_aws_call(write_repo: WriteRepo) -> None:
+    root = write_repo({"policies/p.json": GOOD_POLICY})
+    proc = sync("--apply", "--repo", str(root), env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9"})
+    assert proc.returncode == 1
+    assert "is not in a Git repository" in proc.stderr and "--allow-dirty" in proc.stderr
+    assert "Traceback" not in proc.stderr

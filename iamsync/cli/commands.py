@@ -69,7 +69,8 @@ def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     config = validate_mod.read_config(args.repo)
     connection = aws.connect(config.target(args.target))
     ident = connection.identity
-    state = live.read(connection.iam, ident.account_id, ident.partition)
+    with aws.reading("live IAM"):
+        state = live.read(connection.iam, ident.account_id, ident.partition)
     present = repo.load(args.repo)
     written = adopt.files(state, config.path_prefix, present.policies, present.users)
     for item in written:
@@ -135,7 +136,8 @@ def compute_plan(
         if not result.ok:
             reading.cancel()
             raise InvalidRepository("the repository has errors; nothing was planned or written")
-        state = reading.result()
+        with aws.reading("live IAM"):
+            state = reading.result()
     gc.freeze()  # the live state stays to the end: keep the collector from re-scanning it
     wanted = desired.build(
         result.policies,
@@ -144,12 +146,14 @@ def compute_plan(
         partition=ident.partition,
         path_prefix=result.config.path_prefix,
     )
-    credentials = {
-        name: live.read_credentials(connection.iam, name)
-        for name in plan_mod.doomed_users(wanted, state)
-    }
+    with aws.reading("the credentials of users to delete"):
+        credentials = {
+            name: live.read_credentials(connection.iam, name)
+            for name in plan_mod.doomed_users(wanted, state)
+        }
     computed = plan_mod.diff(wanted, state, credentials)
-    live.check_policies_exist(connection.iam, computed, state)
+    with aws.reading("the policies to attach"):
+        live.check_policies_exist(connection.iam, computed, state)
     return computed, connection
 
 
@@ -180,7 +184,8 @@ def _saved_plan(
             f"{path} was made for account {saved.account_id}, but the credentials belong to "
             f"account {connection.identity.account_id}; nothing was written"
         )
-    state = live.read(connection.iam, saved.account_id, saved.partition)
+    with aws.reading("live IAM"):
+        state = live.read(connection.iam, saved.account_id, saved.partition)
     names = {c.name for c in saved.changes}
     if fingerprint.of(state, saved.path_prefix, names) != saved.fingerprint:
         raise IamsyncError(
