@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from iamsync.aws import error_code, error_message
 from iamsync.calls import Call, Chain, Stage
@@ -100,8 +101,8 @@ class _Runner:
                     time.sleep(pause)
                     continue
                 return _explain(call, code, error_message(exc))
-            except BotoCoreError as exc:
-                return str(exc)
+            except (BotoCoreError, ResponseParserError) as exc:  # transport, or a garbled answer
+                return str(exc).splitlines()[0]
         return "the entity did not appear in time (IAM eventual consistency)"
 
 

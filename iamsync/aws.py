@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from iamsync.config import Target
 from iamsync.errors import IamsyncError
@@ -90,8 +91,9 @@ def reading(what: str) -> Iterator[None]:
         raise IamsyncError(
             f"cannot read {what}: {error_code(exc)}: {error_message(exc)}; nothing was written"
         ) from exc
-    except BotoCoreError as exc:
-        raise IamsyncError(f"cannot read {what}: {exc}; nothing was written") from exc
+    except (BotoCoreError, ResponseParserError) as exc:
+        reason = str(exc).splitlines()[0]
+        raise IamsyncError(f"cannot read {what}: {reason}; nothing was written") from exc
 
 
 def error_code(exc: ClientError) -> str:

@@ -154,3 +154,21 @@ def test_size_limit_is_reported_as_size_not_as_versions(iam: Any) -> None:
             apply.run((_chain(("create_policy_version", params)),), iam, pauses=())
     assert "too large for IAM" in caught.value.reason
     assert "no version was removed" in caught.value.reason
+
+
+def test_transport_failure_is_reported_not_raised(iam: Any) -> None:
+    """Nothing listens on the endpoint: the failure is a reason, never a traceback."""
+    from botocore.config import Config
+
+    dead = boto3.client(
+        "iam",
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        endpoint_url="http://127.0.0.1:9",
+        config=Config(retries={"total_max_attempts": 1}, connect_timeout=1),
+    )
+    stages = (_chain(("delete_user", {"UserName": "a"})),)
+    with pytest.raises(apply.ApplyFailed) as caught:
+        apply.run(stages, dead, pauses=())
+    assert "Could not connect" in caught.value.reason
