@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -20,22 +21,22 @@ if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_iam.type_defs import ManagedPolicyDetailTypeDef, UserDetailTypeDef
 
-_FILTER: list[Any] = ["User", "Group", "LocalManagedPolicy"]
+# Principals and policies are read as two paginations running side by side: on a large
+# account neither waits for the other's pages. IAM's largest page is 1,000 entries.
+_PRINCIPALS: list[Any] = ["User", "Group"]
+_POLICIES: list[Any] = ["LocalManagedPolicy"]
+_PAGE_SIZE = 1000
 
 
 def read(iam: IAMClient, account_id: str, partition: str) -> Live:
-    """One paginated GetAccountAuthorizationDetails: users, groups and local policies."""
-    users: dict[str, LiveUser] = {}
-    policies: dict[str, LivePolicy] = {}
-    groups: set[str] = set()
-    for page in iam.get_paginator("get_account_authorization_details").paginate(Filter=_FILTER):
-        for u in page.get("UserDetailList", []):
-            user = _user(u)
-            users[user.name] = user
-        for p in page.get("Policies", []):
-            policy = _policy(p)
-            policies[policy.name] = policy
-        groups.update(g["GroupName"] for g in page.get("GroupDetailList", []))
+    """Users, groups and customer-managed policies, from GetAccountAuthorizationDetails."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        policy_pages = pool.submit(_pages, iam, _POLICIES)
+        principal_pages = _pages(iam, _PRINCIPALS)
+        pages = principal_pages + policy_pages.result()
+    users = {u.name: u for page in pages for u in map(_user, page.get("UserDetailList", []))}
+    policies = {p.name: p for page in pages for p in map(_policy, page.get("Policies", []))}
+    groups = {g["GroupName"] for page in pages for g in page.get("GroupDetailList", [])}
     return Live(
         account_id,
         partition,
@@ -43,6 +44,11 @@ def read(iam: IAMClient, account_id: str, partition: str) -> Live:
         MappingProxyType(policies),
         frozenset(groups),
     )
+
+
+def _pages(iam: IAMClient, kinds: list[Any]) -> list[Any]:
+    paginator = iam.get_paginator("get_account_authorization_details")
+    return list(paginator.paginate(Filter=kinds, PaginationConfig={"PageSize": _PAGE_SIZE}))
 
 
 def _user(u: UserDetailTypeDef) -> LiveUser:

@@ -68,18 +68,44 @@ def _page(users: list[str], policies: list[str], marker: str | None) -> dict[str
     return page
 
 
-def test_read_follows_every_gaad_page_and_decodes_documents(iam: Any) -> None:
+def test_gaad_pagination_follows_every_marker_with_the_largest_pages(iam: Any) -> None:
     with Stubber(iam) as stub:
-        wanted = {"Filter": ["User", "Group", "LocalManagedPolicy"]}
-        stub.add_response("get_account_authorization_details", _page(["a"], ["p"], "m1"), wanted)
+        wanted = {"Filter": ["User", "Group"], "MaxItems": 1000}
+        stub.add_response("get_account_authorization_details", _page(["a"], [], "m1"), wanted)
         stub.add_response(
-            "get_account_authorization_details", _page([], ["q"], "m2"), {**wanted, "Marker": "m1"}
+            "get_account_authorization_details", _page(["b"], [], "m2"), {**wanted, "Marker": "m1"}
         )
         stub.add_response(
-            "get_account_authorization_details", _page(["b"], [], None), {**wanted, "Marker": "m2"}
+            "get_account_authorization_details", _page(["c"], [], None), {**wanted, "Marker": "m2"}
         )
-        state = live.read(iam, ACCOUNT, "aws")
+        pages = live._pages(iam, ["User", "Group"])
         stub.assert_no_pending_responses()
+    assert [u["UserName"] for page in pages for u in page["UserDetailList"]] == ["a", "b", "c"]
+
+
+class _CannedIam:
+    """Pages by filter, for read(): its two paginations run on two threads."""
+
+    def __init__(self, pages: dict[str, list[dict[str, Any]]]) -> None:
+        self.pages = pages
+
+    def get_paginator(self, name: str) -> Any:
+        assert name == "get_account_authorization_details"
+        return self
+
+    def paginate(self, Filter: list[str], PaginationConfig: dict[str, int]) -> Any:
+        assert PaginationConfig == {"PageSize": 1000}
+        return iter(self.pages[",".join(Filter)])
+
+
+def test_read_merges_principals_and_policies_and_decodes_documents() -> None:
+    canned = _CannedIam(
+        {
+            "User,Group": [_page(["a"], [], "m"), _page(["b"], [], None)],
+            "LocalManagedPolicy": [_page([], ["p"], "m"), _page([], ["q"], None)],
+        }
+    )
+    state = live.read(canned, ACCOUNT, "aws")  # type: ignore[arg-type]
     assert sorted(state.users) == ["a", "b"]
     assert sorted(state.policies) == ["p", "q"]
     assert state.policies["p"].default.document["Statement"][0]["Action"] == "s3:*"
