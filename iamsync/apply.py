@@ -44,7 +44,7 @@ def run(
     iam: IAMClient,
     *,
     workers: int = 8,
-    on_call: Callable[[Call], None] | None = None,
+    on_call: OnCall | None = None,
     pauses: Sequence[float] = CONSISTENCY_PAUSES,
 ) -> list[Call]:
     """Make every call; return them in the order they completed."""
@@ -59,9 +59,7 @@ def run(
 
 
 class _Runner:
-    def __init__(
-        self, iam: IAMClient, on_call: Callable[[Call], None] | None, pauses: Sequence[float]
-    ) -> None:
+    def __init__(self, iam: IAMClient, on_call: OnCall | None, pauses: Sequence[float]) -> None:
         self.iam = iam
         self.on_call = on_call
         self.pauses = pauses

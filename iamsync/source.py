@@ -62,11 +62,6 @@ class Source:
         line, col = self.where(pointer, key=key)
         return Problem(self.path, line, col, severity, code, message)
 
-    def problem_at(self, offset: int, code: str, message: str) -> Problem:
-        """An error at a character offset of the text."""
-        line, col = self._layout.line_col(offset)
-        return Problem(self.path, line, col, Severity.ERROR, code, message)
-
     @cached_property
     def _layout(self) -> _Layout:
         return _Layout.of(self.text)
