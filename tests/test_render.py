@@ -89,3 +89,45 @@ def test_markdown_stays_under_githubs_limit_and_points_to_the_full_plan(count: i
     else:
         assert "omitted" not in rendered
         assert rendered.count("<details>") == 2 * count
+
+
+def test_access_changes_name_what_is_granted_and_revoked() -> None:
+    from iamsync.render.describe import access_changes
+
+    before = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:b/*"},
+            {
+                "Effect": "Deny",
+                "NotAction": "iam:*",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}},
+            },
+        ],
+    }
+    after = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["S3:getobject", "s3:DeleteObject"],
+                "Resource": ["arn:b/*", "arn:c/*"],
+            }
+        ],
+    }
+    assert access_changes(before, after) == [
+        "+ Allow s3:DeleteObject on arn:b/*",
+        "+ Allow s3:DeleteObject on arn:c/*",
+        "+ Allow S3:getobject on arn:c/*",
+        "- Allow s3:PutObject on arn:b/*",
+        '- Deny every action but iam:* on * if {"Bool":{"aws:MultiFactorAuthPresent":["false"]}}',
+    ]
+    many = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": [f"s3:A{i}" for i in range(20)], "Resource": "*"}
+        ],
+    }
+    lines = access_changes(None, many, limit=5)
+    assert len(lines) == 6 and lines[-1] == "… and 15 more (see the document diff)"

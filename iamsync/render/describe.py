@@ -44,6 +44,38 @@ def _lines(document: object) -> list[str]:
     return normalize.pretty(normalize.canonical(document, fold_case=False)).splitlines()
 
 
+def access_changes(before: object, after: object, limit: int = 12) -> list[str]:
+    """What a document change grants and revokes, one "+/- Effect action on resource" each."""
+    old, new = _grants(before), _grants(after)
+    lines = [f"+ {new[k]}" for k in sorted(new.keys() - old.keys())]
+    lines += [f"- {old[k]}" for k in sorted(old.keys() - new.keys())]
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"… and {len(lines) - limit} more (see the document diff)"]
+    return lines
+
+
+def _grants(document: object) -> dict[tuple[str, ...], str]:
+    """Each (effect, action, resource, condition) of a document, keyed case-insensitively."""
+    found: dict[tuple[str, ...], str] = {}
+    if document is None:
+        return found
+    for st in normalize.canonical(document, fold_case=False).get("Statement", []):
+        if not isinstance(st, dict):
+            continue
+        effect = str(st.get("Effect", ""))
+        actions = st.get("Action") or ["every action but " + ", ".join(st.get("NotAction", []))]
+        resources = st.get("Resource") or [
+            "every resource but " + ", ".join(st.get("NotResource", []))
+        ]
+        condition = normalize.dumps(st["Condition"]) if "Condition" in st else ""
+        suffix = f" if {condition}" if condition else ""
+        for action in actions:
+            for resource in resources:
+                key = (effect, action.lower(), resource, condition.lower())
+                found[key] = f"{effect} {action} on {resource}{suffix}"
+    return found
+
+
 def _policy_details(c: PolicyChange) -> list[str]:
     out = []
     if c.action is Action.CREATE:
@@ -64,6 +96,8 @@ def _policy_details(c: PolicyChange) -> list[str]:
             out.append(f"detached from {', '.join(c.users)} first")
     elif c.users:
         out.append(f"access changes for: {', '.join(c.users)}")
+    if c.action is Action.UPDATE:
+        out += [f"  {line}" for line in access_changes(c.before, c.after)]
     return out
 
 
