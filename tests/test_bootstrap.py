@@ -12,6 +12,7 @@ import pytest
 
 from iamsync.catalog import Catalog
 from tests.conftest import REPO_ROOT, GitRepo, MotoServer
+from tests.test_loop import doc
 
 BOOTSTRAP = REPO_ROOT / "bootstrap"
 TEMPLATE = json.loads((BOOTSTRAP / "iamsync-roles.template.json").read_text())
@@ -116,10 +117,7 @@ def test_every_call_a_plan_makes_is_in_the_plan_policy(
     """Record every API call of a plan that exercises all reads, deletion included."""
     git_repo.write(
         {
-            "policies/p.json": {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
-            },
+            "policies/p.json": doc("s3:GetObject"),
             "users/gone.json": {"policies": ["p"]},
         }
     ).commit()
@@ -146,6 +144,22 @@ def test_every_call_a_plan_makes_is_in_the_plan_policy(
     assert missing == set()
 
 
+def holder_of(iam: Any, name: str, document: Any) -> dict[str, str]:
+    """A user holding only `document` (created while authorization is still off); its key."""
+    arn = iam.create_policy(PolicyName=f"{name}-only", PolicyDocument=json.dumps(document))
+    iam.create_user(UserName=name)
+    iam.attach_user_policy(UserName=name, PolicyArn=arn["Policy"]["Arn"])
+    key: dict[str, str] = iam.create_access_key(UserName=name)["AccessKey"]
+    return key
+
+
+def act_as(monkeypatch: pytest.MonkeyPatch, key: dict[str, str]) -> None:
+    """iamsync runs in this process: point the credential chain at `key`."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    monkeypatch.delenv("AWS_SESSION_TOKEN")
+
+
 @pytest.fixture
 def enforced(aws: MotoServer) -> Any:
     """Authorization on from the moment this yields; off again afterwards."""
@@ -163,32 +177,16 @@ def test_plan_role_policy_can_plan_but_cannot_write(
     # plan policy (rendered for this account), standing in for the plan role.
     git_repo.write(
         {
-            "policies/p.json": {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
-            },
+            "policies/p.json": doc("s3:GetObject"),
             "users/ci.json": {"policies": ["p"]},
         }
     ).commit()
     assert git_repo.run("--apply").code == 0
-    plan_policy = iam.create_policy(
-        PolicyName="iamsync-plan", PolicyDocument=json.dumps(render(policy_file("iamsync-plan")))
-    )["Policy"]["Arn"]
-    iam.create_user(UserName="planner")
-    iam.attach_user_policy(UserName="planner", PolicyArn=plan_policy)
-    key = iam.create_access_key(UserName="planner")["AccessKey"]
+    key = holder_of(iam, "planner", render(policy_file("iamsync-plan")))
     git_repo.write(
         {
-            "policies/p.json": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*"}
-                ],
-            },
-            "policies/q.json": {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}],
-            },
+            "policies/p.json": doc("s3:GetObject", "s3:PutObject"),
+            "policies/q.json": doc("sqs:SendMessage"),
             "users/ci.json": {
                 "policies": ["p", "q", "arn:aws:iam::aws:policy/ReadOnlyAccess"],
                 "tags": {"team": "platform"},
@@ -196,9 +194,7 @@ def test_plan_role_policy_can_plan_but_cannot_write(
         }
     ).commit()
     enforced()
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
-    monkeypatch.delenv("AWS_SESSION_TOKEN")
+    act_as(monkeypatch, key)
 
     planned = git_repo.run("--plan", "--detailed-exitcode")
     assert planned.code == 2, planned.err
@@ -229,25 +225,14 @@ def test_missing_read_permission_is_one_clean_error(
     aws: MotoServer, iam: Any, git_repo: GitRepo, enforced: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A role without GetAccountAuthorizationDetails: exit 1, the AWS reason, no traceback."""
-    only_identity = iam.create_policy(
-        PolicyName="only-identity",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}
-                ],
-            }
-        ),
+    key = holder_of(
+        iam,
+        "weak",
+        doc("sts:GetCallerIdentity"),
     )
-    iam.create_user(UserName="weak")
-    iam.attach_user_policy(UserName="weak", PolicyArn=only_identity["Policy"]["Arn"])
-    key = iam.create_access_key(UserName="weak")["AccessKey"]
     git_repo.write({"users/ci.json": {}}).commit()
     enforced()
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
-    monkeypatch.delenv("AWS_SESSION_TOKEN")
+    act_as(monkeypatch, key)
     result = git_repo.run("--plan")
     assert result.code == 1
     assert "cannot read live IAM: AccessDenied" in result.err
