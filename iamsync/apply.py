@@ -8,10 +8,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-from botocore.parsers import ResponseParserError
+from botocore.exceptions import ClientError
 
-from iamsync.aws import error_code, error_message
+from iamsync import safe
+from iamsync.aws import AWS_FAILURES, error_code, error_message, failure
 from iamsync.calls import Call, Chain, Stage
 from iamsync.errors import IamsyncError
 
@@ -39,6 +39,14 @@ class ApplyFailed(IamsyncError):
         self.done = done
 
 
+class ApplyInterrupted(IamsyncError):
+    """Ctrl-C: the calls in flight finished, nothing new was started."""
+
+    def __init__(self, done: list[Call]) -> None:
+        super().__init__(f"interrupted after {len(done)} calls")
+        self.done = done
+
+
 def run(
     stages: Sequence[Stage],
     iam: IAMClient,
@@ -50,11 +58,17 @@ def run(
     """Make every call; return them in the order they completed."""
     runner = _Runner(iam, on_call, pauses)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for stage in stages:
-            list(pool.map(runner.chain, stage))
-            if runner.failure:
-                failed, reason = runner.failure
-                raise ApplyFailed(failed, reason, runner.done)
+        try:
+            for stage in stages:
+                list(pool.map(runner.chain, stage))
+                if runner.failure:
+                    failed, reason = runner.failure
+                    raise ApplyFailed(failed, reason, runner.done)
+        except KeyboardInterrupt:
+            # Start nothing new; let the calls in flight finish, so what was done is known.
+            runner.stopped = True
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise ApplyInterrupted(runner.done) from None
     return runner.done
 
 
@@ -65,12 +79,13 @@ class _Runner:
         self.pauses = pauses
         self.done: list[Call] = []
         self.failure: tuple[Call, str] | None = None
+        self.stopped = False  # interrupted: start no new call
         self._lock = threading.Lock()
 
     def chain(self, chain: Chain) -> None:
         for call in chain:
-            if self.failure:
-                return  # another chain failed: start nothing new
+            if self.failure or self.stopped:
+                return  # another chain failed, or the user interrupted: start nothing new
             reason = self._call(call)
             with self._lock:
                 if reason is not None:
@@ -98,15 +113,17 @@ class _Runner:
                 ):
                     time.sleep(pause)
                     continue
-                return _explain(call, code, error_message(exc))
-            except (BotoCoreError, ResponseParserError) as exc:  # transport, or a garbled answer
-                return str(exc).splitlines()[0]
+                return _explain(call, code, exc)
+            except AWS_FAILURES as exc:  # transport, or a garbled answer
+                return failure(exc)
         return "the entity did not appear in time (IAM eventual consistency)"
 
 
-def _explain(call: Call, code: str, message: str) -> str:
+def _explain(call: Call, code: str, exc: ClientError) -> str:
+    message = error_message(exc)
     if code == "LimitExceeded" and "size" in message.lower():
         return (
-            f"the policy document is too large for IAM ({message}); no version was removed for it"
+            f"the policy document is too large for IAM ({safe.line(message)}); no version was "
+            "removed for it"
         )
-    return f"{code}: {message}"
+    return failure(exc)

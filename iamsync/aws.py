@@ -12,9 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+)
 from botocore.parsers import ResponseParserError
 
+from iamsync import safe
 from iamsync.config import Target
 from iamsync.errors import IamsyncError
 
@@ -47,19 +53,29 @@ class Connection:
 def connect(target: Target) -> Connection:
     """Clients for the target's account; refuses when credentials reach another account."""
     try:
-        session = boto3.Session(region_name=target.region) if target.region else boto3.Session()
+        return _connect(target)
+    except ValueError as exc:  # botocore: "Invalid endpoint: ..." while making a client
+        setting, value = _configured_endpoint()
+        raise IamsyncError(
+            f"invalid AWS endpoint {safe.line(value)!r} ({setting}): "
+            "it must be a URL such as https://iam.amazonaws.com"
+        ) from exc
+    except AWS_FAILURES as exc:
+        raise IamsyncError(f"cannot use AWS: {failure(exc)}") from exc
+
+
+def _connect(target: Target) -> Connection:
+    session = boto3.Session(region_name=target.region) if target.region else boto3.Session()
+    _log_calls(session)
+    if target.role_arn:
+        session = _assume(session, target.role_arn)
         _log_calls(session)
-        if target.role_arn:
-            session = _assume(session, target.role_arn)
-            _log_calls(session)
-        # IAM is global: without a configured region, its home region serves the calls
-        # ({{Region}} stays unset, so templates that need it say so).
-        api_region = session.region_name or "us-east-1"
-        sts = session.client("sts", config=_CLIENT_CONFIG, region_name=api_region)
-        who = sts.get_caller_identity()
-        iam = session.client("iam", config=_CLIENT_CONFIG, region_name=api_region)
-    except (BotoCoreError, ClientError) as exc:
-        raise IamsyncError(f"cannot reach AWS: {exc}") from exc
+    # IAM is global: without a configured region, its home region serves the calls
+    # ({{Region}} stays unset, so templates that need it say so).
+    api_region = session.region_name or "us-east-1"
+    sts = session.client("sts", config=_CLIENT_CONFIG, region_name=api_region)
+    who = sts.get_caller_identity()
+    iam = session.client("iam", config=_CLIENT_CONFIG, region_name=api_region)
     arn = who["Arn"]
     identity = Identity(who["Account"], arn.split(":")[1], arn)
     if target.account_id and identity.account_id != target.account_id:
@@ -87,13 +103,65 @@ def reading(what: str) -> Iterator[None]:
     """Turn an AWS failure while reading into one clear error (no traceback, nothing written)."""
     try:
         yield
-    except ClientError as exc:
-        raise IamsyncError(
-            f"cannot read {what}: {error_code(exc)}: {error_message(exc)}; nothing was written"
-        ) from exc
-    except (BotoCoreError, ResponseParserError) as exc:
-        reason = str(exc).splitlines()[0]
-        raise IamsyncError(f"cannot read {what}: {reason}; nothing was written") from exc
+    except AWS_FAILURES as exc:
+        raise IamsyncError(f"cannot read {what}: {failure(exc)}; nothing was written") from exc
+
+
+class Garbled(Exception):
+    """An answer that parsed but lacks what every AWS answer of its kind has."""
+
+
+# What a call to AWS can fail with. botocore raises KeyError when a well-formed XML answer
+# is not the operation's (an HTML page served with 200), so inside a call it means that.
+AWS_FAILURES = (BotoCoreError, ClientError, ResponseParserError, Garbled, KeyError)
+
+# Error codes with which AWS says "these credentials are not valid" (it answered, so it is
+# reachable): expired, unknown, or signed with the wrong secret.
+_REJECTED = frozenset(
+    {
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidAccessKeyId",
+        "UnrecognizedClientException",
+        "IncompleteSignature",
+        "InvalidToken",
+        "AuthFailure",
+    }
+)
+
+
+def failure(exc: Exception) -> str:
+    """One line saying what went wrong with an AWS call, naming the endpoint when it matters."""
+    if isinstance(exc, ClientError):
+        code, message = error_code(exc), safe.line(error_message(exc))
+        if code in _REJECTED:
+            return f"AWS rejected the credentials ({code}: {message})"
+        return f"{safe.line(code)}: {message}"
+    if isinstance(exc, ResponseParserError | Garbled | KeyError):
+        return (
+            f"the endpoint {_endpoint_of(exc)} did not answer like an AWS API (its reply "
+            "is not AWS's XML)"
+        )
+    if isinstance(exc, NoCredentialsError):
+        return "no AWS credentials found (environment, profile, SSO or instance role)"
+    if isinstance(exc, EndpointConnectionError):
+        return f"cannot connect to {safe.line(str(exc.kwargs.get('endpoint_url', '')))}"
+    return safe.line(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+
+def _endpoint_of(exc: Exception) -> str:
+    """The endpoint a garbled answer came from, and the setting that chose it."""
+    setting, value = _configured_endpoint()
+    return safe.line(f"{value} ({setting})" if value else "(AWS's default endpoint)")
+
+
+def _configured_endpoint() -> tuple[str, str]:
+    for setting in ("AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"):
+        if os.environ.get(setting):
+            return setting, os.environ[setting]
+    return "the AWS config file", ""
 
 
 def error_code(exc: ClientError) -> str:

@@ -12,6 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from iamsync import normalize
+from iamsync.aws import Garbled
 from iamsync.errors import IamsyncError
 from iamsync.model import Credentials, Live, LivePolicy, LiveUser, PolicyVersion
 from iamsync.ownership import PlanConflict
@@ -48,7 +49,12 @@ def read(iam: IAMClient, account_id: str, partition: str) -> Live:
 
 def _pages(iam: IAMClient, kinds: list[Any]) -> list[Any]:
     paginator = iam.get_paginator("get_account_authorization_details")
-    return list(paginator.paginate(Filter=kinds, PaginationConfig={"PageSize": _PAGE_SIZE}))
+    pages = list(paginator.paginate(Filter=kinds, PaginationConfig={"PageSize": _PAGE_SIZE}))
+    if any("IsTruncated" not in page for page in pages):
+        # Every GAAD answer says whether more pages follow; one that does not is not IAM's,
+        # and reading it as "no users, no policies" would plan to delete everything.
+        raise Garbled("GetAccountAuthorizationDetails")
+    return pages
 
 
 def _user(u: UserDetailTypeDef) -> LiveUser:

@@ -79,6 +79,7 @@ class Plan:
     partition: str
     path_prefix: str
     fingerprint: str  # of the live state the plan was computed from
+    owned: int = 0  # resources under the prefix in live IAM when the plan was made
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)
@@ -86,6 +87,12 @@ class Plan:
     @property
     def empty(self) -> bool:
         return not self.changes
+
+    @property
+    def deletes_everything(self) -> bool:
+        """Every owned resource goes and nothing comes: what an empty or wrong folder plans."""
+        deletes = self.count(Action.DELETE)
+        return deletes > 0 and deletes >= self.owned and self.count(Action.CREATE) == 0
 
 
 def doomed_users(desired: Desired, live: Live) -> list[str]:
@@ -117,12 +124,19 @@ def diff(
         if ownership.owned(policy.path, prefix) and name not in desired.policies:
             changes.append(_delete_policy(policy, attached_by))
     kept = tuple(c for c in changes if c)
+    owned = sum(
+        1
+        for resources in (live.users.values(), live.policies.values())
+        for r in resources
+        if ownership.owned(r.path, prefix)
+    )
     return Plan(
         kept,
         live.account_id,
         live.partition,
         prefix,
         fingerprint.of(live, prefix, (c.name for c in kept)),
+        owned,
     )
 
 

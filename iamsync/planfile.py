@@ -20,6 +20,7 @@ def to_json(plan: Plan) -> dict[str, Any]:
         "partition": plan.partition,
         "path_prefix": plan.path_prefix,
         "fingerprint": plan.fingerprint,
+        "owned": plan.owned,
         "summary": {a.value: plan.count(a) for a in Action},
         "changes": [_change(c) for c in plan.changes],
     }
@@ -44,6 +45,7 @@ def loads(text: str, source: str = "plan file") -> Plan:
             partition=data["partition"],
             path_prefix=data["path_prefix"],
             fingerprint=data["fingerprint"],
+            owned=int(data["owned"]),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise IamsyncError(f"{source} is not a plan saved by iamsync --out ({exc})") from exc

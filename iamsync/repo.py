@@ -12,6 +12,7 @@ from iamsync.problems import Problem, Severity
 from iamsync.source import Source
 
 KIND_DIRS = {"policy": "policies", "user": "users", "bootstrap": "bootstrap/policies"}
+_TOP_DIRS = ("policies", "users")  # what makes a folder a policy repository, with iamsync.json
 _NAME_RULES = {
     "policy": (names.POLICY_NAME, "1-128"),
     "bootstrap": (names.POLICY_NAME, "1-128"),
@@ -31,6 +32,70 @@ class Files:
     bootstrap: dict[str, Source] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # files that could not be used
     count: int = 0  # files read, parsed or not
+
+
+class NotARepository(ConfigError):
+    """The folder iamsync was pointed at (or started in) holds no policy repository."""
+
+
+def locate(explicit: Path | None, cwd: Path, *, allow_empty: bool = False) -> Path:
+    """The policy repository's root: `explicit` (--repo) as given, else found from `cwd`.
+
+    Found the way Git finds its top: from `cwd` up, the nearest folder with iamsync.json,
+    else the nearest with policies/ or users/, never above the Git work tree's top. Reading
+    a folder that is not a repository would plan the deletion of everything iamsync owns,
+    so that is an error. `allow_empty` (import, which only writes files) accepts the start
+    folder when nothing is found.
+    """
+    start = explicit if explicit is not None else cwd
+    if not start.exists():
+        raise ConfigError(f"repository folder {start} does not exist")
+    if not start.is_dir():
+        raise ConfigError(f"{start} is not a folder; --repo takes the repository's folder")
+    if explicit is not None:
+        if is_repository(explicit) or allow_empty:
+            return explicit
+        raise NotARepository(_not_found(explicit, _search(explicit.resolve()), explicit=True))
+    found = _search(cwd.resolve())
+    if found is not None:
+        return found
+    if allow_empty:
+        return cwd
+    raise NotARepository(_not_found(cwd, None, explicit=False))
+
+
+def is_repository(folder: Path) -> bool:
+    return (folder / CONFIG_FILE).is_file() or any((folder / d).is_dir() for d in _TOP_DIRS)
+
+
+def _search(start: Path) -> Path | None:
+    """The nearest folder at or above `start` (within its Git work tree) that is a repository."""
+    folders = []
+    for folder in (start, *start.parents):
+        folders.append(folder)
+        if (folder / ".git").exists():
+            break  # the top of the Git work tree: a repository above it is another project's
+    for marker in (lambda f: (f / CONFIG_FILE).is_file(), is_repository):
+        for folder in folders:
+            if marker(folder):
+                return folder
+    return None
+
+
+def _not_found(start: Path, above: Path | None, *, explicit: bool) -> str:
+    looked = f"{CONFIG_FILE}, {'/ or '.join(_TOP_DIRS)}/"
+    if above is not None:
+        return (
+            f"{start} is not a policy repository (no {looked} in it); "
+            f"the repository is {above}: use --repo {above}, or run from there"
+        )
+    if explicit:
+        return f"{start} is not a policy repository: it has no {looked}"
+    return (
+        f"{start} is not in a policy repository: looked for {looked} here and in each "
+        "folder above it up to the top of the Git work tree. Run iamsync in the "
+        "repository, or pass --repo DIR"
+    )
 
 
 def load(root: Path) -> Files:

@@ -215,10 +215,15 @@ def test_plan_role_policy_can_plan_but_cannot_write(
     applied = git_repo.run("--apply")
     assert applied.code == 1
     assert "AccessDenied" in applied.err
-    assert "Already done (0 of" in applied.err
+    assert "Done (0 of" in applied.err
     # Wrong credentials are refused by moto too: enforcement is real.
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
-    assert git_repo.run("--plan").code == 1
+    rejected = git_repo.run("--plan")
+    assert rejected.code == 1
+    assert rejected.err.strip().startswith(
+        "iamsync: error: cannot use AWS: AWS rejected the credentials (SignatureDoesNotMatch"
+    ), rejected.err
+    assert len(rejected.err.strip().splitlines()) == 1
 
 
 def test_missing_read_permission_is_one_clean_error(

@@ -290,7 +290,10 @@ def test_deleting_files_deletes_owned_resources(
     ):
         assert words in planned.out
 
-    result = git_repo.run("--apply")
+    guarded = git_repo.run("--apply")  # every owned resource goes: only when asked for
+    assert guarded.code == 1 and "--allow-delete-all" in guarded.err
+    assert any(u["UserName"] == "old-ci" for u in iam.list_users()["Users"])
+    result = git_repo.run("--apply", "--allow-delete-all")
     assert result.code == 0, result.out + result.err
     assert not any(u["UserName"] == "old-ci" for u in iam.list_users()["Users"])
     assert iam.list_policies(Scope="Local")["Policies"] == []
@@ -481,9 +484,11 @@ def test_failed_apply_stops_says_what_was_done_and_a_rerun_converges(
         "Apply failed at create_user(UserName=ci, Path=/iamsync/): ServiceFailure: injected"
         in failed.err
     )
-    assert "Already done (2 of 5 calls):" in failed.err
-    assert "create_policy(PolicyName=a, Path=/iamsync/)" in failed.err
-    assert "attach_user_policy" not in failed.err.split("Already done")[1]
+    done, not_done = failed.err.split("Done (2 of 5 calls):")[1].split("Not done (3 calls):")
+    assert "create_policy(PolicyName=a, Path=/iamsync/)" in done
+    assert "attach_user_policy" not in done
+    assert "create_user(UserName=ci, Path=/iamsync/)  (failed)" in not_done
+    assert not_done.count("attach_user_policy(") == 2
     assert len(iam.list_policies(Scope="Local")["Policies"]) == 2
     assert iam.list_users()["Users"] == []  # stopped: nothing after the failure ran
 

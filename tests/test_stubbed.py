@@ -197,4 +197,4 @@ def test_transport_failure_is_reported_not_raised(iam: Any) -> None:
     stages = (_chain(("delete_user", {"UserName": "a"})),)
     with pytest.raises(apply.ApplyFailed) as caught:
         apply.run(stages, dead, pauses=())
-    assert "Could not connect" in caught.value.reason
+    assert caught.value.reason == "cannot connect to http://127.0.0.1:9/"

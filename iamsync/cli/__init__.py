@@ -39,11 +39,16 @@ def main(
         print(f"iamsync: error: {exc}", file=err)
         return ExitStatus.ERROR
     except KeyboardInterrupt:
-        print("iamsync: interrupted", file=err)
-        return ExitStatus.ERROR
+        if args.debug:
+            traceback.print_exc(file=err)
+        print("iamsync: interrupted; no IAM call was in progress", file=err)
+        return ExitStatus.INTERRUPTED
 
 
 def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    from iamsync import repo
+
+    args.repo = repo.locate(args.repo, Path.cwd(), allow_empty=args.mode == "import")
     if args.mode == "validate":  # offline: keep AWS, Git and terminal libraries unloaded
         from iamsync.cli import checking
 
@@ -63,8 +68,8 @@ def _parse(argv: list[str], err: TextIO) -> argparse.Namespace | int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
+    except SystemExit as exc:  # argparse has printed the usage error (or --help, --version)
+        return ExitStatus.OK if not exc.code else ExitStatus.ERROR
     if args.mode and args.mode_word and args.mode != args.mode_word:
         print(f"iamsync: error: both {args.mode_word} and --{args.mode} given", file=err)
         return ExitStatus.ERROR
@@ -91,6 +96,8 @@ def _misuse(args: argparse.Namespace) -> str | None:
         return "--plan-file goes with --apply"
     if args.detailed_exitcode and args.mode != "plan":
         return "--detailed-exitcode goes with --plan"
+    if args.allow_delete_all and args.mode not in ("plan", "apply"):
+        return "--allow-delete-all goes with --plan or --apply"
     if args.parallelism < 1:
         return "--parallelism must be at least 1"
     if args.local and args.mode not in (None,):
@@ -128,8 +135,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--repo",
         type=Path,
-        default=Path(),
-        help="policy repository root (default: current directory)",
+        default=None,
+        help="policy repository root (default: the folder at or above the current one "
+        "that holds iamsync.json, policies/ or users/)",
     )
     parser.add_argument("--target", help="target name from iamsync.json")
     parser.add_argument(
@@ -153,7 +161,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--allow-dirty",
         action="store_true",
-        help="with --apply: allow uncommitted changes to policies/ and users/",
+        help="with --apply: allow uncommitted changes to policies/, users/ and iamsync.json",
+    )
+    parser.add_argument(
+        "--allow-delete-all",
+        action="store_true",
+        help="with --plan/--apply: allow a plan that deletes every resource iamsync owns "
+        "and creates nothing (refused otherwise: it is what an empty or wrong folder plans)",
     )
     parser.add_argument(
         "--parallelism",

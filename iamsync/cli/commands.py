@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -37,8 +38,15 @@ class InvalidRepository(IamsyncError):
     """Validation found errors; they have been printed and nothing was written."""
 
 
+class MassDeletion(IamsyncError):
+    """The plan deletes everything iamsync owns and creates nothing; not without a flag."""
+
+
 def plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     computed, _ = compute_plan(args.repo, args.target, err)
+    if computed.deletes_everything and not args.allow_delete_all:
+        show(computed, args.format, out)
+        raise _mass_deletion(computed, args.repo, "planned")
     if args.out:
         try:
             args.out.write_text(planfile.dumps(computed), encoding="utf-8")
@@ -59,7 +67,18 @@ def apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     else:
         chosen, connection = compute_plan(args.repo, args.target, err)
     show(chosen, args.format, out)
+    if chosen.deletes_everything and not args.allow_delete_all:
+        raise _mass_deletion(chosen, args.repo, "applied")
     return _carry_out(chosen, connection, gitinfo.commit(args.repo), err, args.parallelism)
+
+
+def _mass_deletion(chosen: plan_mod.Plan, root: Path, what: str) -> MassDeletion:
+    return MassDeletion(
+        f"refused: this plan deletes all {chosen.count(plan_mod.Action.DELETE)} resources "
+        f"under {chosen.path_prefix} and creates nothing, which is what reading the wrong "
+        f"folder looks like (the repository read was {root.resolve()}). Nothing was "
+        f"{what}. If deleting everything is what you want, pass --allow-delete-all"
+    )
 
 
 def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
@@ -95,27 +114,35 @@ def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
 def local_loop(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     """validate -> plan -> apply -> plan, against an embedded moto IAM."""
     console = _console(out)
+    step = _step_label()
     with local.endpoint() as url:
         console.print(f"[bold]iamsync local mode[/]: an embedded IAM (moto) at {url}\n")
-        console.print("[bold]1. validate[/]  python sync.py --validate")
+        console.print(f"[bold]1. validate[/]  {step('validate')}")
         result = validate_mod.check(args.repo, target=args.target)
         checking.report(result, out, out)
         if not result.ok:
             return ExitStatus.ERROR
-        console.print("\n[bold]2. plan[/]  python sync.py --plan")
+        console.print(f"\n[bold]2. plan[/]  {step('plan')}")
         first, connection = compute_plan(args.repo, args.target, err)
         show(first, "text", out)
-        console.print("\n[bold]3. apply[/]  python sync.py --apply")
+        console.print(f"\n[bold]3. apply[/]  {step('apply')}")
         status = _carry_out(first, connection, gitinfo.commit(args.repo), out)
         if status is not ExitStatus.OK:
             return status
-        console.print("\n[bold]4. plan again[/]  python sync.py --plan")
+        console.print(f"\n[bold]4. plan again[/]  {step('plan')}")
         second, _ = compute_plan(args.repo, args.target, err)
         show(second, "text", out)
         if not second.empty:
             raise IamsyncError("the second plan is not empty: apply did not converge")
     console.print("\nThe loop works: Git and IAM agree. The local IAM is gone with this process.")
     return ExitStatus.OK
+
+
+def _step_label() -> Callable[[str], str]:
+    """How the user runs each step: "python sync.py --plan" or "iamsync plan"."""
+    if Path(sys.argv[0]).name == "sync.py":
+        return lambda mode: f"python sync.py --{mode}"
+    return lambda mode: f"iamsync {mode}"
 
 
 def compute_plan(
@@ -207,7 +234,8 @@ def _carry_out(
     from iamsync import apply as apply_mod
 
     stages = calls.to_calls(chosen, commit)
-    total = len(calls.flat(stages))
+    every = calls.flat(stages)
+    total = len(every)
     console = _console(log)
     console.print(f"Applying {total} calls (commit {commit[:12]})...")
     try:
@@ -217,19 +245,46 @@ def _carry_out(
         console.print(
             f"[bold red]Apply failed[/] at {exc.failed.describe()}: {exc.reason}", soft_wrap=True
         )
-        console.print(f"Already done ({len(exc.done)} of {total} calls):", soft_wrap=True)
-        for call in exc.done:
-            console.print(f"  {call.describe()}", soft_wrap=True, markup=False)
-        console.print(
-            "Nothing else was attempted. Fix the cause and re-run --apply: it "
-            "re-plans from live IAM and converges."
-        )
+        _report_partial(console, every, exc.done, failed=exc.failed)
+        console.print("Fix the cause and re-run --apply: it re-plans from live IAM and converges.")
         return ExitStatus.ERROR
+    except apply_mod.ApplyInterrupted as exc:
+        console.print(
+            "[bold red]Apply interrupted[/]: the calls in flight finished; no new one was started."
+        )
+        _report_partial(console, every, exc.done)
+        console.print("Re-run --apply to finish: it re-plans from live IAM and converges.")
+        return ExitStatus.INTERRUPTED
     console.print(
         f"[bold green]Apply complete[/]: {total} calls. "
         + describe.summary_line(chosen).removeprefix("Plan: ")
     )
     return ExitStatus.OK
+
+
+_LISTED = 50  # calls listed per section of a partial-apply report; the rest are counted
+
+
+def _report_partial(
+    console: Console,
+    every: list[calls.Call],
+    done: list[calls.Call],
+    failed: calls.Call | None = None,
+) -> None:
+    """What was done and what was not, after a failure or an interrupt."""
+    finished = set(map(id, done))
+    left = [c for c in every if id(c) not in finished and c is not failed]
+    for heading, items in (
+        (f"Done ({len(done)} of {len(every)} calls):", done),
+        (f"Not done ({len(left) + (failed is not None)} calls):", left),
+    ):
+        console.print(heading, soft_wrap=True)
+        if failed is not None and items is left:
+            console.print(f"  {failed.describe()}  (failed)", soft_wrap=True, markup=False)
+        for call in items[:_LISTED]:
+            console.print(f"  {call.describe()}", soft_wrap=True, markup=False)
+        if len(items) > _LISTED:
+            console.print(f"  … and {len(items) - _LISTED} more", soft_wrap=True)
 
 
 def _console(stream: TextIO) -> Console:

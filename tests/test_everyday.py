@@ -1,0 +1,292 @@
+"""The everyday path as a new user walks it: the right folder, clear causes, exit codes.
+
+Each test here started as something a user tried on a fresh clone that went wrong:
+running from a sub-folder deleted everything, a garbled endpoint printed a traceback,
+Ctrl-C lost track of what had been done.
+"""
+
+from __future__ import annotations
+
+import http.server
+import io
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO_ROOT, GitRepo, MotoServer
+from tests.test_loop import attached, doc, seed_repo, state
+
+
+def run_in(folder: Path, *args: str) -> tuple[int, str, str]:
+    """iamsync as a user runs it: from `folder`, without --repo."""
+    from iamsync.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    cwd = Path.cwd()
+    os.chdir(folder)
+    try:
+        code = main(list(args), stdout=out, stderr=err)
+    finally:
+        os.chdir(cwd)
+    return code, out.getvalue(), err.getvalue()
+
+
+# -- 1. the repository is found the way Git finds its top; never an empty plan of deletions
+
+
+@pytest.mark.parametrize("sub", ["users", "policies"])
+def test_running_from_a_sub_folder_uses_the_repository_root(
+    aws: MotoServer, iam: Any, git_repo: GitRepo, sub: str
+) -> None:
+    repo = seed_repo(git_repo)
+    assert repo.run("--apply").code == 0
+    before = state(iam)
+    for mode in ("--plan", "--apply"):
+        code, out, err = run_in(repo.root / sub, mode)
+        assert code == 0, err
+        assert "No changes." in out
+    assert state(iam) == before
+
+
+def test_a_folder_that_is_no_repository_is_an_error_and_writes_nothing(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    repo = seed_repo(git_repo)
+    assert repo.run("--apply").code == 0
+    before = state(iam)
+    empty = git_repo.root.parent / "empty"
+    empty.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=empty, check=True)
+    identity = ["-c", "user.email=t@e.invalid", "-c", "user.name=t"]
+    subprocess.run(
+        ["git", *identity, "commit", "-q", "--allow-empty", "-m", "empty"], cwd=empty, check=True
+    )
+    for mode in ("--validate", "--plan", "--apply"):
+        code, out, err = run_in(empty, mode)
+        assert code == 1, (mode, out, err)
+        assert "is not in a policy repository: looked for iamsync.json, policies/ or users/" in err
+        assert "Traceback" not in err
+    explicit = repo.run("--plan")  # sanity: the real repository still plans
+    assert explicit.code == 0
+    from iamsync.cli import main
+
+    err_stream = io.StringIO()
+    code = main(["--apply", "--repo", str(empty)], stdout=io.StringIO(), stderr=err_stream)
+    assert code == 1
+    assert "is not a policy repository: it has no iamsync.json, policies/ or users/" in (
+        err_stream.getvalue()
+    )
+    assert state(iam) == before
+
+
+def test_repo_that_is_a_sub_folder_names_the_real_root(git_repo: GitRepo) -> None:
+    repo = seed_repo(git_repo)
+    result = repo.run("--validate")
+    assert result.code == 0
+    from iamsync.cli import main
+
+    err = io.StringIO()
+    code = main(["--validate", "--repo", str(repo.root / "users")], stderr=err)
+    assert code == 1
+    assert f"the repository is {repo.root}: use --repo {repo.root}" in err.getvalue()
+
+
+def test_repo_pointing_at_a_file_says_it_is_not_a_folder(tmp_path: Path) -> None:
+    from iamsync.cli import main
+
+    file = tmp_path / "iamsync.json"
+    file.write_text("{}")
+    err = io.StringIO()
+    assert main(["--validate", "--repo", str(file)], stderr=err) == 1
+    assert err.getvalue().strip() == (
+        f"iamsync: error: {file} is not a folder; --repo takes the repository's folder"
+    )
+
+
+def test_a_plan_that_deletes_everything_needs_the_flag(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    git_repo.write(
+        {"iamsync.json": {}, "policies/p.json": doc("s3:GetObject"), "users/ci.json": {}}
+    ).commit()
+    assert git_repo.run("--apply").code == 0
+    git_repo.write({"policies/p.json": None, "users/ci.json": None}).commit("empty it")
+    before = state(iam)
+    planned = git_repo.run("--plan", "--out", str(git_repo.root.parent / "plan.json"))
+    assert planned.code == 1
+    assert "- user ci" in planned.out  # the plan is shown, then refused
+    assert "this plan deletes all 2 resources under /iamsync/ and creates nothing" in planned.err
+    assert not (git_repo.root.parent / "plan.json").exists()
+    applied = git_repo.run("--apply")
+    assert applied.code == 1 and "pass --allow-delete-all" in applied.err
+    assert state(iam) == before
+
+    assert git_repo.run("--plan", "--allow-delete-all").code == 0
+    assert git_repo.run("--apply", "--allow-delete-all").code == 0
+    assert iam.list_users()["Users"] == []
+    assert iam.list_policies(Scope="Local")["Policies"] == []
+
+
+def test_deleting_some_but_not_all_needs_no_flag(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    git_repo.write({"policies/p.json": doc("s3:GetObject"), "users/ci.json": {}}).commit()
+    assert git_repo.run("--apply").code == 0
+    git_repo.write({"users/ci.json": None}).commit()
+    assert git_repo.run("--apply").code == 0
+    assert iam.list_users()["Users"] == []
+
+
+# -- 2. garbled endpoints and rejected credentials: one line each
+
+
+class _HtmlHandler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        body = b"<!DOCTYPE html><html><body>" + b"<p>not an API</p>" * 600 + b"</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def html_endpoint() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HtmlHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _sync(folder: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GITHUB_"))}
+    full.update({"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1"})
+    full.update(env)
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / "sync.py"), *args],
+        cwd=folder,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_an_endpoint_that_is_not_a_url_is_one_line(git_repo: GitRepo) -> None:
+    repo = seed_repo(git_repo)
+    proc = _sync(repo.root, "--plan", env={"AWS_ENDPOINT_URL": "notaurl"})
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        "iamsync: error: invalid AWS endpoint 'notaurl' (AWS_ENDPOINT_URL): it must be a URL "
+        "such as https://iam.amazonaws.com"
+    ]
+
+
+def test_an_endpoint_that_answers_html_is_one_line(git_repo: GitRepo, html_endpoint: str) -> None:
+    repo = seed_repo(git_repo)
+    proc = _sync(repo.root, "--plan", env={"AWS_ENDPOINT_URL": html_endpoint})
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        f"iamsync: error: cannot use AWS: the endpoint {html_endpoint} (AWS_ENDPOINT_URL) did "
+        "not answer like an AWS API (its reply is not AWS's XML)"
+    ]
+
+
+# -- 7. interrupts and exit codes
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("--validate", "--local"), "not allowed with argument"),
+        (("--frobnicate",), "unrecognized arguments"),
+        (("--validate", "--allow-delete-all"), "--allow-delete-all goes with"),
+        ((), "choose one of --validate"),
+    ],
+)
+def test_usage_errors_exit_1_not_2(args: tuple[str, ...], words: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "sync.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO_ROOT,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert words in proc.stderr
+
+
+def test_help_texts_name_what_the_flags_cover() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "sync.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0
+    flat = " ".join(proc.stdout.split())
+    assert "allow uncommitted changes to policies/, users/ and iamsync.json" in flat
+
+
+def test_ctrl_c_during_apply_says_what_was_done_exits_130_and_the_rerun_converges(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    files: dict[str, Any] = {"policies/p.json": doc("s3:GetObject")}
+    files.update({f"users/u{i:03}.json": {"policies": ["p"]} for i in range(300)})
+    git_repo.write(files).commit()
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO_ROOT / "sync.py"), "--apply", "--parallelism", "2"],
+        cwd=git_repo.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    seen = 0
+    for line in proc.stderr:
+        seen += line.startswith("  done: ")
+        if seen == 40:
+            proc.send_signal(signal.SIGINT)
+            break
+    _, rest = proc.communicate(timeout=120)
+    assert proc.returncode == 130, rest
+    assert "Apply interrupted" in rest
+    done = int(rest.split("Done (")[1].split(" of ")[0])
+    not_done = int(rest.split("Not done (")[1].split(" calls")[0])
+    assert done >= 40 and not_done > 0 and done + not_done == 601
+    assert "Traceback" not in rest
+    made = len(iam.list_users(MaxItems=1000)["Users"])
+    assert 0 < made < 300
+
+    again = git_repo.run("--apply")
+    assert again.code == 0, again.err
+    assert len(iam.list_users(MaxItems=1000)["Users"]) == 300
+    assert attached(iam, "u299") == {"arn:aws:iam::123456789012:policy/iamsync/p"}
+    assert "No changes." in git_repo.run("--plan").out
+
+
+def test_local_mode_labels_steps_as_the_user_ran_it(tmp_path: Path) -> None:
+    from iamsync.cli import commands
+
+    saved = sys.argv[0]
+    try:
+        sys.argv[0] = "/usr/local/bin/iamsync"
+        assert commands._step_label()("plan") == "iamsync plan"
+        sys.argv[0] = "sync.py"
+        assert commands._step_label()("plan") == "python sync.py --plan"
+    finally:
+        sys.argv[0] = saved
