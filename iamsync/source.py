@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from iamsync.problems import Problem, Severity
@@ -67,15 +66,8 @@ class Source:
         return _Layout.of(self.text)
 
 
-def load(root: Path, file: Path) -> Source | Problem:
-    """Read and parse `file`; return the Source, or the Problem that stops it parsing."""
-    rel = file.relative_to(root).as_posix()
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        return Problem(
-            rel, 1, 1, Severity.ERROR, "UNREADABLE", f"cannot read the file: {exc.strerror or exc}"
-        )
+def from_bytes(rel: str, raw: bytes) -> Source | Problem:
+    """Decode and parse a file's bytes; the Source, or the Problem that stops it parsing."""
     for bom, name in _UTF16_32_BOMS:
         if raw.startswith(bom):
             return Problem(
@@ -107,8 +99,21 @@ def parse(rel: str, text: str) -> Source | Problem:
         )
     dupes: list[str] = []
     try:
+        if text.count("[") + text.count("{") > MAX_DEPTH:  # cheap: most files are shallow
+            _check_depth(text)
         value = json.loads(
             text, object_pairs_hook=_pairs_hook(dupes), parse_constant=_reject_constant
+        )
+    except _TooDeep as exc:
+        line, col = _Layout.of(text, walk=False).line_col(exc.offset)
+        return Problem(
+            rel,
+            line,
+            col,
+            Severity.ERROR,
+            "TOO_DEEP",
+            f"nested more than {MAX_DEPTH} levels deep; no IAM document is (this one was not "
+            "read further)",
         )
     except json.JSONDecodeError as exc:
         return Problem(
@@ -149,6 +154,31 @@ def duplicate_problems(source: Source) -> Iterator[Problem]:
             "silently keep only one of them, so what IAM gets is not what a "
             "reviewer reads",
         )
+
+
+# IAM documents nest about 6 levels (Statement > [ ] > Condition > operator > key > [ ]);
+# the cap keeps every recursive walk of a file far from Python's recursion limit.
+MAX_DEPTH = 32
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+
+
+class _TooDeep(ValueError):
+    def __init__(self, offset: int) -> None:
+        super().__init__(offset)
+        self.offset = offset
+
+
+def _check_depth(text: str) -> None:
+    """Raise _TooDeep at the first bracket nested deeper than MAX_DEPTH (strings skipped)."""
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        token = match.group(0)
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _TooDeep(match.start())
+        elif token in "]}":
+            depth -= 1
 
 
 class _ConstantError(ValueError):

@@ -38,6 +38,7 @@ class Result:
     config: Config
     policies: Mapping[str, Any]  # name -> rendered document, for files that parsed
     users: Mapping[str, Any]  # name -> rendered user object, for files that parsed
+    notes: tuple[str, ...] = ()  # what could not be checked because of an error elsewhere
 
     @property
     def ok(self) -> bool:
@@ -59,8 +60,10 @@ def check(
     files = repo.load(root)
     problems = list(files.problems)
     config = _config(files.config, problems)
+    config_ok = not any(p.is_error and p.file == config_mod.CONFIG_FILE for p in problems)
+    notes = () if config_ok else (_UNCHECKED_VARIABLES,)
     chosen = config.target(target)
-    variables = _variables(config, chosen, builtins)
+    variables = _Variables(_variables(config, chosen, builtins), strict=config_ok)
     catalog = catalog or (
         Catalog(config.known_actions) if config.known_actions else default_catalog()
     )
@@ -70,23 +73,37 @@ def check(
     }
     for name, src in files.bootstrap.items():
         _policy(src, name, variables, catalog, problems)
-    names = MappingProxyType({n.lower(): n for n in files.policies})
+    names = MappingProxyType(
+        {n.lower(): n for n in files.policies}
+        | {n.lower(): n for kind, n in files.unparsed if kind == "policy"}
+    )
     user_values = {
         name: _user(src, name, variables, names, config, problems)
         for name, src in files.users.items()
     }
     kept = sorted(p for p in problems if p.is_error or p.code not in config.ignore)
     return Result(
-        kept, files.count, config, MappingProxyType(policies), MappingProxyType(user_values)
+        kept,
+        files.count,
+        config,
+        MappingProxyType(policies),
+        MappingProxyType(user_values),
+        notes,
     )
+
+
+# Said once when iamsync.json is broken, instead of an "unknown variable" error per use.
+_UNCHECKED_VARIABLES = (
+    f"{config_mod.CONFIG_FILE} has errors, so template variables other than "
+    "{{AccountId}}, {{Region}} and {{Partition}} were not checked"
+)
 
 
 def read_config(root: Path) -> Config:
     """The config alone, for choosing a target before the full check (defaults if invalid)."""
-    path = root / config_mod.CONFIG_FILE
-    if not path.is_file():
+    if not (root / config_mod.CONFIG_FILE).is_file():
         return Config()
-    loaded = source.load(root, path)
+    loaded = repo.read_one(root, config_mod.CONFIG_FILE)
     if isinstance(loaded, Problem) or schema.check(loaded, "config"):
         return Config()  # the full check reports what is wrong with it
     return config_mod.from_json(loaded.value)
@@ -142,10 +159,18 @@ def _structure(src: Source, kind: str) -> list[Problem]:
     return found
 
 
-def _render(src: Source, variables: Mapping[str, str], problems: list[Problem]) -> Any:
-    rendered, unknown = template.render(src.value, variables)
+@dataclass(frozen=True)
+class _Variables:
+    values: Mapping[str, str]
+    strict: bool  # report unknown names; off when iamsync.json (which defines them) is broken
+
+
+def _render(src: Source, variables: _Variables, problems: list[Problem]) -> Any:
+    rendered, unknown = template.render(src.value, variables.values)
     for u in unknown:
-        known = ", ".join(sorted(variables))
+        if not variables.strict and u.name not in template.BUILTINS:
+            continue
+        known = ", ".join(sorted(variables.values))
         if u.name in template.BUILTINS:
             problems.append(
                 src.problem(
@@ -170,7 +195,7 @@ def _render(src: Source, variables: Mapping[str, str], problems: list[Problem]) 
 
 
 def _policy(
-    src: Source, name: str, variables: Mapping[str, str], catalog: Catalog, problems: list[Problem]
+    src: Source, name: str, variables: _Variables, catalog: Catalog, problems: list[Problem]
 ) -> Any:
     problems.extend(_structure(src, "policy"))
     doc = _render(src, variables, problems)
@@ -183,7 +208,7 @@ def _policy(
 def _user(
     src: Source,
     name: str,
-    variables: Mapping[str, str],
+    variables: _Variables,
     policy_names: Mapping[str, str],
     config: Config,
     problems: list[Problem],

@@ -290,3 +290,133 @@ def test_local_mode_labels_steps_as_the_user_ran_it(tmp_path: Path) -> None:
         assert commands._step_label()("plan") == "python sync.py --plan"
     finally:
         sys.argv[0] = saved
+
+
+# -- 3. every problem once, at its cause
+
+
+def _problems(root: Path) -> list[tuple[str, str, str]]:
+    from iamsync import validate
+
+    return [(p.file, p.code, p.message) for p in validate.check(root).problems]
+
+
+def test_an_empty_policy_names_both_missing_keys_once(write_repo: Any) -> None:
+    root = write_repo({"policies/p.json": {}})
+    assert [(f, c) for f, c, _ in _problems(root)] == [
+        ("policies/p.json", "MISSING_KEY"),
+        ("policies/p.json", "MISSING_KEY"),
+    ]
+    messages = {m for _, _, m in _problems(root)}
+    assert messages == {'missing required key "Version"', 'missing required key "Statement"'}
+
+
+def test_every_unknown_key_is_named(write_repo: Any) -> None:
+    root = write_repo({"users/u.json": {"polices": ["p"], "tagz": {}}})
+    assert [m for _, _, m in _problems(root)] == [
+        'unknown key "polices" (did you mean "policies"?)',
+        'unknown key "tagz" (did you mean "tags"?)',
+    ]
+
+
+def _seed(tmp_path: Path) -> Path:
+    root = tmp_path / "seed"
+    for folder in ("policies", "users"):
+        import shutil
+
+        shutil.copytree(REPO_ROOT / folder, root / folder)
+    (root / "iamsync.json").write_text((REPO_ROOT / "iamsync.json").read_text())
+    return root
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda t: t.replace('"variables"', '"variabels"'), id="typo-in-a-key"),
+        pytest.param(lambda t: t.replace('"variables"', '"variables": 3, "x"'), id="bad-value"),
+        pytest.param(lambda t: t.rstrip().rstrip("}"), id="invalid-json"),
+        pytest.param(
+            lambda t: t.replace('"path_prefix": "/iamsync/"', '"path_prefix": "iamsync"'),
+            id="bad-path-prefix",
+        ),
+    ],
+)
+def test_a_broken_config_is_reported_in_the_config_only(tmp_path: Path, edit: Any) -> None:
+    from iamsync import validate
+
+    root = _seed(tmp_path)
+    config = root / "iamsync.json"
+    config.write_text(edit(config.read_text()))
+    result = validate.check(root)
+    assert result.problems, "the broken config must be reported"
+    assert {p.file for p in result.problems} == {"iamsync.json"}
+    assert result.notes and "template variables" in result.notes[0]
+
+
+def test_a_policy_that_does_not_parse_is_reported_once(tmp_path: Path) -> None:
+    root = _seed(tmp_path)
+    (root / "policies" / "ecr-push.json").write_text('{"Version": "2012-10-17", "Statement": [')
+    found = _problems(root)
+    assert [(f, c) for f, c, _ in found] == [("policies/ecr-push.json", "JSON_SYNTAX")]
+
+
+# -- 4. no file is skipped in silence
+
+
+def test_json_in_any_case_is_read_other_files_are_named_hidden_ones_are_not_read(
+    write_repo: Any,
+) -> None:
+    from iamsync import validate
+
+    good = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+    }
+    root = write_repo(
+        {
+            "policies/extra.JSON": good,
+            "policies/notes.txt": "remember to ...",
+            "policies/.old/extra.json": good,  # a backup copy: hidden, so not a duplicate
+            "policies/.DS_Store": "x",
+            "users/u.json": {"policies": ["extra"]},
+        }
+    )
+    result = validate.check(root)
+    assert result.ok
+    assert set(result.policies) == {"extra"}
+    assert [(p.file, p.code, p.severity) for p in result.problems] == [
+        ("policies/notes.txt", "NOT_READ", "warning")
+    ]
+    assert "only files ending in .json are read in policies/" in result.problems[0].message
+    assert result.files == 2  # extra.JSON and u.json: the files read
+
+
+def test_a_symlink_is_refused_and_its_target_never_echoed(write_repo: Any, tmp_path: Path) -> None:
+    secret = tmp_path / "outside.json"
+    secret.write_text('{"not": "SECRET-CONTENT-1234"')
+    root = write_repo({"users/ok.json": {}})
+    (root / "users" / "leak.json").symlink_to(secret)
+    (root / "policies").mkdir()
+    (root / "policies" / "linked").symlink_to(tmp_path)  # a folder link is not entered
+    found = _problems(root)
+    assert [(f, c) for f, c, _ in found] == [
+        ("policies/linked", "NOT_READ"),
+        ("users/leak.json", "UNREADABLE"),
+    ]
+    assert "symbolic link" in found[1][2]
+    assert all("SECRET-CONTENT" not in m for _, _, m in found)
+
+
+def test_a_huge_file_is_refused_before_it_is_read(write_repo: Any) -> None:
+    from iamsync import tree
+
+    root = write_repo({"policies/big.json": "[" + "0," * tree.MAX_FILE_BYTES + "0]"})
+    found = _problems(root)
+    assert [(f, c) for f, c, _ in found] == [("policies/big.json", "UNREADABLE")]
+    assert "over the 1,000,000-byte cap" in found[0][2]
+
+
+def test_absurd_nesting_is_a_clean_error(write_repo: Any) -> None:
+    root = write_repo({"policies/deep.json": "[" * 200_000 + "]" * 200_000})
+    found = _problems(root)
+    assert [(f, c) for f, c, _ in found] == [("policies/deep.json", "TOO_DEEP")]

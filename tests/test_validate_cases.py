@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -566,10 +567,10 @@ def test_every_problem_is_collected_not_just_the_first(write_repo: WriteRepo) ->
 
 def test_unreadable_entry_is_a_problem_not_a_traceback(write_repo: WriteRepo) -> None:
     root = write_repo({"policies/ok.json": GOOD_POLICY})
-    (root / "policies" / "folder.json").mkdir()
+    os.mkfifo(root / "policies" / "pipe.json")  # would block a plain open() forever
     problems = validate.check(root).problems
-    assert [(p.file, p.code) for p in problems] == [("policies/folder.json", "UNREADABLE")]
-    assert "cannot read the file" in problems[0].message
+    assert [(p.file, p.code) for p in problems] == [("policies/pipe.json", "UNREADABLE")]
+    assert "is not a regular file" in problems[0].message
 
 
 def test_problems_are_sorted_by_file_and_position(write_repo: WriteRepo) -> None:

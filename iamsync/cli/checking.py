@@ -34,5 +34,7 @@ def report(
             print(f"iamsync: warning: {warning}", file=out)
             if github:
                 print(f"::warning title=IAM catalog is stale::{warning}", file=out)
+    for note in result.notes:
+        print(f"iamsync: note: {note}", file=err)
     if result.problems or not quiet_ok:
         print(problems.summary(result.problems, result.files), file=err)
