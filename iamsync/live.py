@@ -14,17 +14,30 @@ from botocore.parsers import ResponseParserError
 from iamsync import normalize
 from iamsync.aws import Garbled
 from iamsync.errors import IamsyncError
-from iamsync.model import Credentials, Live, LivePolicy, LiveUser, PolicyVersion
-from iamsync.ownership import PlanConflict
+from iamsync.model import (
+    Credentials,
+    Live,
+    LiveGroup,
+    LivePolicy,
+    LiveRole,
+    LiveUser,
+    PolicyVersion,
+)
+from iamsync.ownership import Conflict, PlanConflict
 from iamsync.plan import Plan, PolicyChange, UserChange
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
-    from mypy_boto3_iam.type_defs import ManagedPolicyDetailTypeDef, UserDetailTypeDef
+    from mypy_boto3_iam.type_defs import (
+        GroupDetailTypeDef,
+        ManagedPolicyDetailTypeDef,
+        RoleDetailTypeDef,
+        UserDetailTypeDef,
+    )
 
 # Principals and policies are read as two paginations running side by side: on a large
 # account neither waits for the other's pages. IAM's largest page is 1,000 entries.
-_PRINCIPALS: list[Any] = ["User", "Group"]
+_PRINCIPALS: list[Any] = ["User", "Group", "Role"]
 _POLICIES: list[Any] = ["LocalManagedPolicy"]
 _PAGE_SIZE = 1000
 
@@ -37,13 +50,15 @@ def read(iam: IAMClient, account_id: str, partition: str) -> Live:
         pages = principal_pages + policy_pages.result()
     users = {u.name: u for page in pages for u in map(_user, page.get("UserDetailList", []))}
     policies = {p.name: p for page in pages for p in map(_policy, page.get("Policies", []))}
-    groups = {g["GroupName"] for page in pages for g in page.get("GroupDetailList", [])}
+    groups = {g.name: g for page in pages for g in map(_group, page.get("GroupDetailList", []))}
+    roles = {r.name: r for page in pages for r in map(_role, page.get("RoleDetailList", []))}
     return Live(
         account_id,
         partition,
         MappingProxyType(users),
         MappingProxyType(policies),
-        frozenset(groups),
+        MappingProxyType(groups),
+        MappingProxyType(roles),
     )
 
 
@@ -63,11 +78,36 @@ def _user(u: UserDetailTypeDef) -> LiveUser:
         name=u["UserName"],
         arn=u["Arn"],
         path=u.get("Path", "/"),
-        attached=frozenset(a["PolicyArn"] for a in u.get("AttachedManagedPolicies", [])),
+        attached=_attached(u),
         tags=MappingProxyType({t["Key"]: t["Value"] for t in u.get("Tags", [])}),
         groups=frozenset(u.get("GroupList", [])),
         inline_policies=tuple(p["PolicyName"] for p in u.get("UserPolicyList", [])),
         permissions_boundary=boundary,
+    )
+
+
+def _attached(detail: Any) -> frozenset[str]:
+    return frozenset(a["PolicyArn"] for a in detail.get("AttachedManagedPolicies", []))
+
+
+def _group(g: GroupDetailTypeDef) -> LiveGroup:
+    return LiveGroup(
+        name=g["GroupName"],
+        arn=g["Arn"],
+        path=g.get("Path", "/"),
+        attached=_attached(g),
+        inline_policies=tuple(p["PolicyName"] for p in g.get("GroupPolicyList", [])),
+    )
+
+
+def _role(r: RoleDetailTypeDef) -> LiveRole:
+    return LiveRole(
+        name=r["RoleName"],
+        arn=r["Arn"],
+        path=r.get("Path", "/"),
+        attached=_attached(r),
+        permissions_boundary=r.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn"),
+        inline_policies=tuple(p["PolicyName"] for p in r.get("RolePolicyList", [])),
     )
 
 
@@ -157,17 +197,29 @@ def check_policies_exist(iam: IAMClient, plan: Plan, state: Live) -> None:
     """Every policy ARN the plan newly attaches exists (one GetPolicy each, only for those)."""
     known = {p.arn for p in state.policies.values()}
     known |= {c.arn for c in plan.changes if isinstance(c, PolicyChange)}
-    wanted: dict[str, list[str]] = {}
+    wanted: dict[str, list[tuple[str, str]]] = {}
     for c in plan.changes:
         if isinstance(c, UserChange):
-            for arn in (*c.attach, *((c.boundary,) if c.boundary else ())):
+            uses = [(arn, "policies") for arn in c.attach]
+            uses += [(c.boundary, "permissions_boundary")] if c.boundary else []
+            for arn, field in uses:
                 if arn not in known:
-                    wanted.setdefault(arn, []).append(c.name)
+                    wanted.setdefault(arn, []).append((c.name, field))
     missing = []
     for arn, users in sorted(wanted.items()):
         try:
             iam.get_policy(PolicyArn=arn)
         except iam.exceptions.NoSuchEntityException:
-            missing.append(f"policy {arn} (for user {', '.join(users)}) does not exist")
+            missing += [
+                Conflict(
+                    "user",
+                    user,
+                    "UNKNOWN_POLICY_ARN",
+                    f"policy {arn} does not exist in account {state.account_id}",
+                    field,
+                    arn,
+                )
+                for user, field in users
+            ]
     if missing:
         raise PlanConflict(missing)

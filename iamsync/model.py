@@ -56,6 +56,25 @@ class LiveUser:
 
 
 @dataclass(frozen=True)
+class LiveGroup:
+    name: str
+    arn: str
+    path: str
+    attached: frozenset[str] = frozenset()  # managed policy ARNs
+    inline_policies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LiveRole:
+    name: str
+    arn: str
+    path: str
+    attached: frozenset[str] = frozenset()  # managed policy ARNs
+    permissions_boundary: str | None = None
+    inline_policies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Credentials:
     """What blocks deleting a user, read only for users the plan deletes."""
 
@@ -92,7 +111,8 @@ class Live:
     partition: str
     users: Mapping[str, LiveUser]  # every user of the account, owned or not
     policies: Mapping[str, LivePolicy]  # every customer-managed policy, by name
-    groups: frozenset[str] = frozenset()  # names of every group of the account
+    groups: Mapping[str, LiveGroup] = field(default_factory=lambda: MappingProxyType({}))
+    roles: Mapping[str, LiveRole] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)

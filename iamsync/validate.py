@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -16,7 +16,8 @@ from iamsync.checks import actions, conditions, document, resources, risks, stat
 from iamsync.checks.context import PolicyFile
 from iamsync.checks.users import UserFile
 from iamsync.config import Config, Target
-from iamsync.problems import Problem
+from iamsync.ownership import Conflict
+from iamsync.problems import Problem, Severity
 from iamsync.source import Source
 
 _POLICY_CHECKS = (
@@ -39,10 +40,22 @@ class Result:
     policies: Mapping[str, Any]  # name -> rendered document, for files that parsed
     users: Mapping[str, Any]  # name -> rendered user object, for files that parsed
     notes: tuple[str, ...] = ()  # what could not be checked because of an error elsewhere
+    sources: Mapping[tuple[str, str], Source] = field(  # (kind, name) -> its file
+        default_factory=lambda: MappingProxyType({})
+    )
 
     @property
     def ok(self) -> bool:
         return not any(p.is_error for p in self.problems)
+
+    def locate(self, conflict: Conflict) -> Problem:
+        """A plan-time refusal as a problem at the file (and entry) that causes it."""
+        src = self.sources.get((conflict.kind, conflict.name))
+        if src is None:  # the file is gone: the refusal is about deleting what it described
+            rel = f"{repo.KIND_DIRS[conflict.kind]}/{conflict.name}.json"
+            return Problem(rel, 1, 1, Severity.ERROR, conflict.code, conflict.message)
+        rendered = (self.policies if conflict.kind == "policy" else self.users)[conflict.name]
+        return src.problem(_entry(rendered, conflict), conflict.code, conflict.message)
 
 
 def check(
@@ -89,7 +102,24 @@ def check(
         MappingProxyType(policies),
         MappingProxyType(user_values),
         notes,
+        MappingProxyType(
+            {("policy", n): s for n, s in files.policies.items()}
+            | {("user", n): s for n, s in files.users.items()}
+        ),
     )
+
+
+def _entry(value: Any, conflict: Conflict) -> source.Pointer:
+    """Where in a rendered file `conflict` points: the entry naming its item, else its key."""
+    if conflict.field is None or not isinstance(value, dict) or conflict.field not in value:
+        return ()
+    listed = value[conflict.field]
+    item = conflict.item or ""
+    if isinstance(listed, list):
+        for i, entry in enumerate(listed):
+            if entry == item or (isinstance(entry, str) and item.endswith(f"/{entry}")):
+                return (conflict.field, i)
+    return (conflict.field,)
 
 
 # Said once when iamsync.json is broken, instead of an "unknown variable" error per use.

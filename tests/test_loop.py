@@ -29,6 +29,18 @@ def doc(*actions: str, resource: str = "*", sid: str = "Main") -> dict[str, Any]
     }
 
 
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
 def default_document(iam: Any, name: str) -> Any:
     arn = f"{PREFIX_ARN}/{name}"
     version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
@@ -323,10 +335,19 @@ def test_unowned_bystanders_are_untouched(aws: MotoServer, iam: Any, git_repo: G
     assert attached(iam, "human") == {f"{PREFIX_ARN}/p"}
     assert {u for u, _ in before} - {u["UserName"] for u in iam.list_users()["Users"]} == {"ci"}
     # ...and refuses to delete an owned policy that an unowned principal still uses.
+    iam.create_group(GroupName="admins")
+    iam.attach_group_policy(GroupName="admins", PolicyArn=f"{PREFIX_ARN}/p")
+    iam.create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(TRUST))
+    iam.put_role_permissions_boundary(RoleName="app", PermissionsBoundary=f"{PREFIX_ARN}/p")
     git_repo.write({"policies/p.json": None}).commit()
-    refused = git_repo.run("--apply")
+    refused = git_repo.run("--apply", "--allow-delete-all")
     assert refused.code == 1
-    assert 'policy "p" is to be deleted but is attached to 1 principal(s) outside' in refused.err
+    assert refused.err.splitlines()[0] == (
+        'policies/p.json:1:1: error: policy "p" is to be deleted (its file is gone) but is '
+        "attached to group admins, user human and the permissions boundary of role app, "
+        "outside /iamsync/, which iamsync does not touch; remove it from them first, or "
+        "keep its file [POLICY_IN_USE]"
+    )
     assert attached(iam, "human") == {f"{PREFIX_ARN}/p"}
     assert iam.get_policy(PolicyArn=other)["Policy"]["Arn"] == other
 
@@ -339,7 +360,10 @@ def test_name_collision_with_unowned_resource_is_refused(
     before = state(iam)
     result = git_repo.run("--apply")
     assert result.code == 1
-    assert 'user "ci" already exists at path /, outside the ownership prefix' in result.err
+    assert result.err.startswith(
+        'users/ci.json:1:1: error: user "ci" already exists at path /, outside the ownership '
+        "prefix /iamsync/"
+    )
     assert "aws iam update-user --user-name ci --new-path /iamsync/" in result.err
     assert state(iam) == before
 
@@ -431,11 +455,18 @@ def test_unknown_aws_managed_arn_is_refused_before_any_write(
     aws: MotoServer, iam: Any, git_repo: GitRepo
 ) -> None:
     git_repo.write(
-        {"users/ci.json": {"policies": ["arn:aws:iam::aws:policy/AmazonVPCFUllAccess"]}}
+        {
+            "users/ci.json": '{\n  "policies": [\n    "arn:aws:iam::aws:policy/ReadOnlyAccess",\n'
+            '    "arn:aws:iam::aws:policy/AmazonVPCFUllAccess"\n  ]\n}\n'
+        }
     ).commit()
     result = git_repo.run("--apply")
     assert result.code == 1
-    assert "AmazonVPCFUllAccess (for user ci) does not exist" in result.err
+    assert result.err.splitlines() == [
+        "users/ci.json:4:5: error: policy arn:aws:iam::aws:policy/AmazonVPCFUllAccess does not "
+        "exist in account 123456789012 [UNKNOWN_POLICY_ARN]",
+        "iamsync: error: the plan was refused (1 problem with live IAM above); nothing was written",
+    ]
     assert iam.list_users()["Users"] == []
 
 
@@ -450,10 +481,14 @@ def test_plan_formats_render(aws: MotoServer, git_repo: GitRepo, fmt: str) -> No
 def test_missing_group_is_refused_before_any_write(
     aws: MotoServer, iam: Any, git_repo: GitRepo
 ) -> None:
-    git_repo.write({"users/ci.json": {"groups": ["nope"]}}).commit()
+    iam.create_group(GroupName="real")
+    git_repo.write({"users/ci.json": '{"groups": ["real",\n  "nope"]}'}).commit()
     result = git_repo.run("--apply")
     assert result.code == 1
-    assert 'user "ci": group "nope" does not exist' in result.err
+    assert result.err.splitlines()[0] == (
+        'users/ci.json:2:3: error: group "nope" does not exist in account 123456789012 '
+        "(iamsync adds users to existing groups; create the group first) [UNKNOWN_GROUP]"
+    )
     assert iam.list_users()["Users"] == []
 
 

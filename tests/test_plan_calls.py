@@ -10,7 +10,7 @@ import pytest
 
 from iamsync import calls, normalize, planfile
 from iamsync.desired import build
-from iamsync.model import Credentials, Live, LivePolicy, LiveUser, PolicyVersion
+from iamsync.model import Credentials, Live, LiveGroup, LivePolicy, LiveUser, PolicyVersion
 from iamsync.ownership import PlanConflict
 from iamsync.plan import Action, Plan, PolicyChange, UserChange, diff
 
@@ -57,7 +57,9 @@ def live(*resources: LivePolicy | LiveUser, groups: frozenset[str] = frozenset()
         "aws",
         MappingProxyType({r.name: r for r in resources if isinstance(r, LiveUser)}),
         MappingProxyType({r.name: r for r in resources if isinstance(r, LivePolicy)}),
-        groups,
+        MappingProxyType(
+            {g: LiveGroup(g, f"arn:aws:iam::{ACCOUNT}:group/{g}", "/") for g in groups}
+        ),
     )
 
 
@@ -144,14 +146,14 @@ def test_collision_with_unowned_user_is_a_conflict() -> None:
 
 def test_policy_attached_outside_the_prefix_cannot_be_deleted() -> None:
     state = live(live_policy("p", doc("s3:A"), attachments=2), live_user("u", P + "p"))
-    with pytest.raises(PlanConflict, match="attached to 1 principal"):
+    with pytest.raises(PlanConflict, match="attached to 1 other principal"):
         plan_of({}, {"u": {}}, state)
 
 
 def test_policy_bounding_an_unowned_user_cannot_be_deleted() -> None:
     policy = live_policy("p", doc("s3:A"))
     bounded = LivePolicy(policy.name, policy.arn, policy.path, policy.versions, 0, 1)
-    with pytest.raises(PlanConflict, match="the permissions boundary of 1 principal"):
+    with pytest.raises(PlanConflict, match="the permissions boundary of 1 other principal"):
         plan_of({}, {}, live(bounded))
     owned_bound = live(bounded, live_user("u", permissions_boundary=bounded.arn))
     assert [c.name for c in plan_of({}, {}, owned_bound).changes] == ["u", "p"]

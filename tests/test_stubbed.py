@@ -101,7 +101,7 @@ class _CannedIam:
 def test_read_merges_principals_and_policies_and_decodes_documents() -> None:
     canned = _CannedIam(
         {
-            "User,Group": [_page(["a"], [], "m"), _page(["b"], [], None)],
+            "User,Group,Role": [_page(["a"], [], "m"), _page(["b"], [], None)],
             "LocalManagedPolicy": [_page([], ["p"], "m"), _page([], ["q"], None)],
         }
     )
@@ -109,6 +109,17 @@ def test_read_merges_principals_and_policies_and_decodes_documents() -> None:
     assert sorted(state.users) == ["a", "b"]
     assert sorted(state.policies) == ["p", "q"]
     assert state.policies["p"].default.document["Statement"][0]["Action"] == "s3:*"
+
+
+def test_an_answer_that_is_not_gaad_is_refused_not_read_as_an_empty_account() -> None:
+    """A proxy answering 200 with the wrong body must not plan the deletion of everything."""
+    from iamsync.aws import Garbled
+
+    empty = _page([], [], None)
+    del empty["IsTruncated"]
+    canned = _CannedIam({"User,Group,Role": [empty], "LocalManagedPolicy": [empty]})
+    with pytest.raises(Garbled):
+        live.read(canned, ACCOUNT, "aws")  # type: ignore[arg-type]
 
 
 def _chain(*operations: tuple[str, dict[str, Any]]) -> calls.Stage:

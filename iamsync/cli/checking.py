@@ -17,15 +17,21 @@ def validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     return ExitStatus.OK if result.ok else ExitStatus.ERROR
 
 
+def show_problems(found: list[problems.Problem], out: TextIO) -> bool:
+    """Each problem as its contract line (and an annotation under GitHub Actions)."""
+    github = os.environ.get("GITHUB_ACTIONS") == "true"
+    for p in found:
+        print(p.format(), file=out)
+        if github:
+            print(p.annotation(), file=out)
+    return github
+
+
 def report(
     result: validate_mod.Result, out: TextIO, err: TextIO, *, quiet_ok: bool = False
 ) -> None:
     """Every problem, GitHub annotations under Actions, and the summary line."""
-    github = os.environ.get("GITHUB_ACTIONS") == "true"
-    for p in result.problems:
-        print(p.format(), file=out)
-        if github:
-            print(p.annotation(), file=out)
+    github = show_problems(result.problems, out)
     if os.environ.get("CI") or github:
         warning = validate_mod.catalog_age_warning(
             validate_mod.default_catalog(), datetime.now(), result.config.catalog_max_age_days

@@ -27,6 +27,7 @@ from iamsync import (
 from iamsync.cli import checking
 from iamsync.cli.status import ExitStatus
 from iamsync.errors import IamsyncError
+from iamsync.ownership import PlanConflict
 from iamsync.render import describe, markdown
 
 if TYPE_CHECKING:
@@ -178,9 +179,17 @@ def compute_plan(
             name: live.read_credentials(connection.iam, name)
             for name in plan_mod.doomed_users(wanted, state)
         }
-    computed = plan_mod.diff(wanted, state, credentials)
-    with aws.reading("the policies to attach"):
-        live.check_policies_exist(connection.iam, computed, state)
+    try:
+        computed = plan_mod.diff(wanted, state, credentials)
+        with aws.reading("the policies to attach"):
+            live.check_policies_exist(connection.iam, computed, state)
+    except PlanConflict as exc:
+        refusals = sorted(result.locate(c) for c in exc.conflicts)
+        checking.show_problems(refusals, err)
+        raise InvalidRepository(
+            f"the plan was refused ({len(refusals)} problem"
+            f"{'s' if len(refusals) > 1 else ''} with live IAM above); nothing was written"
+        ) from exc
     return computed, connection
 
 
