@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -47,6 +47,10 @@ class PolicyChange:
     prune: tuple[str, ...] = ()  # non-default versions deleted first, to stay within 5
     delete_versions: tuple[str, ...] = ()  # on delete: non-default versions, removed first
     users: tuple[str, ...] = ()  # display only: owned users whose access this changes
+    # Display only: a created and a deleted policy with the same document (a renamed file).
+    # IAM cannot rename a policy, so it stays a create and a delete; the plan says which.
+    same_document_as: str | None = None  # the other policy's name
+    keeps_access: bool = False  # and the same users hold the new one as held the old one
     type: str = field(default="policy", init=False)
 
 
@@ -59,6 +63,8 @@ class UserChange:
     detach: tuple[str, ...] = ()
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # to set
     untag: tuple[str, ...] = ()
+    # Display only: the live values of the tags set or removed (a key absent: a new tag).
+    tags_before: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     add_groups: tuple[str, ...] = ()
     remove_groups: tuple[str, ...] = ()
     boundary: str | None = None  # set this permissions boundary
@@ -123,7 +129,7 @@ def diff(
     for name, policy in sorted(live.policies.items()):
         if ownership.owned(policy.path, prefix) and name not in desired.policies:
             changes.append(_delete_policy(policy, attached_by))
-    kept = tuple(c for c in changes if c)
+    kept = _mark_renames(tuple(c for c in changes if c), wanted_by, attached_by)
     owned = sum(
         1
         for resources in (live.users.values(), live.policies.values())
@@ -138,6 +144,30 @@ def diff(
         fingerprint.of(live, prefix, (c.name for c in kept)),
         owned,
     )
+
+
+def _mark_renames(
+    changes: tuple[Change, ...],
+    wanted_by: Mapping[str, set[str]],
+    attached_by: Mapping[str, set[str]],
+) -> tuple[Change, ...]:
+    """Pair each created policy with a deleted one of the same document: a renamed file."""
+    deleted = {
+        normalize.dumps(normalize.canonical(c.before)): c
+        for c in changes
+        if isinstance(c, PolicyChange) and c.action is Action.DELETE
+    }
+    pairs: dict[str, PolicyChange] = {}
+    for c in changes:
+        if isinstance(c, PolicyChange) and c.action is Action.CREATE:
+            old = deleted.pop(normalize.dumps(normalize.canonical(c.after)), None)
+            if old is not None:
+                keeps = wanted_by.get(c.arn, set()) == attached_by.get(old.arn, set())
+                pairs[c.name] = replace(c, same_document_as=old.name, keeps_access=keeps)
+                pairs[old.name] = replace(old, same_document_as=c.name, keeps_access=keeps)
+    if not pairs:
+        return changes
+    return tuple(pairs.get(c.name, c) if isinstance(c, PolicyChange) else c for c in changes)
 
 
 def _attachments(live: Live, prefix: str) -> dict[str, set[str]]:
@@ -227,6 +257,8 @@ def _user_change(want: DesiredUser, have: LiveUser | None) -> UserChange | None:
             boundary=want.permissions_boundary,
         )
     tags, untag = _tag_changes(want.tags, have.tags)
+    live_tags = {k.lower(): v for k, v in have.tags.items()}
+    before = {k: live_tags[k.lower()] for k in (*tags, *untag) if k.lower() in live_tags}
     change = UserChange(
         Action.UPDATE,
         want.name,
@@ -235,6 +267,7 @@ def _user_change(want: DesiredUser, have: LiveUser | None) -> UserChange | None:
         detach=tuple(sorted(have.attached - want.policies)),
         tags=MappingProxyType(tags),
         untag=untag,
+        tags_before=MappingProxyType(before),
         add_groups=tuple(sorted(want.groups - have.groups)),
         remove_groups=tuple(sorted(have.groups - want.groups)),
         boundary=want.permissions_boundary

@@ -61,6 +61,8 @@ def _change(c: Change) -> dict[str, Any]:
             "prune_versions": list(c.prune),
             "delete_versions": list(c.delete_versions),
             "users": list(c.users),
+            "same_document_as": c.same_document_as,
+            "keeps_access": c.keeps_access,
         }
     cred = c.credentials
     return head | {
@@ -68,6 +70,7 @@ def _change(c: Change) -> dict[str, Any]:
         "detach": list(c.detach),
         "tags": dict(c.tags),
         "untag": list(c.untag),
+        "tags_before": dict(c.tags_before),
         "add_groups": list(c.add_groups),
         "remove_groups": list(c.remove_groups),
         "permissions_boundary": c.boundary,
@@ -98,6 +101,8 @@ def _read_change(d: dict[str, Any]) -> Change:
             prune=tuple(d["prune_versions"]),
             delete_versions=tuple(d["delete_versions"]),
             users=tuple(d["users"]),
+            same_document_as=d["same_document_as"],
+            keeps_access=bool(d["keeps_access"]),
         )
     if d["type"] != "user":
         raise ValueError(f"unknown change type {d['type']!r}")
@@ -110,6 +115,7 @@ def _read_change(d: dict[str, Any]) -> Change:
         detach=tuple(d["detach"]),
         tags=MappingProxyType(dict(d["tags"])),
         untag=tuple(d["untag"]),
+        tags_before=MappingProxyType(dict(d["tags_before"])),
         add_groups=tuple(d["add_groups"]),
         remove_groups=tuple(d["remove_groups"]),
         boundary=d["permissions_boundary"],

@@ -420,3 +420,57 @@ def test_absurd_nesting_is_a_clean_error(write_repo: Any) -> None:
     root = write_repo({"policies/deep.json": "[" * 200_000 + "]" * 200_000})
     found = _problems(root)
     assert [(f, c) for f, c, _ in found] == [("policies/deep.json", "TOO_DEEP")]
+
+
+# -- 6. plans say what changes, compactly
+
+
+def test_renaming_a_policy_file_is_shown_as_a_rename_that_changes_nobodys_access(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    deploy = doc("ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart")
+    git_repo.write(
+        {
+            "policies/push.json": deploy,
+            "users/ci.json": {"policies": ["push"]},
+            "users/release-bot.json": {"policies": ["push"]},
+        }
+    ).commit()
+    assert git_repo.run("--apply").code == 0
+    git_repo.write(
+        {
+            "policies/push.json": None,
+            "policies/ecr-push.json": deploy,
+            "users/ci.json": {"policies": ["ecr-push"]},
+            "users/release-bot.json": {"policies": ["ecr-push"]},
+        }
+    ).commit("rename push to ecr-push")
+    planned = git_repo.run("--plan").out
+    assert "new managed policy with the same document as policy push (deleted below)" in planned
+    assert "replaced by policy ecr-push, which has the same document (created above)" in planned
+    assert "nobody's access changes: ci, release-bot move from push to ecr-push" in planned
+    assert "access changes for" not in planned
+    assert '"Statement"' not in planned  # no full document printed twice
+    assert len(planned.splitlines()) < 25, planned
+
+    assert git_repo.run("--apply").code == 0
+    assert attached(iam, "ci") == {"arn:aws:iam::123456789012:policy/iamsync/ecr-push"}
+    assert [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]] == ["ecr-push"]
+    assert "No changes." in git_repo.run("--plan").out
+
+
+def test_tag_drift_shows_the_live_value_and_the_wanted_one(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    git_repo.write({"users/ci.json": {"tags": {"team": "platform", "cost": "7"}}}).commit()
+    assert git_repo.run("--apply").code == 0
+    iam.tag_user(UserName="ci", Tags=[{"Key": "team", "Value": "infra"}])
+    iam.untag_user(UserName="ci", TagKeys=["cost"])
+    iam.tag_user(UserName="ci", Tags=[{"Key": "extra", "Value": "x"}])
+    planned = git_repo.run("--plan").out
+    assert "~ tag team: 'infra' → 'platform'" in planned
+    assert "+ tag cost = '7'" in planned
+    assert "- tag extra (was 'x')" in planned
+    assert git_repo.run("--apply").code == 0
+    tags = {t["Key"]: t["Value"] for t in iam.list_user_tags(UserName="ci")["Tags"]}
+    assert tags["team"] == "platform" and tags["cost"] == "7" and "extra" not in tags

@@ -117,8 +117,7 @@ def test_access_changes_name_what_is_granted_and_revoked() -> None:
         ],
     }
     assert access_changes(before, after) == [
-        "+ Allow s3:DeleteObject on arn:b/*",
-        "+ Allow s3:DeleteObject on arn:c/*",
+        "+ Allow s3:DeleteObject on arn:b/*, arn:c/*",
         "+ Allow S3:getobject on arn:c/*",
         "- Allow s3:PutObject on arn:b/*",
         '- Deny every action but iam:* on * if {"Bool":{"aws:MultiFactorAuthPresent":["false"]}}',
@@ -126,8 +125,32 @@ def test_access_changes_name_what_is_granted_and_revoked() -> None:
     many = {
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Action": [f"s3:A{i}" for i in range(20)], "Resource": "*"}
+            {"Effect": "Allow", "Action": f"s3:A{i}", "Resource": f"arn:aws:s3:::b{i}"}
+            for i in range(20)
         ],
     }
     lines = access_changes(None, many, limit=5)
     assert len(lines) == 6 and lines[-1] == "… and 15 more (see the document diff)"
+
+
+def test_one_statement_is_one_grant_line_however_many_actions_and_resources() -> None:
+    from iamsync.render.describe import access_changes
+
+    push = ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:BatchGetImage"]
+    after = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": push, "Resource": ["arn:r/a", "arn:r/b"]}],
+    }
+    assert access_changes(None, after) == [
+        "+ Allow ecr:BatchGetImage, ecr:InitiateLayerUpload, ecr:PutImage, ecr:UploadLayerPart "
+        "on arn:r/a, arn:r/b"
+    ]
+    wide = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": [f"s3:A{i}" for i in range(20)], "Resource": "*"}
+        ],
+    }
+    assert access_changes(None, wide) == [
+        "+ Allow s3:A0, s3:A1, s3:A10, s3:A11, s3:A12, s3:A13, s3:A14, s3:A15 and 12 more on *"
+    ]

@@ -29,8 +29,8 @@ def details(change: Change) -> list[str]:
 
 
 def document_diff(change: Change) -> list[str]:
-    """A unified diff of the canonical JSON (no ---/+++ header); [] for users."""
-    if not isinstance(change, PolicyChange):
+    """A unified diff of the canonical JSON (no ---/+++ header); [] for users and renames."""
+    if not isinstance(change, PolicyChange) or change.same_document_as:
         return []
     before = _lines(change.before)
     after = _lines(change.after)
@@ -45,18 +45,25 @@ def _lines(document: object) -> list[str]:
 
 
 def access_changes(before: object, after: object, limit: int = 12) -> list[str]:
-    """What a document change grants and revokes, one "+/- Effect action on resource" each."""
+    """What a document change grants and revokes: "+/- Effect actions on resources [if …]".
+
+    One line per group of grants that share effect, condition and resources, so a statement
+    of 4 actions on 2 resources is one line, not 8.
+    """
     old, new = _grants(before), _grants(after)
-    lines = [f"+ {new[k]}" for k in sorted(new.keys() - old.keys())]
-    lines += [f"- {old[k]}" for k in sorted(old.keys() - new.keys())]
+    lines = [f"+ {line}" for line in _grouped([new[k] for k in new.keys() - old.keys()])]
+    lines += [f"- {line}" for line in _grouped([old[k] for k in old.keys() - new.keys()])]
     if len(lines) > limit:
         lines = [*lines[:limit], f"… and {len(lines) - limit} more (see the document diff)"]
     return lines
 
 
-def _grants(document: object) -> dict[tuple[str, ...], str]:
+_Grant = tuple[str, str, str, str]  # effect, action, resource, condition (as shown)
+
+
+def _grants(document: object) -> dict[tuple[str, ...], _Grant]:
     """Each (effect, action, resource, condition) of a document, keyed case-insensitively."""
-    found: dict[tuple[str, ...], str] = {}
+    found: dict[tuple[str, ...], _Grant] = {}
     if document is None:
         return found
     for st in normalize.canonical(document, fold_case=False).get("Statement", []):
@@ -68,15 +75,37 @@ def _grants(document: object) -> dict[tuple[str, ...], str]:
             "every resource but " + ", ".join(st.get("NotResource", []))
         ]
         condition = normalize.dumps(st["Condition"]) if "Condition" in st else ""
-        suffix = f" if {condition}" if condition else ""
         for action in actions:
             for resource in resources:
                 key = (effect, action.lower(), resource, condition.lower())
-                found[key] = f"{effect} {action} on {resource}{suffix}"
+                found[key] = (effect, action, resource, condition)
     return found
 
 
+def _grouped(grants: list[_Grant]) -> list[str]:
+    """Grants sharing effect, condition and resource set, as one line each."""
+    by_action: dict[tuple[str, str, str], set[str]] = {}
+    for effect, action, resource, condition in grants:
+        by_action.setdefault((effect, condition, action), set()).add(resource)
+    lines: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
+    for (effect, condition, action), resources in by_action.items():
+        lines.setdefault((effect, condition, tuple(sorted(resources))), []).append(action)
+    return [
+        f"{effect} {_some(sorted(actions, key=str.lower), 8)} on {_some(list(resources), 4)}"
+        + (f" if {condition}" if condition else "")
+        for (effect, condition, resources), actions in sorted(lines.items())
+    ]
+
+
+def _some(items: list[str], shown: int) -> str:
+    if len(items) <= shown:
+        return ", ".join(items)
+    return f"{', '.join(items[:shown])} and {len(items) - shown} more"
+
+
 def _policy_details(c: PolicyChange) -> list[str]:
+    if c.same_document_as:
+        return _rename_details(c)
     out = []
     if c.action is Action.CREATE:
         out.append("new managed policy")
@@ -98,6 +127,29 @@ def _policy_details(c: PolicyChange) -> list[str]:
         out.append(f"access changes for: {', '.join(c.users)}")
     if c.action is Action.UPDATE:
         out += [f"  {line}" for line in access_changes(c.before, c.after)]
+    return out
+
+
+def _rename_details(c: PolicyChange) -> list[str]:
+    """A created and a deleted policy with one document: what a renamed file plans."""
+    other = c.same_document_as
+    if c.action is Action.CREATE:
+        out = [f"new managed policy with the same document as policy {other} (deleted below)"]
+    else:
+        out = [f"replaced by policy {other}, which has the same document (created above)"]
+        if c.delete_versions:
+            out.append(f"deletes non-default versions {', '.join(c.delete_versions)} first")
+    who = ", ".join(c.users)
+    if c.keeps_access:
+        out.append(
+            f"nobody's access changes: {who} move{'s' if len(c.users) == 1 else ''} "
+            f"from {other if c.action is Action.CREATE else c.name} to "
+            f"{c.name if c.action is Action.CREATE else other}"
+            if who
+            else "nobody's access changes: no user holds either"
+        )
+    elif who:
+        out.append(f"{'attached to' if c.action is Action.CREATE else 'detached from'}: {who}")
     return out
 
 
@@ -125,6 +177,13 @@ def _user_details(c: UserChange) -> list[str]:
     if c.remove_boundary:
         out.append("- permissions boundary removed")
     if c.action is Action.UPDATE:
-        out += [f"~ tag {k} = {v!r}" for k, v in sorted(c.tags.items())]
-        out += [f"- tag {k}" for k in c.untag]
+        for key, value in sorted(c.tags.items()):
+            if key in c.tags_before:
+                out.append(f"~ tag {key}: {c.tags_before[key]!r} → {value!r}")
+            else:
+                out.append(f"+ tag {key} = {value!r}")
+        out += [
+            f"- tag {key}" + (f" (was {c.tags_before[key]!r})" if key in c.tags_before else "")
+            for key in c.untag
+        ]
     return out
