@@ -48,18 +48,24 @@ def near_miss(word: str, candidates: Iterable[str]) -> str | None:
     Close means at most one edit for short words and two for long ones
     (transpositions count as one), compared case-insensitively.
     """
+    close = near_misses(word, candidates)
+    return close[0] if close else None
+
+
+def near_misses(word: str, candidates: Iterable[str]) -> list[str]:
+    """Every close candidate (see near_miss), nearest first, then in the order given."""
     word_l = word.lower()
     if len(word_l) < 2:
-        return None
+        return []
     budget = 1 if len(word_l) <= 8 else 2
-    best: tuple[int, str] | None = None
-    for candidate in candidates:
+    found = []
+    for order, candidate in enumerate(candidates):
         if abs(len(candidate) - len(word_l)) > budget:
             continue
         d = distance(word_l, candidate.lower())
-        if d <= budget and (best is None or d < best[0]):
-            best = (d, candidate)
-    return best[1] if best else None
+        if d <= budget:
+            found.append((d, order, candidate))
+    return [candidate for _, _, candidate in sorted(found)]
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

@@ -574,7 +574,7 @@ def test_import_writes_files_for_owned_resources_and_then_there_is_nothing_to_do
     assert git_repo.run("--validate").code == 0
     adopted = git_repo.run("--plan").out  # only iamsync's own tag is new: nothing else moves
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in adopted
-    assert "~ tag managed-by = 'iamsync'" in adopted and "detach" not in adopted
+    assert "+ tag managed-by = 'iamsync'" in adopted and "detach" not in adopted
     assert git_repo.run("--apply").code == 0
     assert "No changes." in git_repo.run("--plan").out
     assert git_repo.run("--import").out == ""  # nothing left to import

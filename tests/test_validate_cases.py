@@ -197,6 +197,18 @@ CASES: dict[str, tuple[dict[str, Any], list[Expect]]] = {
         {"policies/p.json": policy(stmt(Action="ec2:Descrbe*", Resource="*"))},
         [Expect("policies/p.json", 4, "INVALID_ACTION", 'did you mean "ec2:Describe*"?')],
     ),
+    "misspelled wildcard head prefers the pattern that matches most": (
+        {"policies/p.json": policy(stmt(Action="ecr:Lst*", Resource="*"))},
+        [Expect("policies/p.json", 4, "INVALID_ACTION", 'did you mean "ecr:List*"?')],
+    ),
+    "wildcard of a known service that matches nothing": (
+        {"policies/p.json": policy(stmt(Action="ecr:Batch*Foo", Resource="*"))},
+        [
+            Expect(
+                "policies/p.json", 4, "INVALID_ACTION", '"ecr:Batch*Foo" matches no action of ecr'
+            )
+        ],
+    ),
     "misspelled wildcard tail": (
         {"policies/p.json": policy(stmt(Action="s3:*Objcet", Resource="*"))},
         [Expect("policies/p.json", 4, "INVALID_ACTION", 'did you mean "s3:*Object"?')],
@@ -255,6 +267,26 @@ CASES: dict[str, tuple[dict[str, Any], list[Expect]]] = {
     "arn that fits no action": (
         {"policies/p.json": policy(stmt(Resource="arn:aws:s3:::bucket"))},
         [Expect("policies/p.json", 4, "RESOURCE_MISMATCH", "matches no resource type", "warning")],
+    ),
+    "one action of the statement fits none of its resources": (
+        {
+            "policies/p.json": policy(
+                stmt(
+                    Action=["ecs:UpdateService", "ecs:ListTasks"],
+                    Resource="arn:aws:ecs:eu-west-1:123456789012:service/cluster/web",
+                )
+            )
+        },
+        [
+            Expect(
+                "policies/p.json",
+                4,
+                "RESOURCE_MISMATCH",
+                '"ecs:ListTasks" applies to none of this statement\'s resources (e.g. '
+                "arn:aws:ecs:${Region}:${Account}:container-instance/",
+                "warning",
+            )
+        ],
     ),
     "arn for a star-only action": (
         {

@@ -105,37 +105,36 @@ def _check_wildcard(
     if catalog.expand(f"{service}:{pattern}"):
         return None
     hint = _fix_pattern(pattern, list(catalog.actions(service).values()))
-    if hint:
-        return policy.problem(
-            pointer,
-            "INVALID_ACTION",
-            f'"{service}:{pattern}" matches no action; did you mean "{service.lower()}:{hint}"?',
-        )
+    tail = f'; did you mean "{service.lower()}:{hint}"?' if hint else ""
     return policy.problem(
         pointer,
-        "UNKNOWN_ACTION",
-        f'"{service}:{pattern}" matches no action in the IAM catalog ({_catalog(catalog)})',
-        warning=True,
+        "INVALID_ACTION",
+        f'"{service}:{pattern}" matches no action of {service.lower()} ({_catalog(catalog)}), '
+        f"so it grants nothing{tail}",
     )
 
 
 def _fix_pattern(pattern: str, actions: list[str]) -> str | None:
-    """Correct the literal head (else tail) of a wildcard pattern that matches nothing."""
+    """Correct the literal head (or tail) of a wildcard pattern that matches nothing.
+
+    Of the near spellings, the one whose pattern matches the most actions wins: "Lst*"
+    means "List*" (many actions), not "St*" (a few), though both are one edit away.
+    """
     pieces = re.split(r"[*?]", pattern)
     head, tail = pieces[0], pieces[-1]
     guesses = []
     if len(head) >= 3:
-        fixed = names.near_miss(head, _slices(actions, len(head), from_end=False))
-        if fixed:
+        for fixed in names.near_misses(head, sorted(_slices(actions, len(head), from_end=False))):
             guesses.append(fixed + pattern[len(head) :])
     if len(tail) >= 3:
-        fixed = names.near_miss(tail, _slices(actions, len(tail), from_end=True))
-        if fixed:
+        for fixed in names.near_misses(tail, sorted(_slices(actions, len(tail), from_end=True))):
             guesses.append(pattern[: len(pattern) - len(tail)] + fixed)
-    for guess in guesses:
-        if any(fnmatch.fnmatchcase(a.lower(), guess.lower()) for a in actions):
-            return guess
-    return None
+    scored = [
+        (sum(fnmatch.fnmatchcase(a.lower(), guess.lower()) for a in actions), -i, guess)
+        for i, guess in enumerate(guesses)
+    ]
+    best = max(scored, default=None)
+    return best[2] if best and best[0] else None
 
 
 def _slices(actions: list[str], size: int, *, from_end: bool) -> set[str]:

@@ -12,6 +12,7 @@ from iamsync.problems import Problem
 def check(policy: PolicyFile) -> Iterator[Problem]:
     for st in statements(policy):
         templates: frozenset[str] | None = None
+        fitting: list[str] = []  # well-formed Resource ARNs that fit some action's resources
         for key in ("Resource", "NotResource"):
             for pointer, text in entries(st, key):
                 if text == "*":
@@ -28,7 +29,9 @@ def check(policy: PolicyFile) -> Iterator[Problem]:
                     continue
                 if templates is None:
                     templates = _templates(policy, st)
-                if templates and not any(arn.fits(text, t) for t in templates):
+                if not templates or any(arn.fits(text, t) for t in templates):
+                    fitting.append(text)
+                else:
                     yield policy.problem(
                         pointer,
                         "RESOURCE_MISMATCH",
@@ -37,6 +40,27 @@ def check(policy: PolicyFile) -> Iterator[Problem]:
                         "grants nothing",
                         warning=True,
                     )
+        star = any(text == "*" for _, text in entries(st, "Resource"))
+        if fitting and not star:
+            yield from _actions_without_resource(policy, st, fitting)
+
+
+def _actions_without_resource(
+    policy: PolicyFile, st: Statement, resources: list[str]
+) -> Iterator[Problem]:
+    """Actions that none of the statement's (otherwise fitting) resources apply to."""
+    for pointer, action in entries(st, "Action"):
+        templates = policy.catalog.accepted_arns((action,))
+        if not templates or any(arn.fits(r, t) for r in resources for t in templates if t != "*"):
+            continue
+        yield policy.problem(
+            pointer,
+            "RESOURCE_MISMATCH",
+            f'"{action}" applies to none of this statement\'s resources'
+            f"{_example(templates, 'it accepts')}, so the statement grants it nothing; move "
+            "it to a statement with its resource",
+            warning=True,
+        )
 
 
 def _templates(policy: PolicyFile, st: Statement) -> frozenset[str]:
@@ -47,10 +71,10 @@ def _templates(policy: PolicyFile, st: Statement) -> frozenset[str]:
     return policy.catalog.accepted_arns(actions) or frozenset()
 
 
-def _example(templates: frozenset[str]) -> str:
+def _example(templates: frozenset[str], accepts: str = "they accept") -> str:
     real = sorted(t for t in templates if t != "*")
     if not real:
-        return ' (they accept only "*")'
+        return f' ({accepts} only "*")'
     shown = real[0].replace("${Partition}", "aws")
     more = f" and {len(real) - 1} more" if len(real) > 1 else ""
     return f" (e.g. {shown}{more})"
