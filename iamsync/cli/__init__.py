@@ -41,7 +41,7 @@ def main(
     except KeyboardInterrupt:
         if args.debug:
             traceback.print_exc(file=err)
-        print("iamsync: interrupted; no IAM call was in progress", file=err)
+        print("iamsync: interrupted; no IAM write was in progress", file=err)
         return ExitStatus.INTERRUPTED
 
 
