@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable
 
 from iamsync import normalize
-from iamsync.model import Live
+from iamsync.model import Desired, Live
 from iamsync.ownership import owned
 
 
@@ -43,3 +43,22 @@ def of(live: Live, prefix: str, names: Iterable[str]) -> str:
                 )
             )
     return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+
+
+def desired(wanted: Desired) -> str:
+    """A hash of the desired state: what the repository's files ask for, canonically."""
+    value = [
+        wanted.path_prefix,
+        sorted((p.name, p.arn, normalize.canonical(p.document)) for p in wanted.policies.values()),
+        sorted(
+            (
+                u.name,
+                sorted(u.policies),
+                sorted(u.tags.items()),
+                sorted(u.groups),
+                u.permissions_boundary or "",
+            )
+            for u in wanted.users.values()
+        ),
+    ]
+    return hashlib.sha256(normalize.dumps(value).encode()).hexdigest()

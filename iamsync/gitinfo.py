@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from iamsync.errors import IamsyncError
+from iamsync.tree import SCOPE
 
-WATCHED = ("policies", "users", "iamsync.json")
+WATCHED = SCOPE  # what --apply reads: uncommitted edits there are refused
 
 
 class DirtyTree(IamsyncError):
@@ -25,8 +26,29 @@ def commit(root: Path) -> str:
         return "uncommitted"
 
 
+def committed(root: Path) -> str:
+    """HEAD's id when iamsync's files are exactly HEAD's (nothing to commit), else ""."""
+    try:
+        changes = _changes(root)
+    except IamsyncError:
+        return ""
+    return "" if changes else commit(root)
+
+
 def ensure_clean(root: Path) -> None:
     """Refuse when policies/, users/ or iamsync.json differ from the HEAD commit."""
+    changed = _changes(root)
+    if changed:
+        shown = "; ".join(line.strip() for line in changed[:5])
+        more = f" (and {len(changed) - 5} more)" if len(changed) > 5 else ""
+        raise DirtyTree(
+            f"uncommitted changes to the repository's IAM files: {shown}{more}. --apply "
+            "applies only committed content (what was reviewed); commit, or pass --allow-dirty"
+        )
+
+
+def _changes(root: Path) -> list[str]:
+    """`git status` lines for iamsync's files (untracked ones included, ignored ones not)."""
     try:
         import git
     except ImportError as exc:  # GitPython refuses to load without a git executable
@@ -46,11 +68,4 @@ def ensure_clean(root: Path) -> None:
         raise IamsyncError(f"git status failed: {exc.stderr.strip() or exc}") from exc
     if not repo.head.is_valid():
         changed = changed or "no commit yet"
-    if changed.strip():
-        lines = changed.strip().splitlines()
-        shown = "; ".join(line.strip() for line in lines[:5])
-        more = f" (and {len(lines) - 5} more)" if len(lines) > 5 else ""
-        raise DirtyTree(
-            f"uncommitted changes to the repository's IAM files: {shown}{more}. --apply "
-            "applies only committed content (what was reviewed); commit, or pass --allow-dirty"
-        )
+    return changed.strip().splitlines() if changed.strip() else []

@@ -86,6 +86,10 @@ class Plan:
     path_prefix: str
     fingerprint: str  # of the live state the plan was computed from
     owned: int = 0  # resources under the prefix in live IAM when the plan was made
+    # Provenance, set by the caller: the commit the files were read from ("" when they were
+    # not all committed) and a digest of the desired state built from them.
+    commit: str = ""
+    desired_digest: str = ""
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)

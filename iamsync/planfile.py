@@ -21,6 +21,8 @@ def to_json(plan: Plan) -> dict[str, Any]:
         "path_prefix": plan.path_prefix,
         "fingerprint": plan.fingerprint,
         "owned": plan.owned,
+        "commit": plan.commit,
+        "desired_digest": plan.desired_digest,
         "summary": {a.value: plan.count(a) for a in Action},
         "changes": [_change(c) for c in plan.changes],
     }
@@ -46,6 +48,8 @@ def loads(text: str, source: str = "plan file") -> Plan:
             path_prefix=data["path_prefix"],
             fingerprint=data["fingerprint"],
             owned=int(data["owned"]),
+            commit=str(data["commit"]),
+            desired_digest=str(data["desired_digest"]),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise IamsyncError(f"{source} is not a plan saved by iamsync --out ({exc})") from exc

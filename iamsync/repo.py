@@ -10,7 +10,7 @@ from iamsync.config import CONFIG_FILE
 from iamsync.errors import ConfigError
 from iamsync.problems import Problem, Severity
 from iamsync.source import Source
-from iamsync.tree import FolderTree, Unreadable
+from iamsync.tree import SYMLINK_REFUSED, FolderTree, Tree, Unreadable
 
 KIND_DIRS = {"policy": "policies", "user": "users", "bootstrap": "bootstrap/policies"}
 _TOP_DIRS = ("policies", "users")  # what makes a folder a policy repository, with iamsync.json
@@ -102,12 +102,13 @@ def _not_found(start: Path, above: Path | None, *, explicit: bool) -> str:
     )
 
 
-def load(root: Path, tree: FolderTree | None = None) -> Files:
+def load(root: Path, tree: Tree | None = None) -> Files:
     """Every file of the repository, parsed; what cannot be used is a Problem, never skipped.
 
     Read: iamsync.json, and each kind's folder recursively, where files ending in .json (in
-    any case) are read and hidden files and folders (a leading ".") are not. Any other file
-    there is a warning, so nothing is skipped in silence.
+    any case) are read and hidden files and folders (a leading ".") are not. A file Git
+    ignores is not read, nor is any other file there: each is a warning, so nothing is
+    skipped in silence. A symbolic link is an error.
     """
     if not root.is_dir():
         raise ConfigError(f"repository folder {root} does not exist")
@@ -115,7 +116,7 @@ def load(root: Path, tree: FolderTree | None = None) -> Files:
     problems: list[Problem] = []
     count = 0
     config = None
-    if tree.exists(CONFIG_FILE):
+    if tree.exists(CONFIG_FILE):  # an ignored iamsync.json does not exist, as for Git
         count += 1
         config = _keep(_read(tree, CONFIG_FILE), problems)
     by_kind: dict[str, dict[str, Source]] = {}
@@ -125,6 +126,12 @@ def load(root: Path, tree: FolderTree | None = None) -> Files:
         lower: dict[str, str] = {}
         for rel in tree.files(folder):
             stem, dot, suffix = rel.rpartition("/")[2].rpartition(".")
+            if tree.ignored(rel):
+                problems.append(_ignored(rel))
+                continue
+            if tree.is_link(rel):
+                problems.append(_read_problem(rel, Unreadable(SYMLINK_REFUSED)))
+                continue
             if not dot or suffix.lower() != "json" or not stem:
                 problems.append(_not_read(rel, folder))
                 continue
@@ -149,17 +156,33 @@ def load(root: Path, tree: FolderTree | None = None) -> Files:
     )
 
 
-def read_one(root: Path, rel: str) -> Source | Problem:
+def read_one(tree: Tree, rel: str) -> Source | Problem:
     """One file of the repository by its relative path, under the same rules as load()."""
-    return _read(FolderTree(root), rel)
+    return _read(tree, rel)
 
 
-def _read(tree: FolderTree, rel: str) -> Source | Problem:
+def _read(tree: Tree, rel: str) -> Source | Problem:
     try:
         raw = tree.read(rel)
     except Unreadable as exc:
-        return Problem(rel, 1, 1, Severity.ERROR, "UNREADABLE", f"{rel} {exc}")
+        return _read_problem(rel, exc)
     return source.from_bytes(rel, raw)
+
+
+def _read_problem(rel: str, exc: Unreadable) -> Problem:
+    return Problem(rel, 1, 1, Severity.ERROR, "UNREADABLE", f"{rel} {exc}")
+
+
+def _ignored(rel: str) -> Problem:
+    return Problem(
+        rel,
+        1,
+        1,
+        Severity.WARNING,
+        "IGNORED_BY_GIT",
+        "not read: Git ignores this file (.gitignore), and iamsync reads only what Git "
+        "would commit; un-ignore it, or move it out",
+    )
 
 
 def _not_read(rel: str, folder: str) -> Problem:

@@ -1,34 +1,46 @@
 """What iamsync may read of a repository: which files exist, and their bytes.
 
 Every file iamsync reads comes through a Tree, so the rules of what is read live here
-once: hidden files and folders are not read; a symlink is never followed (its target may
-be anywhere); a file larger than any IAM document could be is not read whole.
+once: only what Git would commit (never a git-ignored file); hidden files and folders
+are not read; a symlink is never followed (its target may be anywhere); a file larger
+than any IAM document could be is not read whole.
+
+- `working(root)`: the files on disk that Git tracks or would add (validate, plan);
+- `CommitTree(root, commit)`: exactly the files of a commit (apply).
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # Far above anything IAM accepts (a role's inline policies total 10,240 characters; a
 # managed policy 6,144), small enough that a hostile file cannot exhaust memory or time.
 MAX_FILE_BYTES = 1_000_000
+# Where iamsync reads: the config and each kind's folder (relative to the repository).
+SCOPE = ("iamsync.json", "policies", "users", "bootstrap/policies")
 
 
 class Unreadable(Exception):
     """A file that is listed but must not or cannot be read; the message says why."""
 
 
+class GitError(Exception):
+    """Git could not answer; the message says why."""
+
+
 @dataclass(frozen=True)
 class FolderTree:
-    """The files of a folder on disk."""
+    """The files of a folder on disk; with `listed`, only those (what Git would commit)."""
 
     root: Path
+    listed: frozenset[str] | None = None  # None: not in Git, every visible file counts
+    label: str = "the working tree"
 
     def files(self, folder: str) -> list[str]:
-        """Every visible file under `folder` (relative "/" paths, sorted); [] if none."""
+        """Every visible entry under `folder` (relative "/" paths, sorted); [] if none."""
         base = self.root / folder
         if not base.is_dir() or base.is_symlink():
             return []
@@ -41,13 +53,20 @@ class FolderTree:
             found += [f"{rel_top}/{d}" for d in dirs if (Path(top) / d).is_symlink()]
         return sorted(found)
 
+    def ignored(self, rel: str) -> bool:
+        """Git would not commit it (.gitignore and friends): never read."""
+        return self.listed is not None and rel not in self.listed
+
     def exists(self, rel: str) -> bool:
-        return os.path.lexists(self.root / rel)
+        return os.path.lexists(self.root / rel) and not self.ignored(rel)
+
+    def is_link(self, rel: str) -> bool:
+        return (self.root / rel).is_symlink()
 
     def read(self, rel: str) -> bytes:
         path = self.root / rel
         if path.is_symlink():
-            raise Unreadable(_SYMLINK)
+            raise Unreadable(SYMLINK_REFUSED)
         try:
             # O_NOFOLLOW: a file swapped for a link after the check above is still refused;
             # O_NONBLOCK: a named pipe does not hang the run (it is refused just below).
@@ -67,7 +86,152 @@ class FolderTree:
         return data
 
 
-_SYMLINK = (
+def working(root: Path) -> FolderTree:
+    """The working tree as Git would commit it: tracked and untracked files, not ignored ones.
+
+    Outside a Git repository (or without git), every visible file counts.
+    """
+    try:
+        out = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--")
+    except GitError:
+        return FolderTree(root)
+    in_scope = (p for p in out.decode("utf-8", "surrogateescape").split("\0") if p)
+    return FolderTree(root, frozenset(p for p in in_scope if _in_scope(p)))
+
+
+@dataclass(frozen=True)
+class _Entry:
+    mode: str  # "100644" a file, "100755" executable, "120000" a symlink, "160000" submodule
+    sha: str
+    size: int
+
+
+@dataclass(frozen=True)
+class CommitTree:
+    """Exactly the files of one commit, read from Git's objects (the disk is not consulted)."""
+
+    root: Path
+    commit: str  # full id
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    _blobs: dict[str, bytes] = field(default_factory=dict, repr=False)  # sha -> content
+
+    @property
+    def label(self) -> str:
+        return f"commit {self.commit[:12]}"
+
+    @classmethod
+    def of(cls, root: Path, revision: str) -> CommitTree:
+        """The tree of `revision`; GitError when it is not a commit of this repository."""
+        commit = resolve(root, revision)
+        out = _git(root, "ls-tree", "-r", "-z", "-l", commit, "--", *SCOPE)
+        entries = {}
+        for record in out.decode("utf-8", "surrogateescape").split("\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition("\t")
+            mode, kind, sha, size = meta.split()
+            entries[path] = _Entry(mode, sha, int(size) if kind == "blob" else 0)
+        return cls(root, commit, entries)
+
+    def files(self, folder: str) -> list[str]:
+        prefix = folder.rstrip("/") + "/"
+        return sorted(
+            p
+            for p in self.entries
+            if p.startswith(prefix) and not any(part.startswith(".") for part in p.split("/"))
+        )
+
+    def ignored(self, rel: str) -> bool:
+        return False  # a commit holds only what was committed
+
+    def exists(self, rel: str) -> bool:
+        return rel in self.entries
+
+    def is_link(self, rel: str) -> bool:
+        entry = self.entries.get(rel)
+        return entry is not None and entry.mode == "120000"
+
+    def read(self, rel: str) -> bytes:
+        entry = self.entries.get(rel)
+        if entry is None:
+            raise Unreadable(f"is not in {self.label}")
+        if entry.mode == "120000":
+            raise Unreadable(SYMLINK_REFUSED)
+        if entry.mode not in ("100644", "100755"):
+            raise Unreadable("is not a regular file, so it was not read")
+        if entry.size > MAX_FILE_BYTES:
+            raise Unreadable(_too_large(entry.size))
+        if not self._blobs:
+            self._blobs.update(self._read_all())
+        return self._blobs[entry.sha]
+
+    def _read_all(self) -> dict[str, bytes]:
+        """Every readable blob of the tree, in one `git cat-file --batch`."""
+        wanted = sorted(
+            {
+                e.sha
+                for e in self.entries.values()
+                if e.mode in ("100644", "100755") and e.size <= MAX_FILE_BYTES
+            }
+        )
+        out = _git(self.root, "cat-file", "--batch", stdin="\n".join(wanted) + "\n")
+        blobs, pos = {}, 0
+        for sha in wanted:
+            header_end = out.index(b"\n", pos)
+            _, _, size = out[pos:header_end].split()
+            start = header_end + 1
+            blobs[sha] = out[start : start + int(size)]
+            pos = start + int(size) + 1
+        return blobs
+
+
+def resolve(root: Path, revision: str) -> str:
+    """The full id of the commit `revision` names; GitError when there is none."""
+    if revision.startswith("-"):  # never an option to git
+        raise GitError(f"{revision!r} is not a revision")
+    try:
+        out = _git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    except GitError as exc:
+        raise GitError(f"{revision} is not a commit of this repository") from exc
+    return out.decode().strip()
+
+
+def is_ancestor(root: Path, commit: str, of: str = "HEAD") -> bool:
+    """Whether `commit` is `of` or one of its ancestors (reachable history)."""
+    try:
+        _git(root, "merge-base", "--is-ancestor", commit, of)
+    except GitError:
+        return False
+    return True
+
+
+Tree = FolderTree | CommitTree
+
+
+def _in_scope(path: str) -> bool:
+    return any(path == s or path.startswith(s + "/") for s in SCOPE)
+
+
+def _git(root: Path, *args: str, stdin: str | None = None) -> bytes:
+    import subprocess  # here: the pure stages import this module for its types and rules
+
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), *args],
+            input=stdin.encode() if stdin is not None else None,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GitError(f"git could not run: {exc}") from exc
+    if proc.returncode != 0:
+        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(reason[0] if reason else f"git {args[0]} failed")
+    return proc.stdout
+
+
+SYMLINK_REFUSED = (
     "is a symbolic link; iamsync reads only regular files inside the repository (a link "
     "may point anywhere), so it was not read"
 )

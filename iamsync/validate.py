@@ -19,6 +19,7 @@ from iamsync.config import Config, Target
 from iamsync.ownership import Conflict
 from iamsync.problems import Problem, Severity
 from iamsync.source import Source
+from iamsync.tree import FolderTree, Tree
 
 _POLICY_CHECKS = (
     statement.check,
@@ -64,13 +65,14 @@ def check(
     target: str | None = None,
     builtins: Mapping[str, str] | None = None,
     catalog: Catalog | None = None,
+    tree: Tree | None = None,
 ) -> Result:
     """Validate the repository at `root`.
 
     `builtins` are {{AccountId}}, {{Region}}, {{Partition}}; without them the
     target's values stand in, else realistic offline defaults.
     """
-    files = repo.load(root)
+    files = repo.load(root, tree)
     problems = list(files.problems)
     config = _config(files.config, problems)
     config_ok = not any(p.is_error and p.file == config_mod.CONFIG_FILE for p in problems)
@@ -129,11 +131,12 @@ _UNCHECKED_VARIABLES = (
 )
 
 
-def read_config(root: Path) -> Config:
+def read_config(root: Path, tree: Tree | None = None) -> Config:
     """The config alone, for choosing a target before the full check (defaults if invalid)."""
-    if not (root / config_mod.CONFIG_FILE).is_file():
+    tree = tree or FolderTree(root)
+    if not tree.exists(config_mod.CONFIG_FILE):
         return Config()
-    loaded = repo.read_one(root, config_mod.CONFIG_FILE)
+    loaded = repo.read_one(tree, config_mod.CONFIG_FILE)
     if isinstance(loaded, Problem) or schema.check(loaded, "config"):
         return Config()  # the full check reports what is wrong with it
     return config_mod.from_json(loaded.value)

@@ -12,7 +12,10 @@ from iamsync.cli.status import ExitStatus
 
 
 def validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
-    result = validate_mod.check(args.repo, target=args.target)
+    """What Git would commit now: tracked and new files, never ignored ones."""
+    from iamsync import tree
+
+    result = validate_mod.check(args.repo, target=args.target, tree=tree.working(args.repo))
     report(result, out, err)
     return ExitStatus.OK if result.ok else ExitStatus.ERROR
 
