@@ -6,6 +6,7 @@ import json
 from types import MappingProxyType
 from typing import Any
 
+from iamsync import safe
 from iamsync.errors import IamsyncError
 from iamsync.model import Credentials
 from iamsync.plan import Action, Change, Plan, PolicyChange, UserChange
@@ -29,7 +30,8 @@ def to_json(plan: Plan) -> dict[str, Any]:
 
 
 def dumps(plan: Plan) -> str:
-    return json.dumps(to_json(plan), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    """ASCII JSON (a terminal shows no raw control character) with no "##[" in it."""
+    return safe.json_text(json.dumps(to_json(plan), indent=2, ensure_ascii=True)) + "\n"
 
 
 def loads(text: str, source: str = "plan file") -> Plan:

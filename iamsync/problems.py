@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from iamsync import safe
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -28,14 +30,16 @@ class Problem:
         return self.severity is Severity.ERROR
 
     def format(self) -> str:
-        """The contract line: FILE:LINE:COL: error|warning: message."""
-        return f"{self.file}:{self.line}:{self.col}: {self.severity}: {self.message} [{self.code}]"
+        """The contract line: FILE:LINE:COL: error|warning: message (inert for any terminal)."""
+        return safe.line(
+            f"{self.file}:{self.line}:{self.col}: {self.severity}: {self.message} [{self.code}]"
+        )
 
     def annotation(self) -> str:
         """A GitHub Actions workflow command, so the problem shows on the PR diff."""
-        message = _escape_data(f"{self.message} [{self.code}]")
+        message = _escape_data(safe.visible(f"{self.message} [{self.code}]"))
         props = ",".join(
-            f"{k}={_escape_property(v)}"
+            f"{k}={_escape_property(safe.visible(v))}"
             for k, v in (("file", self.file), ("line", str(self.line)), ("col", str(self.col)))
         )
         return f"::{self.severity} {props}::{message}"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from iamsync import __version__
+from iamsync import __version__, safe
 from iamsync.cli.status import ExitStatus
 from iamsync.errors import IamsyncError
 
@@ -36,7 +36,7 @@ def main(
     except IamsyncError as exc:
         if args.debug:
             traceback.print_exc(file=err)
-        print(f"iamsync: error: {exc}", file=err)
+        print(safe.line(f"iamsync: error: {exc}"), file=err)
         return ExitStatus.ERROR
     except KeyboardInterrupt:
         if args.debug:

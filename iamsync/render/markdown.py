@@ -1,5 +1,9 @@
 """The plan as a GitHub pull-request comment: a summary table and a diff per resource.
 
+Names, ARNs, conditions and documents come from files and live IAM: each reaches the
+markdown only through safe.cell / safe.code / a fenced block, so none renders as HTML,
+a link, an image or a mention.
+
 GitHub refuses comments over 65,536 characters. The table always fits; the
 per-resource details are added while they fit, and the rest is left to the full
 plan, which the comment points to.
@@ -7,6 +11,7 @@ plan, which the comment points to.
 
 from __future__ import annotations
 
+from iamsync import safe
 from iamsync.plan import Action, Change, Plan
 from iamsync.render import describe
 
@@ -21,7 +26,7 @@ def render(plan: Plan, *, limit: int = GITHUB_LIMIT, full_plan: str = "") -> str
         return "\n".join(head)
     destroyed = [c for c in plan.changes if c.action.is_destructive]
     if destroyed:
-        names = ", ".join(f"`{c.type} {c.name}`" for c in destroyed[:20])
+        names = ", ".join(safe.code(f"{c.type} {c.name}") for c in destroyed[:20])
         more = f" and {len(destroyed) - 20} more" if len(destroyed) > 20 else ""
         head += [
             f"> [!WARNING]\n> **{len(destroyed)} destructive change"
@@ -29,7 +34,11 @@ def render(plan: Plan, *, limit: int = GITHUB_LIMIT, full_plan: str = "") -> str
             "",
         ]
     pointer = full_plan or "Run `python sync.py --plan` for the full plan."
-    tail = ["", f"_Account {plan.account_id} · plan fingerprint `{plan.fingerprint[:12]}`_"]
+    tail = [
+        "",
+        f"_Account {safe.code(plan.account_id)} · plan fingerprint "
+        f"{safe.code(plan.fingerprint[:12])}_",
+    ]
     budget = limit - len("\n".join(head + tail)) - len(pointer) - 200
     half = budget // 2  # the table gets up to half; details get the rest
     rows, unused = _fit(_table_rows(plan.changes), half)
@@ -69,31 +78,21 @@ def _table_rows(changes: tuple[Change, ...]) -> list[str]:
         first = [d.strip() for d in lines if d.startswith("  ")]
         if first:
             text += " (" + "; ".join(first[:3]) + (" …" if len(first) > 3 else "") + ")"
-        rows.append(f"| {_badge(c.action)} | {c.type} | `{c.name}` | {_cell(text)} |")
+        rows.append(f"| {_badge(c.action)} | {c.type} | {safe.cell(c.name)} | {safe.cell(text)} |")
     return rows
 
 
 def _details(change: Change) -> str:
-    body = "\n".join([*describe.details(change), *describe.document_diff(change)])
-    fence = "`" * max(3, _longest_backtick_run(body) + 1)
+    body = "\n".join(
+        safe.visible(line) for line in [*describe.details(change), *describe.document_diff(change)]
+    )
+    fence = safe.fence_for(body)
     return (
-        f"<details><summary><code>{describe.title(change)}</code></summary>\n\n"
+        f"<details><summary><code>{safe.html_text(describe.title(change))}</code></summary>\n\n"
         f"{fence}diff\n{body}\n{fence}\n</details>"
     )
-
-
-def _longest_backtick_run(text: str) -> int:
-    longest = current = 0
-    for ch in text:
-        current = current + 1 if ch == "`" else 0
-        longest = max(longest, current)
-    return longest
 
 
 def _badge(action: Action) -> str:
     word = {"create": "create", "update": "update", "delete": "**delete**"}[action.value]
     return f"`{action.symbol}` {word}"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")

@@ -1,9 +1,14 @@
-"""The plan for a terminal: symbols, colours, document diffs (one rich Text)."""
+"""The plan for a terminal: symbols, colours, document diffs (one rich Text).
+
+Every line passes safe.line: names, ARNs and documents come from files and live IAM.
+A rich Text is never parsed for markup, so "[bold]" in a policy stays text.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
 
+from iamsync import safe
 from iamsync.plan import Action, Plan
 from iamsync.render import describe
 
@@ -15,11 +20,13 @@ def render(plan: Plan) -> Text:
     """The whole plan as one Text: cheap to build even for thousands of changes."""
     out = Text()
     for change in plan.changes:
-        out.append(describe.title(change) + "\n", style=f"bold {_STYLE[change.action]}")
+        out.append(safe.line(describe.title(change)) + "\n", style=f"bold {_STYLE[change.action]}")
         for line in describe.details(change):
-            out.append(f"    {line}\n", style=_LINE_STYLE.get(line.lstrip()[:1], ""))
+            out.append(
+                safe.line(f"    {line}") + "\n", style=_LINE_STYLE.get(line.lstrip()[:1], "")
+            )
         for line in describe.document_diff(change):
-            out.append(f"      {line}\n", style=_LINE_STYLE.get(line[:1], "dim"))
+            out.append(safe.line(f"      {line}") + "\n", style=_LINE_STYLE.get(line[:1], "dim"))
         out.append("\n")
     destroys = plan.count(Action.DELETE)
     summary_style = "bold" if plan.empty else "bold " + ("red" if destroys else "yellow")
