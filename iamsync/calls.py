@@ -184,7 +184,14 @@ def _loosen(c: UserChange) -> list[Chain]:
 def _delete_user_chain(c: UserChange) -> Chain:
     u = c.name
     cred = c.credentials
-    calls = [
+    calls = []
+    if c.boundary:  # the required boundary first: the apply role acts only on bounded users
+        calls.append(
+            _user_call(
+                "put_user_permissions_boundary", u, UserName=u, PermissionsBoundary=c.boundary
+            )
+        )
+    calls += [
         _user_call("delete_access_key", u, UserName=u, AccessKeyId=k) for k in cred.access_keys
     ]
     if cred.login_profile:
@@ -214,8 +221,6 @@ def _delete_user_chain(c: UserChange) -> Chain:
         _user_call("delete_user_policy", u, UserName=u, PolicyName=p) for p in c.inline_policies
     ]
     calls += [_user_call("detach_user_policy", u, UserName=u, PolicyArn=a) for a in c.detach]
-    if c.remove_boundary:
-        calls.append(_user_call("delete_user_permissions_boundary", u, UserName=u))
     calls.append(_user_call("delete_user", u, UserName=u))
     return tuple(calls)
 

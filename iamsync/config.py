@@ -28,6 +28,9 @@ class Target:
 @dataclass(frozen=True)
 class Config:
     path_prefix: str = DEFAULT_PATH_PREFIX
+    # ARN template ({{Partition}}, {{AccountId}}) of the boundary every user must have; None:
+    # no boundary is imposed (iamsync as a plain sync tool).
+    permissions_boundary: str | None = None
     variables: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     default_target: str | None = None
     targets: Mapping[str, Target] = field(default_factory=lambda: MappingProxyType({}))
@@ -64,6 +67,7 @@ def from_json(value: Mapping[str, Any]) -> Config:
     }
     return Config(
         path_prefix=value.get("path_prefix", DEFAULT_PATH_PREFIX),
+        permissions_boundary=value.get("permissions_boundary"),
         variables=MappingProxyType(dict(value.get("variables", {}))),
         default_target=value.get("default_target"),
         targets=MappingProxyType(targets),

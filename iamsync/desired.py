@@ -24,8 +24,12 @@ def build(
     account_id: str,
     partition: str,
     path_prefix: str,
+    required_boundary: str | None = None,
 ) -> Desired:
-    """Desired state from rendered policy documents and user objects (already valid)."""
+    """Desired state from rendered policy documents and user objects (already valid).
+
+    With `required_boundary` (iamsync.json's permissions_boundary), every user has it.
+    """
 
     def resolve(ref: str) -> str:
         return (
@@ -39,7 +43,7 @@ def build(
     for name, value in users.items():
         tags = dict(value.get("tags", {}))
         tags[MANAGED_BY_TAG] = MANAGED_BY_VALUE
-        boundary = value.get("permissions_boundary")
+        boundary = value.get("permissions_boundary") or required_boundary
         desired_users[name] = DesiredUser(
             name=name,
             arn=user_arn(partition, account_id, path_prefix, name),
@@ -48,4 +52,9 @@ def build(
             groups=frozenset(value.get("groups", [])),
             permissions_boundary=resolve(boundary) if boundary else None,
         )
-    return Desired(path_prefix, MappingProxyType(desired_policies), MappingProxyType(desired_users))
+    return Desired(
+        path_prefix,
+        MappingProxyType(desired_policies),
+        MappingProxyType(desired_users),
+        required_boundary,
+    )

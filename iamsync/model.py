@@ -137,3 +137,4 @@ class Desired:
     path_prefix: str
     policies: Mapping[str, DesiredPolicy]
     users: Mapping[str, DesiredUser]
+    required_boundary: str | None = None  # every owned user has it (delegated administration)

@@ -34,7 +34,11 @@ def owned(path: str, prefix: str) -> bool:
 
 def check(desired: Desired, live: Live) -> None:
     """Raise PlanConflict with every reason the desired state cannot be planned."""
-    found = [*_collisions(desired, live), *_unknown_groups(desired, live)]
+    found = [
+        *_collisions(desired, live),
+        *_unknown_groups(desired, live),
+        *_groups_outside_the_prefix(desired, live),
+    ]
     for name, policy in sorted(live.policies.items()):
         if owned(policy.path, desired.path_prefix) and name not in desired.policies:
             found.extend(_still_used_elsewhere(policy, live, desired.path_prefix))
@@ -90,6 +94,29 @@ def _unknown_groups(desired: Desired, live: Live) -> list[Conflict]:
         )
         for user in sorted(desired.users.values(), key=lambda u: u.name)
         for group in sorted(user.groups - live.groups.keys())
+    ]
+
+
+def _groups_outside_the_prefix(desired: Desired, live: Live) -> list[Conflict]:
+    """Under a required boundary, the apply role manages membership of owned groups only."""
+    if desired.required_boundary is None:
+        return []
+    return [
+        Conflict(
+            "user",
+            user.name,
+            "GROUP_OUTSIDE_PREFIX",
+            f'group "{group}" is at path {live.groups[group].path}, outside '
+            f"{desired.path_prefix}: under the required permissions boundary, iamsync's apply "
+            f"role manages membership only of groups under {desired.path_prefix} (IAM "
+            "authorises AddUserToGroup on the group alone, so a role allowed any group could "
+            "add anyone to an administrators group)",
+            "groups",
+            group,
+        )
+        for user in sorted(desired.users.values(), key=lambda u: u.name)
+        for group in sorted(user.groups & live.groups.keys())
+        if not owned(live.groups[group].path, desired.path_prefix)
     ]
 
 

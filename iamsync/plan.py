@@ -129,7 +129,9 @@ def diff(
     for name, wanted in sorted(desired.users.items()):
         changes.append(_user_change(wanted, live.users.get(name)))
     for name in doomed_users(desired, live):
-        changes.append(_delete_user(live.users[name], (credentials or {}).get(name)))
+        changes.append(
+            _delete_user(live.users[name], (credentials or {}).get(name), desired.required_boundary)
+        )
     for name, policy in sorted(live.policies.items()):
         if ownership.owned(policy.path, prefix) and name not in desired.policies:
             changes.append(_delete_policy(policy, attached_by))
@@ -198,14 +200,22 @@ def _oldest_first(versions: Iterable[PolicyVersion]) -> list[PolicyVersion]:
     return sorted(versions, key=lambda v: (v.created, v.number))
 
 
-def _delete_user(user: LiveUser, credentials: Credentials | None) -> UserChange:
+def _delete_user(
+    user: LiveUser, credentials: Credentials | None, required_boundary: str | None
+) -> UserChange:
+    """Everything that blocks DeleteUser goes first (a boundary does not block it).
+
+    Under a required boundary, a user without it gets it first: the apply role may change
+    a user's policies only while the user has the boundary.
+    """
+    missing = required_boundary and user.permissions_boundary != required_boundary
     return UserChange(
         Action.DELETE,
         user.name,
         user.arn,
         detach=tuple(sorted(user.attached)),
         remove_groups=tuple(sorted(user.groups)),
-        remove_boundary=user.permissions_boundary is not None,
+        boundary=required_boundary if missing else None,
         inline_policies=user.inline_policies,
         credentials=credentials or Credentials(),
     )

@@ -46,7 +46,7 @@ def locate(explicit: Path | None, cwd: Path, *, allow_empty: bool = False) -> Pa
     """The policy repository's root: `explicit` (--repo) as given, else found from `cwd`.
 
     Found the way Git finds its top: from `cwd` up, the nearest folder with iamsync.json,
-    else the nearest with policies/ or users/, never above the Git work tree's top. Reading
+    policies/ or users/, never above the Git work tree's top. Reading
     a folder that is not a repository would plan the deletion of everything iamsync owns,
     so that is an error. `allow_empty` (import, which only writes files) accepts the start
     folder when nothing is found.
@@ -74,15 +74,11 @@ def is_repository(folder: Path) -> bool:
 
 def _search(start: Path) -> Path | None:
     """The nearest folder at or above `start` (within its Git work tree) that is a repository."""
-    folders = []
     for folder in (start, *start.parents):
-        folders.append(folder)
+        if is_repository(folder):
+            return folder
         if (folder / ".git").exists():
-            break  # the top of the Git work tree: a repository above it is another project's
-    for marker in (lambda f: (f / CONFIG_FILE).is_file(), is_repository):
-        for folder in folders:
-            if marker(folder):
-                return folder
+            return None  # the top of the Git work tree: a repository above is another project
     return None
 
 

@@ -41,6 +41,7 @@ class Result:
     policies: Mapping[str, Any]  # name -> rendered document, for files that parsed
     users: Mapping[str, Any]  # name -> rendered user object, for files that parsed
     notes: tuple[str, ...] = ()  # what could not be checked because of an error elsewhere
+    required_boundary: str | None = None  # iamsync.json's permissions_boundary, rendered
     sources: Mapping[tuple[str, str], Source] = field(  # (kind, name) -> its file
         default_factory=lambda: MappingProxyType({})
     )
@@ -92,8 +93,9 @@ def check(
         {n.lower(): n for n in files.policies}
         | {n.lower(): n for kind, n in files.unparsed if kind == "policy"}
     )
+    required = _required_boundary(config, variables)
     user_values = {
-        name: _user(src, name, variables, names, config, problems)
+        name: _user(src, name, variables, names, config, problems, required)
         for name, src in files.users.items()
     }
     kept = sorted(p for p in problems if p.is_error or p.code not in config.ignore)
@@ -104,6 +106,7 @@ def check(
         MappingProxyType(policies),
         MappingProxyType(user_values),
         notes,
+        required,
         MappingProxyType(
             {("policy", n): s for n, s in files.policies.items()}
             | {("user", n): s for n, s in files.users.items()}
@@ -192,6 +195,13 @@ def _structure(src: Source, kind: str) -> list[Problem]:
     return found
 
 
+def _required_boundary(config: Config, variables: _Variables) -> str | None:
+    if config.permissions_boundary is None:
+        return None
+    rendered, _ = template.render(config.permissions_boundary, variables.values)
+    return str(rendered)
+
+
 @dataclass(frozen=True)
 class _Variables:
     values: Mapping[str, str]
@@ -245,10 +255,15 @@ def _user(
     policy_names: Mapping[str, str],
     config: Config,
     problems: list[Problem],
+    required_boundary: str | None,
 ) -> Any:
     problems.extend(_structure(src, "user"))
     value = _render(src, variables, problems)
     problems.extend(
-        users.check(UserFile(src, name, value, policy_names, config.managed_policies_per_user))
+        users.check(
+            UserFile(
+                src, name, value, policy_names, config.managed_policies_per_user, required_boundary
+            )
+        )
     )
     return value

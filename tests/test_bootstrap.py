@@ -54,6 +54,12 @@ def test_template_roles_carry_exactly_the_reviewed_policy_files() -> None:
         "iamsync-plan": policy_file("iamsync-plan"),
         "iamsync-apply": policy_file("iamsync-apply"),
     }
+    boundary = TEMPLATE["Resources"]["PermissionsBoundary"]["Properties"]
+    assert from_cfn(boundary["PolicyDocument"]) == policy_file("iamsync-boundary")
+    # Outside the ownership path, under the name the apply policy and iamsync.json use.
+    assert (boundary["ManagedPolicyName"], boundary["Path"]) == ("iamsync-boundary", "/")
+    config = json.loads((REPO_ROOT / "iamsync.json").read_text())
+    assert config["permissions_boundary"].endswith(":policy/iamsync-boundary")
 
 
 def test_trust_is_limited_to_this_repository_and_the_right_events() -> None:
@@ -105,9 +111,8 @@ def test_apply_writes_only_under_the_ownership_path() -> None:
         resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
         for arn in resources:
             assert arn != "*"
-            assert arn.endswith((":policy/iamsync/*", ":user/iamsync/*")) or st["Sid"] in (
-                "ChangeGroupMembershipOfOwnedUsers",
-                "DeleteVirtualMfaDevicesOfDeletedUsers",
+            assert arn.endswith(
+                (":policy/iamsync/*", ":user/iamsync/*", ":group/iamsync/*", ":mfa/*")
             ), arn
 
 

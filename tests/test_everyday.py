@@ -45,7 +45,7 @@ def run_in(folder: Path, *args: str) -> tuple[int, str, str]:
 def test_running_from_a_sub_folder_uses_the_repository_root(
     aws: MotoServer, iam: Any, git_repo: GitRepo, sub: str
 ) -> None:
-    repo = seed_repo(git_repo)
+    repo = seed_repo(git_repo, iam)
     assert repo.run("--apply").code == 0
     before = state(iam)
     for mode in ("--plan", "--apply"):
@@ -58,7 +58,7 @@ def test_running_from_a_sub_folder_uses_the_repository_root(
 def test_a_folder_that_is_no_repository_is_an_error_and_writes_nothing(
     aws: MotoServer, iam: Any, git_repo: GitRepo
 ) -> None:
-    repo = seed_repo(git_repo)
+    repo = seed_repo(git_repo, iam)
     assert repo.run("--apply").code == 0
     before = state(iam)
     empty = git_repo.root.parent / "empty"

@@ -83,7 +83,15 @@ def state(iam: Any) -> str:
     return json.dumps([users, policies], default=str)
 
 
-def seed_repo(git_repo: GitRepo) -> GitRepo:
+BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/iamsync-boundary"
+
+
+def seed_repo(git_repo: GitRepo, iam: Any = None) -> GitRepo:
+    """The shipped repository; with `iam`, its account has what the bootstrap stack makes."""
+    if iam is not None:
+        from iamsync import local
+
+        local.provide_boundary(iam, BOUNDARY, REPO_ROOT)
     for folder in ("policies", "users"):
         shutil.copytree(REPO_ROOT / folder, git_repo.root / folder)
     shutil.copy(REPO_ROOT / "iamsync.json", git_repo.root / "iamsync.json")
@@ -93,7 +101,7 @@ def seed_repo(git_repo: GitRepo) -> GitRepo:
 def test_seed_example_from_empty_account_to_no_changes(
     aws: MotoServer, iam: Any, git_repo: GitRepo
 ) -> None:
-    repo = seed_repo(git_repo)
+    repo = seed_repo(git_repo, iam)
     first = repo.run("--plan", "--detailed-exitcode")
     assert first.code == 2, first.err
     assert "Plan: 5 to add, 0 to change, 0 to destroy." in first.out
@@ -121,6 +129,8 @@ def test_seed_example_from_empty_account_to_no_changes(
         assert tags == {"managed-by": "iamsync", "iamsync-commit": repo.head()}
     user = iam.get_user(UserName="cdk-deployer")["User"]
     assert user["Path"] == "/iamsync/"
+    # iamsync.json requires the bootstrap stack's boundary: the user has it, unasked.
+    assert user["PermissionsBoundary"]["PermissionsBoundaryArn"] == BOUNDARY
     assert attached(iam, "cdk-deployer") == {
         f"{PREFIX_ARN}/cdk-deploy",
         f"{PREFIX_ARN}/cdk-staging-bucket",
@@ -471,8 +481,8 @@ def test_unknown_aws_managed_arn_is_refused_before_any_write(
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown"])
-def test_plan_formats_render(aws: MotoServer, git_repo: GitRepo, fmt: str) -> None:
-    repo = seed_repo(git_repo)
+def test_plan_formats_render(aws: MotoServer, iam: Any, git_repo: GitRepo, fmt: str) -> None:
+    repo = seed_repo(git_repo, iam)
     result = repo.run("--plan", "--format", fmt)
     assert result.code == 0
     assert "5 to add" in result.out

@@ -68,8 +68,16 @@ def plan_of(
     users: dict[str, Any],
     state: Live,
     credentials: dict[str, Credentials] | None = None,
+    required_boundary: str | None = None,
 ) -> Plan:
-    wanted = build(policies, users, account_id=ACCOUNT, partition="aws", path_prefix="/iamsync/")
+    wanted = build(
+        policies,
+        users,
+        account_id=ACCOUNT,
+        partition="aws",
+        path_prefix="/iamsync/",
+        required_boundary=required_boundary,
+    )
     return diff(wanted, state, credentials)
 
 
@@ -275,8 +283,20 @@ def test_user_deletion_removes_what_blocks_it_first() -> None:
         "remove_user_from_group:ops",
         "delete_user_policy:inl",
         "detach_user_policy:p",
-        "delete_user_permissions_boundary:u",
-        "delete_user:u",
+        "delete_user:u",  # a boundary does not block DeleteUser: it is never removed
+    ]
+
+
+def test_under_a_required_boundary_a_user_without_it_gets_it_before_anything_else() -> None:
+    boundary = f"arn:aws:iam::{ACCOUNT}:policy/iamsync-boundary"
+    state = live(live_policy("p", doc("s3:A")), live_user("old", P + "p"), live_user("new"))
+    plan = plan_of({"p": doc("s3:A")}, {"new": {}}, state, required_boundary=boundary)
+    assert ops(plan) == [
+        "tag_user:new",
+        "put_user_permissions_boundary:new",
+        "put_user_permissions_boundary:old",
+        "detach_user_policy:p",
+        "delete_user:old",
     ]
 
 

@@ -29,6 +29,7 @@ class UserFile:
     value: Any  # after {{Variable}} substitution
     policy_names: Mapping[str, str]  # lower-case name -> name, of every policies/ file
     quota: int  # managed policies per user
+    required_boundary: str | None = None  # iamsync.json's permissions_boundary (an ARN)
 
     def problem(
         self, pointer: Pointer, code: str, message: str, *, warning: bool = False, key: bool = False
@@ -47,6 +48,14 @@ def check(user: UserFile) -> Iterator[Problem]:
         problem = _check_reference(user, ("permissions_boundary",), boundary)
         if problem:
             yield problem
+        elif user.required_boundary and boundary != user.required_boundary:
+            yield user.problem(
+                ("permissions_boundary",),
+                "BOUNDARY_NOT_ALLOWED",
+                f"iamsync.json requires the permissions boundary {user.required_boundary} for "
+                f'every user; "{boundary}" would replace it (remove this key: the required '
+                "boundary is set for you)",
+            )
     yield from _check_tags(user)
 
 

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from iamsync import (
     aws,
@@ -129,6 +129,8 @@ def local_loop(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus
         checking.report(result, out, out)
         if not result.ok:
             return ExitStatus.ERROR
+        if result.required_boundary:
+            _provide_boundary(result.required_boundary, args, console)
         console.print(f"\n[bold]2. plan[/]  {step('plan')}")
         first, connection = compute_plan(args.repo, args.target, err, files, "")
         show(first, "text", out)
@@ -143,6 +145,15 @@ def local_loop(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus
             raise IamsyncError("the second plan is not empty: apply did not converge")
     console.print("\nThe loop works: Git and IAM agree. The local IAM is gone with this process.")
     return ExitStatus.OK
+
+
+def _provide_boundary(template: str, args: argparse.Namespace, console: Any) -> None:
+    """What the bootstrap stack sets up on AWS: the boundary policy outside iamsync's path."""
+    connection = aws.connect(validate_mod.read_config(args.repo).target(args.target))
+    ident = connection.identity
+    arn = template.replace("123456789012", ident.account_id)  # validation's stand-in id
+    local.provide_boundary(connection.iam, arn, args.repo)
+    console.print(f"  (set up like the bootstrap stack: the permissions boundary {arn})")
 
 
 def _step_label() -> Callable[[str], str]:

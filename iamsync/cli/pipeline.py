@@ -58,6 +58,7 @@ def compute_plan(
         account_id=ident.account_id,
         partition=ident.partition,
         path_prefix=result.config.path_prefix,
+        required_boundary=result.required_boundary,
     )
     with aws.reading("the credentials of users to delete"):
         credentials = {

@@ -157,12 +157,12 @@ def _user_details(c: UserChange) -> list[str]:
     out = []
     if c.action is Action.DELETE:
         out.append("deletes the user and, first, what blocks its deletion:")
+        if c.boundary:
+            out.append(f"  sets the required permissions boundary {c.boundary} (first)")
         out += [f"  deletes {item}" for item in c.credentials.describe()]
         out += [f"  deletes inline policy {p}" for p in c.inline_policies]
         out += [f"  leaves group {g}" for g in c.remove_groups]
         out += [f"  detaches {arn}" for arn in c.detach]
-        if c.remove_boundary:
-            out.append("  removes its permissions boundary")
         return out
     if c.action is Action.CREATE:
         out.append("new user")

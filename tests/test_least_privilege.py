@@ -1,0 +1,293 @@
+"""iamsync's own access, proven offline: each request, allowed or denied, as IAM decides.
+
+The apply role may do every call the loop makes and none of the escalations a security
+review found; the boundary lets a bounded principal do service work and never widen IAM.
+Evaluated by tests/evaluator.py (moto cannot: it authorises IAM calls on "*" only).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from iamsync import calls
+from iamsync.model import Credentials, LiveGroup
+from tests.conftest import REPO_ROOT
+from tests.evaluator import Request, allowed
+from tests.test_bootstrap import policy_file, render
+from tests.test_plan_calls import (
+    ACCOUNT,
+    AWS_RO,
+    P,
+    doc,
+    live,
+    live_policy,
+    live_user,
+    plan_of,
+)
+
+A = f"arn:aws:iam::{ACCOUNT}"
+BOUNDARY = f"{A}:policy/iamsync-boundary"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+ADMIN_DOC = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+
+APPLY = [render(policy_file("iamsync-plan")), render(policy_file("iamsync-apply"))]
+BOUNDARY_DOC = render(policy_file("iamsync-boundary"))
+
+
+def req(action: str, resource: str, **context: str) -> Request:
+    return Request(action, resource, {k.replace("__", ":"): v for k, v in context.items()})
+
+
+# -- the apply role -----------------------------------------------------------------------
+
+APPLY_ESCALATIONS = {
+    "join any user to an Administrators group": req("iam:AddUserToGroup", f"{A}:group/Admins"),
+    "attach a policy to a user without the boundary": req(
+        "iam:AttachUserPolicy", f"{A}:user/iamsync/ci"
+    ),
+    "attach a policy to a user with another boundary": req(
+        "iam:AttachUserPolicy", f"{A}:user/iamsync/ci", iam__PermissionsBoundary=ADMIN
+    ),
+    "attach a policy to a user outside the path": req(
+        "iam:AttachUserPolicy", f"{A}:user/human", iam__PermissionsBoundary=BOUNDARY
+    ),
+    "create a user without the boundary": req("iam:CreateUser", f"{A}:user/iamsync/x"),
+    "replace a user's boundary": req(
+        "iam:PutUserPermissionsBoundary", f"{A}:user/iamsync/ci", iam__PermissionsBoundary=ADMIN
+    ),
+    "remove a user's boundary": req("iam:DeleteUserPermissionsBoundary", f"{A}:user/iamsync/ci"),
+    "edit the boundary policy": req("iam:CreatePolicyVersion", BOUNDARY),
+    "make another boundary version default": req("iam:SetDefaultPolicyVersion", BOUNDARY),
+    "create a policy outside the path": req("iam:CreatePolicy", f"{A}:policy/admin"),
+    "create an access key": req("iam:CreateAccessKey", f"{A}:user/iamsync/ci"),
+    "create a console password": req("iam:CreateLoginProfile", f"{A}:user/iamsync/ci"),
+    "trust itself from elsewhere": req("iam:UpdateAssumeRolePolicy", f"{A}:role/iamsync-apply"),
+    "widen its own role": req("iam:PutRolePolicy", f"{A}:role/iamsync-apply"),
+    "widen the plan role": req("iam:AttachRolePolicy", f"{A}:role/iamsync-plan"),
+    "change the bootstrap stack": req(
+        "cloudformation:UpdateStack",
+        f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/iamsync-roles/abc",
+    ),
+    "create an admin role": req("iam:CreateRole", f"{A}:role/admin"),
+    "pass any role": req("iam:PassRole", f"{A}:role/admin"),
+}
+
+
+@pytest.mark.parametrize("request_", APPLY_ESCALATIONS.values(), ids=APPLY_ESCALATIONS.keys())
+def test_the_apply_role_cannot_escalate(request_: Request) -> None:
+    assert not allowed(APPLY, request_)
+
+
+def _every_call_the_loop_makes() -> list[calls.Call]:
+    """Calls of plans that create, update and delete every kind of thing iamsync manages."""
+    groups = {g: LiveGroup(g, f"{A}:group/iamsync/{g}", "/iamsync/") for g in ("old", "new")}
+    state = live(
+        live_policy("keep", *(doc(f"s3:A{i}") for i in range(5))),
+        live_policy("back", doc("s3:B"), doc("s3:C")),
+        live_policy("gone", doc("s3:G"), doc("s3:H")),
+        live_user(
+            "ci",
+            P + "gone",
+            groups=frozenset({"old"}),
+            tags={"managed-by": "iamsync", "stale": "x"},
+            permissions_boundary=BOUNDARY,
+        ),
+        live_user(
+            "leaver",
+            P + "gone",
+            groups=frozenset({"old"}),
+            inline_policies=("inl",),
+            permissions_boundary=None,
+        ),
+    )
+    state = type(state)(state.account_id, state.partition, state.users, state.policies, groups)
+    creds = {
+        "leaver": Credentials(
+            access_keys=("AKIA1",),
+            login_profile=True,
+            mfa_devices=(f"{A}:mfa/leaver",),
+            signing_certificates=("c",),
+            ssh_public_keys=("k",),
+            service_credentials=("s",),
+        )
+    }
+    plan = plan_of(
+        {"keep": doc("s3:New"), "back": doc("s3:B"), "made": doc("s3:M")},
+        {
+            "ci": {"policies": ["made", AWS_RO], "groups": ["new"]},
+            "newbie": {"policies": ["keep"], "groups": ["new"], "tags": {"t": "1"}},
+        },
+        state,
+        creds,
+        required_boundary=BOUNDARY,
+    )
+    found = calls.flat(calls.to_calls(plan, "c0ffee"))
+    ops = {c.operation for c in found}
+    assert {
+        "create_policy",
+        "create_policy_version",
+        "set_default_policy_version",
+        "delete_policy_version",
+        "tag_policy",
+        "delete_policy",
+        "create_user",
+        "tag_user",
+        "untag_user",
+        "add_user_to_group",
+        "remove_user_from_group",
+        "attach_user_policy",
+        "detach_user_policy",
+        "put_user_permissions_boundary",
+        "delete_access_key",
+        "delete_login_profile",
+        "deactivate_mfa_device",
+        "delete_virtual_mfa_device",
+        "delete_signing_certificate",
+        "delete_ssh_public_key",
+        "delete_service_specific_credential",
+        "delete_user_policy",
+        "delete_user",
+    } <= ops, ops
+    return found
+
+
+def _as_request(call: calls.Call, boundaries: dict[str, str]) -> Request:
+    """The IAM request a boto3 call is authorised as: action, resource, condition keys."""
+    p = call.params
+    action = "iam:" + "".join(w.capitalize() for w in call.operation.split("_"))
+    action = action.replace("Mfa", "MFA").replace("Ssh", "SSH")
+    if "PolicyArn" in p and "UserName" not in p:
+        return Request(action, p["PolicyArn"])
+    if call.operation == "create_policy":
+        return Request(action, f"{A}:policy{p['Path']}{p['PolicyName']}")
+    if call.operation == "delete_virtual_mfa_device":
+        return Request(action, p["SerialNumber"])
+    if "GroupName" in p:
+        return Request(action, f"{A}:group/iamsync/{p['GroupName']}")
+    user = p["UserName"]
+    if "PermissionsBoundary" in p:  # CreateUser, PutUserPermissionsBoundary: the new one
+        boundaries[user] = p["PermissionsBoundary"]
+    context = {"iam:PermissionsBoundary": boundaries[user]} if user in boundaries else {}
+    return Request(action, f"{A}:user/iamsync/{user}", context)
+
+
+def test_the_apply_role_may_make_every_call_the_loop_makes() -> None:
+    boundaries = {"ci": BOUNDARY}  # what live IAM has; the calls set the rest as they go
+    for call in _every_call_the_loop_makes():
+        request = _as_request(call, boundaries)
+        assert allowed(APPLY, request), f"{call.describe()} as {request}"
+
+
+# -- the boundary ---------------------------------------------------------------------------
+
+ROLE = f"{A}:role/FargateServiceStack-TaskRole"
+WITH_BOUNDARY = {"iam__PermissionsBoundary": BOUNDARY}
+
+BOUNDED_ADMIN_DENIED = {
+    "edit a policy": req("iam:CreatePolicyVersion", f"{A}:policy/iamsync/cdk-deploy"),
+    "create a policy": req("iam:CreatePolicy", f"{A}:policy/mine"),
+    "attach a policy to a user": req("iam:AttachUserPolicy", f"{A}:user/iamsync/ci"),
+    "put an inline policy on a user": req("iam:PutUserPolicy", f"{A}:user/human"),
+    "attach a policy to a group": req("iam:AttachGroupPolicy", f"{A}:group/Admins"),
+    "join an administrators group": req("iam:AddUserToGroup", f"{A}:group/Admins"),
+    "create an access key for someone": req("iam:CreateAccessKey", f"{A}:user/human"),
+    "create a console password": req("iam:CreateLoginProfile", f"{A}:user/human"),
+    "remove its own boundary": req("iam:DeleteUserPermissionsBoundary", f"{A}:user/iamsync/ci"),
+    "create a role without the boundary": req("iam:CreateRole", ROLE),
+    "create a role with another boundary": req(
+        "iam:CreateRole", ROLE, iam__PermissionsBoundary=ADMIN
+    ),
+    "attach a policy to an unbounded role": req("iam:AttachRolePolicy", f"{A}:role/admin"),
+    "trust itself in an unbounded role": req("iam:UpdateAssumeRolePolicy", f"{A}:role/admin"),
+    "swap a role's boundary": req(
+        "iam:PutRolePermissionsBoundary", ROLE, iam__PermissionsBoundary=ADMIN
+    ),
+    "create a user without the boundary": req("iam:CreateUser", f"{A}:user/x"),
+    "leave the organization": req("organizations:LeaveOrganization", "*"),
+    "change the account": req("account:PutAlternateContact", "*"),
+    "add an identity provider": req("iam:CreateOpenIDConnectProvider", "*"),
+    "assume iamsync's apply role": req("sts:AssumeRole", f"{A}:role/iamsync-apply"),
+    "pass iamsync's apply role": req(
+        "iam:PassRole", f"{A}:role/iamsync-apply", iam__PassedToService="ec2.amazonaws.com"
+    ),
+    "edit the boundary": req("iam:CreatePolicyVersion", BOUNDARY),
+    "delete the bootstrap stack": req(
+        "cloudformation:DeleteStack",
+        f"arn:aws:cloudformation:eu-west-1:{ACCOUNT}:stack/iamsync-roles/abc",
+    ),
+}
+
+BOUNDED_ADMIN_ALLOWED = {
+    "deploy a stack": req(
+        "cloudformation:ExecuteChangeSet",
+        f"arn:aws:cloudformation:eu-west-1:{ACCOUNT}:stack/FargateServiceStack/abc",
+    ),
+    "push an image": req("ecr:PutImage", f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/app"),
+    "stage assets": req("s3:PutObject", "arn:aws:s3:::cdktoolkit-stagingbucket-abc/asset.zip"),
+    "roll out the service": req("ecs:UpdateService", "*"),
+    "create a task role with the boundary": req("iam:CreateRole", ROLE, **WITH_BOUNDARY),
+    "give a bounded role a policy": req("iam:PutRolePolicy", ROLE, **WITH_BOUNDARY),
+    "pass a role to ECS tasks": req(
+        "iam:PassRole", ROLE, iam__PassedToService="ecs-tasks.amazonaws.com"
+    ),
+    "create ECS's service-linked role": req("iam:CreateServiceLinkedRole", "*"),
+    "read IAM": req("iam:GetRole", ROLE),
+}
+
+
+@pytest.mark.parametrize("request_", BOUNDED_ADMIN_DENIED.values(), ids=BOUNDED_ADMIN_DENIED.keys())
+def test_the_boundary_caps_even_an_administrator(request_: Request) -> None:
+    assert not allowed([ADMIN_DOC], request_, BOUNDARY_DOC)
+
+
+@pytest.mark.parametrize(
+    "request_", BOUNDED_ADMIN_ALLOWED.values(), ids=BOUNDED_ADMIN_ALLOWED.keys()
+)
+def test_the_boundary_leaves_service_work_to_the_identity_policy(request_: Request) -> None:
+    assert allowed([ADMIN_DOC], request_, BOUNDARY_DOC)
+    assert not allowed([], request_, BOUNDARY_DOC)  # a ceiling grants nothing by itself
+
+
+# -- the seed's deploy user, under the boundary ---------------------------------------------
+
+
+def _seed_policy(name: str) -> Any:
+    text = (REPO_ROOT / "policies" / f"{name}.json").read_text()
+    for var, value in {
+        "Partition": "aws",
+        "AccountId": ACCOUNT,
+        "Region": "eu-west-1",
+        "StackName": "FargateServiceStack",
+        "ClusterName": "FargateServiceStack-Cluster",
+        "ServiceName": "FargateServiceStack-Service",
+        "RepositoryName": "fargate-service",
+    }.items():
+        text = text.replace("{{" + var + "}}", value)
+    return json.loads(text)
+
+
+DEPLOYER = [_seed_policy("cdk-deploy")]
+
+
+@pytest.mark.parametrize(
+    "request_, expected",
+    [
+        (req("iam:CreateRole", ROLE, **WITH_BOUNDARY), True),
+        (req("iam:CreateRole", ROLE), False),  # the seed's old escalation: an unbounded role
+        (req("iam:AttachRolePolicy", ROLE), False),
+        (req("iam:AttachRolePolicy", ROLE, **WITH_BOUNDARY), True),  # capped by the boundary
+        (req("iam:PassRole", ROLE, iam__PassedToService="ecs-tasks.amazonaws.com"), True),
+        (req("iam:PassRole", ROLE, iam__PassedToService="lambda.amazonaws.com"), False),
+        (req("iam:CreateRole", f"{A}:role/other", **WITH_BOUNDARY), False),
+    ],
+)
+def test_the_deploy_user_makes_task_roles_only_under_the_boundary(
+    request_: Request, expected: bool
+) -> None:
+    assert allowed(DEPLOYER, request_, BOUNDARY_DOC) is expected
