@@ -84,12 +84,14 @@ def fill_moto_gaps() -> None:
     user_class._iamsync_boundaries = True
     user_class.boundary_arn = None
     user_class.permissions_boundary = property(
-        lambda self: {
-            "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
-            "PermissionsBoundaryArn": self.boundary_arn,
-        }
-        if self.boundary_arn
-        else None
+        lambda self: (
+            {
+                "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+                "PermissionsBoundaryArn": self.boundary_arn,
+            }
+            if self.boundary_arn
+            else None
+        )
     )
     handler: Any = responses.IamResponse
     create_user = handler.create_user
