@@ -154,3 +154,32 @@ def test_apply_reads_the_commit_not_the_disk(aws: MotoServer, iam: Any, git_repo
     (git_repo.root / "policies" / "p.json").write_text(json.dumps(doc("*")))
     assert json.loads(head.read("policies/p.json"))["Statement"][0]["Action"] == ["s3:GetObject"]
     assert head.files("policies") == ["policies/p.json"]
+
+
+def test_under_the_boundary_users_join_only_groups_under_the_path(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    from iamsync import local
+
+    boundary = "arn:aws:iam::123456789012:policy/iamsync-boundary"
+    local.provide_boundary(iam, boundary, git_repo.root)
+    iam.create_group(GroupName="Admins")
+    iam.create_group(GroupName="deployers", Path="/iamsync/")
+    config = {
+        "permissions_boundary": "arn:{{Partition}}:iam::{{AccountId}}:policy/iamsync-boundary"
+    }
+    git_repo.write(
+        {"iamsync.json": config, "users/ci.json": '{"groups": ["deployers",\n "Admins"]}'}
+    ).commit()
+    before = state(iam)
+    refused = git_repo.run("--apply")
+    assert refused.code == 1
+    assert refused.err.startswith(
+        'users/ci.json:2:2: error: group "Admins" is at path /, outside /iamsync/'
+    )
+    assert state(iam) == before
+    git_repo.write({"users/ci.json": {"groups": ["deployers"]}}).commit()
+    assert git_repo.run("--apply").code == 0
+    user = iam.get_user(UserName="ci")["User"]
+    assert user["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+    assert [u["UserName"] for u in iam.get_group(GroupName="deployers")["Users"]] == ["ci"]

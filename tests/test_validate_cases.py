@@ -288,6 +288,27 @@ CASES: dict[str, tuple[dict[str, Any], list[Expect]]] = {
             )
         ],
     ),
+    "a user names a boundary other than the required one": (
+        {
+            "iamsync.json": {
+                "permissions_boundary": "arn:{{Partition}}:iam::{{AccountId}}:policy/guard"
+            },
+            "users/u.json": '{\n  "permissions_boundary":\n'
+            '    "arn:aws:iam::aws:policy/PowerUserAccess"\n}',
+        },
+        [
+            Expect(
+                "users/u.json",
+                2,
+                "BOUNDARY_NOT_ALLOWED",
+                "requires the permissions boundary arn:aws:iam::123456789012:policy/guard",
+            )
+        ],
+    ),
+    "the required boundary must be a policy ARN": (
+        {"iamsync.json": {"permissions_boundary": "guard"}},
+        [Expect("iamsync.json", 2, "INVALID_VALUE", '"permissions_boundary" value "guard"')],
+    ),
     "arn for a star-only action": (
         {
             "policies/p.json": policy(
