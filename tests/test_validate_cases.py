@@ -299,7 +299,7 @@ CASES: dict[str, tuple[dict[str, Any], list[Expect]]] = {
         [
             Expect(
                 "users/u.json",
-                2,
+                3,
                 "BOUNDARY_NOT_ALLOWED",
                 "requires the permissions boundary arn:aws:iam::123456789012:policy/guard",
             )
