@@ -188,3 +188,15 @@ def test_an_apply_failure_reason_is_shown_as_text(
     assert "X: [bold red]fake[/]" in failed.err  # markup shown, not interpreted
     assert not _raw_command_lines(failed.err)
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", failed.err)
+
+
+def test_a_log_in_a_job_summary_stays_one_code_block() -> None:
+    from iamsync.render import report
+
+    log = f"line one\n```\n{HTML} {LINK} {MENTION}\n````````\n{ESC}\nlast"
+    rendered = report.render("iamsync apply: failure", log)
+    tokens = _tokens(rendered)
+    fences = [t for t in tokens if t.type == "fence"]
+    assert len(fences) == 1 and "last" in fences[0].content and "<img" in fences[0].content
+    assert not [t for t in tokens if t.type in ("html_block", "html_inline", "link_open")]
+    assert "\x1b" not in rendered

@@ -20,8 +20,14 @@ def text(name: str) -> str:
     return (REPO_ROOT / ".github" / "workflows" / name).read_text()
 
 
-def test_the_four_workflows_exist() -> None:
-    assert [p.name for p in WORKFLOWS] == ["apply.yml", "ci.yml", "drift.yml", "plan.yml"]
+def test_the_five_workflows_exist() -> None:
+    assert [p.name for p in WORKFLOWS] == [
+        "apply.yml",
+        "ci.yml",
+        "drift.yml",
+        "plan-comment.yml",
+        "plan.yml",
+    ]
 
 
 def test_actionlint_passes_on_every_workflow() -> None:
@@ -77,10 +83,83 @@ def test_plan_runs_on_pull_requests_read_only_and_tolerates_changes() -> None:
     plan = text("plan.yml")
     assert "pull_request:" in plan
     assert "vars.IAMSYNC_PLAN_ROLE_ARN" in plan and "APPLY" not in plan
-    assert "--detailed-exitcode --format markdown --out plan.json" in plan
+    assert "--detailed-exitcode --format markdown" in plan and "--out plan.json" in plan
     assert "steps.plan.outputs.status == '1'" in plan  # only an error fails, not exit 2
-    assert "<!-- iamsync-plan -->" in plan and "updateComment" in plan
     assert "GITHUB_STEP_SUMMARY" in plan and "upload-artifact" in plan
+
+
+def _run_lines(body: str) -> list[str]:
+    """Every shell line of the workflow's run: blocks."""
+    lines, inside, indent = [], False, 0
+    for line in body.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("run:"):
+            rest = stripped.removeprefix("run:").strip()
+            inside, indent = rest in ("|", ">"), len(line) - len(line.lstrip())
+            if not inside:
+                lines.append(rest)
+        elif inside and (not stripped or len(line) - len(line.lstrip()) > indent):
+            lines.append(stripped)
+        else:
+            inside = False
+    return [line for line in lines if line]
+
+
+def test_the_plan_job_runs_the_default_branch_iamsync_on_the_pull_request_as_data() -> None:
+    plan = text("plan.yml")
+    assert "ref: ${{ github.event.repository.default_branch }}\n          path: tool" in plan
+    assert "path: pr" in plan
+    assert "pull-requests: write" not in plan and "issues: write" not in plan
+    runs = _run_lines(plan)
+    python = [line for line in runs if "python" in line]
+    assert python, runs
+    for line in python:  # nothing of the pull request's checkout is executed or installed
+        assert "pr/" not in line.replace("--repo pr", ""), line
+        assert "tool/" in line or "PYTHONPATH=tool" in line or "pip install" in line, line
+    assert "--repo pr" in plan
+    assert "pip install --require-hashes --no-deps -r tool/requirements.lock" in plan
+
+
+def test_the_comment_job_runs_no_pull_request_code() -> None:
+    comment = text("plan-comment.yml")
+    assert "workflow_run:" in comment and 'workflows: ["iamsync plan"]' in comment
+    assert "actions/checkout" not in comment and not _run_lines(comment)
+    assert "pull-requests: write" in comment and "id-token" not in comment
+    assert "github.event.workflow_run.pull_requests" in comment  # not the artifact's say
+    assert "<!-- iamsync-plan -->" in comment and "updateComment" in comment
+
+
+def test_workflows_install_only_hash_pinned_dependencies() -> None:
+    for path in WORKFLOWS:
+        for line in _run_lines(path.read_text()):
+            if "pip install" in line:
+                assert "--require-hashes" in line and "-r " in line, f"{path.name}: {line}"
+
+
+def test_the_lock_pins_every_runtime_dependency_with_hashes() -> None:
+    import tomllib
+
+    lock = (REPO_ROOT / "requirements.lock").read_text()
+    pins = dict(re.findall(r"^([a-z0-9_.-]+)==(\S+) \\$", lock, re.M))
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    for requirement in project["dependencies"]:
+        name = re.split(r"[<>=!\[ ;]", requirement, maxsplit=1)[0].lower()
+        assert name in pins, f"{name} is not in requirements.lock: regenerate it (DEVELOPERS.md)"
+        exact = re.search(r"==(\S+)", requirement)
+        if exact:
+            assert pins[name] == exact.group(1), name
+    blocks = re.split(r"\n(?=[a-z0-9_.-]+==)", lock.split("\n", 6)[-1])
+    assert all("--hash=sha256:" in block for block in blocks if "==" in block)
+    dependabot = (REPO_ROOT / ".github" / "dependabot.yml").read_text()
+    assert "package-ecosystem: github-actions" in dependabot
+    assert "package-ecosystem: pip" in dependabot
+
+
+def test_code_owners_cover_the_tool_its_workflows_access_and_config() -> None:
+    owners = (REPO_ROOT / ".github" / "CODEOWNERS").read_text()
+    covered = {line.split()[0] for line in owners.splitlines() if line.startswith("/")}
+    assert {"/iamsync/", "/.github/", "/bootstrap/", "/iamsync.json", "/sync.py"} <= covered
+    assert {"/pyproject.toml", "/requirements.lock"} <= covered
 
 
 def test_apply_runs_on_the_default_branch_serialised_behind_an_environment() -> None:
@@ -90,6 +169,15 @@ def test_apply_runs_on_the_default_branch_serialised_behind_an_environment() -> 
     assert "cancel-in-progress: false" in apply and "group: iamsync-apply" in apply
     assert "vars.IAMSYNC_APPLY_ROLE_ARN" in apply
     assert "python sync.py --apply" in apply and "if: failure()" in apply
+
+
+def test_apply_refuses_other_branches_and_old_commits() -> None:
+    apply = text("apply.yml")
+    assert "if: github.ref_name == github.event.repository.default_branch" in apply
+    check = apply.index("Refuse unless this commit is still the tip of the branch")
+    assert check < apply.index("configure-aws-credentials")  # before any credential
+    assert 'gh api "repos/$GITHUB_REPOSITORY/commits/$BRANCH" --jq .sha' in apply
+    assert '[ "$tip" != "$GITHUB_SHA" ]' in apply
 
 
 def test_drift_check_is_scheduled_and_opens_one_issue() -> None:
