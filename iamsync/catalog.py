@@ -22,6 +22,7 @@ class Action:
     # ARN templates of its resource types; () means it takes only "*"; None: unknown
     resource_arns: tuple[str, ...] | None
     condition_keys: frozenset[str]  # lower-case keys documented for this action
+    access_level: str  # List, Read, Write, Permissions management, Tagging ("" if unknown)
 
     @property
     def full(self) -> str:
@@ -70,8 +71,8 @@ class Catalog:
         service = service.lower()
         found: dict[str, str] = {}
         if service in self.services():
-            raw: dict[str, Any] = self._data.actions._get_actions(service)
-            found = {key: value["name"] for key, value in raw.items()}
+            names_: list[str] = self._data.actions.get_actions_for_service(service)
+            found = {name.lower(): name for name in names_}
         for extra in self._extra:
             svc, _, name = extra.partition(":")
             if svc == service:
@@ -86,25 +87,27 @@ class Catalog:
         spelled = self.actions(service).get(name)
         if spelled is None:
             return None
-        detail = self._raw_actions(service).get(name)
+        detail = self._detail(service, name)
         if detail is None:  # an extra action from config: nothing is known of its resources
-            return Action(service, spelled, None, frozenset())
+            return Action(service, spelled, None, frozenset(), "")
         arns = tuple(self._resource_arn(service, rt["name"]) for rt in detail["resourceTypes"])
         keys = {k.lower() for k in detail["conditionKeys"]}
         for rt in detail["resourceTypes"]:
             keys.update(k.lower() for k in rt["conditionKeys"])
-        return Action(service, spelled, tuple(a for a in arns if a), frozenset(keys))
+        arns = tuple(a for a in arns if a)
+        return Action(service, spelled, arns, frozenset(keys), str(detail["accessLevel"]))
 
-    def _raw_actions(self, service: str) -> dict[str, Any]:
-        if service not in self.services():
-            return {}
-        raw: dict[str, Any] = self._data.actions._get_actions(service)
-        return raw
+    def _detail(self, service: str, name: str) -> dict[str, Any] | None:
+        if service not in self.services() or not self._data.actions.action_exists(service, name):
+            return None
+        detail: dict[str, Any] = self._data.actions.get_action_details(service, name)
+        return detail
 
     def _resource_arn(self, service: str, resource_type: str) -> str:
-        raw: dict[str, Any] = self._data.resources._get_resources(service)
-        detail = raw.get(resource_type.lower())
-        return str(detail["arn"]) if detail else ""
+        if not self._data.resources.resource_type_exists(service, resource_type):
+            return ""
+        detail = self._data.resources.get_resource_type_details(service, resource_type)
+        return str(detail["arn"])
 
     @lru_cache(maxsize=4096)  # noqa: B019
     def closest_service(self, service: str) -> str | None:
@@ -168,21 +171,26 @@ class Catalog:
         return [k.name for k in self._service_keys(prefix.lower()).values()]
 
     @cache  # noqa: B019
-    def _service_keys(self, service: str) -> dict[str, ConditionKey]:
+    def _all_keys(self, service: str) -> tuple[ConditionKey, ...]:
         if service not in self.services():
-            return {}
-        raw: dict[str, Any] = self._data.conditions._get_conditions(service)
-        return {k: ConditionKey(v["key"], v["type"]) for k, v in raw.items() if "${" not in k}
+            return ()
+        conditions = self._data.conditions
+        return tuple(
+            ConditionKey(d["key"], d["type"])
+            for d in (
+                conditions.get_condition_key_details(service, key)
+                for key in conditions.get_condition_keys_for_service(service)
+            )
+        )
+
+    @cache  # noqa: B019
+    def _service_keys(self, service: str) -> dict[str, ConditionKey]:
+        return {k.name.lower(): k for k in self._all_keys(service) if "${" not in k.name}
 
     @cache  # noqa: B019
     def _service_patterns(self, service: str) -> tuple[tuple[re.Pattern[str], ConditionKey], ...]:
-        if service not in self.services():
-            return ()
-        raw: dict[str, Any] = self._data.conditions._get_conditions(service)
         return tuple(
-            (_template_regex(v["key"]), ConditionKey(v["key"], v["type"]))
-            for k, v in raw.items()
-            if "${" in k
+            (_template_regex(k.name), k) for k in self._all_keys(service) if "${" in k.name
         )
 
 

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
-from iamsync import safe
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
+from iamsync import codes, safe
+from iamsync.codes import Severity
 
 
 @dataclass(frozen=True, order=True)
@@ -24,6 +19,11 @@ class Problem:
     severity: Severity
     code: str  # stable UPPER_SNAKE identifier; config may silence warnings by code
     message: str
+
+    @classmethod
+    def at(cls, file: str, line: int, col: int, code: str, message: str) -> Problem:
+        """A problem of `code`, with the severity the registry gives it (iamsync.codes)."""
+        return cls(file, line, col, codes.severity(code), code, message)
 
     @property
     def is_error(self) -> bool:

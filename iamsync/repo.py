@@ -8,7 +8,7 @@ from pathlib import Path
 from iamsync import names, source
 from iamsync.config import CONFIG_FILE
 from iamsync.errors import ConfigError
-from iamsync.problems import Problem, Severity
+from iamsync.problems import Problem
 from iamsync.source import Source
 from iamsync.tree import SYMLINK_REFUSED, FolderTree, Tree, Unreadable
 
@@ -166,15 +166,14 @@ def _read(tree: Tree, rel: str) -> Source | Problem:
 
 
 def _read_problem(rel: str, exc: Unreadable) -> Problem:
-    return Problem(rel, 1, 1, Severity.ERROR, "UNREADABLE", f"{rel} {exc}")
+    return Problem.at(rel, 1, 1, "UNREADABLE", f"{rel} {exc}")
 
 
 def _ignored(rel: str) -> Problem:
-    return Problem(
+    return Problem.at(
         rel,
         1,
         1,
-        Severity.WARNING,
         "IGNORED_BY_GIT",
         "not read: Git ignores this file (.gitignore), and iamsync reads only what Git "
         "would commit; un-ignore it, or move it out",
@@ -182,11 +181,10 @@ def _ignored(rel: str) -> Problem:
 
 
 def _not_read(rel: str, folder: str) -> Problem:
-    return Problem(
+    return Problem.at(
         rel,
         1,
         1,
-        Severity.WARNING,
         "NOT_READ",
         f"not read: only files ending in .json are read in {folder}/; rename it, or move "
         f'it out of {folder}/ (hidden files, starting with ".", are not read either)',
@@ -206,11 +204,10 @@ def _name_problems(kind: str, name: str, rel: str, seen: dict[str, str]) -> list
     found = []
     if not rule.fullmatch(name):
         found.append(
-            Problem(
+            Problem.at(
                 rel,
                 1,
                 1,
-                Severity.ERROR,
                 "INVALID_NAME",
                 f'"{name}" is not a valid {kind} name: the file name is the IAM '
                 f"name, {length} characters of A-Z a-z 0-9 + = , . @ _ -",
@@ -218,11 +215,10 @@ def _name_problems(kind: str, name: str, rel: str, seen: dict[str, str]) -> list
         )
     if name.lower() in seen:
         found.append(
-            Problem(
+            Problem.at(
                 rel,
                 1,
                 1,
-                Severity.ERROR,
                 "DUPLICATE_NAME",
                 f'{kind} "{name}" is also defined by {seen[name.lower()]} (IAM '
                 "names are unique, case-insensitively)",

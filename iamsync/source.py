@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from iamsync.problems import Problem, Severity
+from iamsync.problems import Problem
 
 Pointer = tuple[str | int, ...]
 
@@ -55,11 +55,10 @@ class Source:
         code: str,
         message: str,
         *,
-        severity: Severity = Severity.ERROR,
         key: bool = False,
     ) -> Problem:
         line, col = self.where(pointer, key=key)
-        return Problem(self.path, line, col, severity, code, message)
+        return Problem.at(self.path, line, col, code, message)
 
     @cached_property
     def _layout(self) -> _Layout:
@@ -70,9 +69,7 @@ def from_bytes(rel: str, raw: bytes) -> Source | Problem:
     """Decode and parse a file's bytes; the Source, or the Problem that stops it parsing."""
     for bom, name in _UTF16_32_BOMS:
         if raw.startswith(bom):
-            return Problem(
-                rel, 1, 1, Severity.ERROR, "ENCODING", f"file is {name}; save it as UTF-8"
-            )
+            return Problem.at(rel, 1, 1, "ENCODING", f"file is {name}; save it as UTF-8")
     if raw.startswith(codecs.BOM_UTF8):  # editors on Windows add one; harmless, skip it
         raw = raw[len(codecs.BOM_UTF8) :]
     try:
@@ -80,11 +77,10 @@ def from_bytes(rel: str, raw: bytes) -> Source | Problem:
     except UnicodeDecodeError as exc:
         before = raw[: exc.start].decode("utf-8")
         line, col = _Layout.of(before, walk=False).line_col(len(before))
-        return Problem(
+        return Problem.at(
             rel,
             line,
             col,
-            Severity.ERROR,
             "ENCODING",
             f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
         )
@@ -94,9 +90,7 @@ def from_bytes(rel: str, raw: bytes) -> Source | Problem:
 def parse(rel: str, text: str) -> Source | Problem:
     """Parse JSON text strictly: no duplicate keys, no NaN/Infinity, not empty."""
     if not text.strip():
-        return Problem(
-            rel, 1, 1, Severity.ERROR, "EMPTY_FILE", "file is empty; expected a JSON object"
-        )
+        return Problem.at(rel, 1, 1, "EMPTY_FILE", "file is empty; expected a JSON object")
     dupes: list[str] = []
     try:
         if text.count("[") + text.count("{") > MAX_DEPTH:  # cheap: most files are shallow
@@ -106,32 +100,29 @@ def parse(rel: str, text: str) -> Source | Problem:
         )
     except _TooDeep as exc:
         line, col = _Layout.of(text, walk=False).line_col(exc.offset)
-        return Problem(
+        return Problem.at(
             rel,
             line,
             col,
-            Severity.ERROR,
             "TOO_DEEP",
             f"nested more than {MAX_DEPTH} levels deep; no IAM document is (this one was not "
             "read further)",
         )
     except json.JSONDecodeError as exc:
-        return Problem(
+        return Problem.at(
             rel,
             exc.lineno,
             exc.colno,
-            Severity.ERROR,
             "JSON_SYNTAX",
             f"invalid JSON: {_explain(exc)}",
         )
     except _ConstantError as exc:
         offset = text.find(exc.token)
         line, col = _Layout.of(text, walk=False).line_col(max(offset, 0))
-        return Problem(
+        return Problem.at(
             rel,
             line,
             col,
-            Severity.ERROR,
             "JSON_SYNTAX",
             f"invalid JSON: {exc.token} is not a JSON value",
         )
@@ -144,11 +135,10 @@ def duplicate_problems(source: Source) -> Iterator[Problem]:
     for pointer, first in layout.duplicates:
         line, col = layout.line_col(layout.dupe_offsets[pointer])
         first_line, _ = layout.line_col(layout.nodes[pointer][1] or 0)
-        yield Problem(
+        yield Problem.at(
             source.path,
             line,
             col,
-            Severity.ERROR,
             "DUPLICATE_KEY",
             f'duplicate key "{first}" (first at line {first_line}); JSON parsers '
             "silently keep only one of them, so what IAM gets is not what a "

@@ -10,14 +10,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from iamsync import config as config_mod, repo, schema, source, template
+from iamsync import codes, config as config_mod, names, repo, schema, source, template
 from iamsync.catalog import Catalog
 from iamsync.checks import actions, conditions, document, resources, risks, statement, users
 from iamsync.checks.context import PolicyFile
 from iamsync.checks.users import UserFile
 from iamsync.config import Config, Target
 from iamsync.ownership import Conflict
-from iamsync.problems import Problem, Severity
+from iamsync.problems import Problem
 from iamsync.source import Source
 from iamsync.tree import FolderTree, Tree
 
@@ -55,7 +55,7 @@ class Result:
         src = self.sources.get((conflict.kind, conflict.name))
         if src is None:  # the file is gone: the refusal is about deleting what it described
             rel = f"{repo.KIND_DIRS[conflict.kind]}/{conflict.name}.json"
-            return Problem(rel, 1, 1, Severity.ERROR, conflict.code, conflict.message)
+            return Problem.at(rel, 1, 1, conflict.code, conflict.message)
         rendered = (self.policies if conflict.kind == "policy" else self.users)[conflict.name]
         return src.problem(_entry(rendered, conflict), conflict.code, conflict.message)
 
@@ -169,7 +169,34 @@ def _config(src: Source | None, problems: list[Problem]) -> Config:
     problems.extend(found)
     if any(p.is_error for p in found) or not isinstance(src.value, dict):
         return Config()
-    return config_mod.from_json(src.value)
+    ignored = _ignore_problems(src)
+    problems.extend(ignored)
+    return Config() if ignored else config_mod.from_json(src.value)
+
+
+def _ignore_problems(src: Source) -> list[Problem]:
+    """validation.ignore may name registered warning codes only."""
+    found = []
+    for i, code in enumerate(src.value.get("validation", {}).get("ignore", [])):
+        known = codes.CODES.get(code)
+        if known is None:
+            hint = names.did_you_mean(code, codes.CODES)
+            found.append(
+                src.problem(
+                    ("validation", "ignore", i),
+                    "UNKNOWN_CODE",
+                    f'"{code}" is not a code iamsync reports{hint}',
+                )
+            )
+        elif known.severity is codes.Severity.ERROR:
+            found.append(
+                src.problem(
+                    ("validation", "ignore", i),
+                    "CANNOT_IGNORE",
+                    f'"{code}" is an error ({known.help}); only warnings can be silenced',
+                )
+            )
+    return found
 
 
 def _variables(

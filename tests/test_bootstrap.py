@@ -102,8 +102,9 @@ def test_plan_policy_is_read_only() -> None:
     catalog = Catalog()
     for action in _allowed_actions(policy_file("iamsync-plan")):
         service, _, name = action.partition(":")
-        level = catalog._raw_actions(service)[name]["accessLevel"]
-        assert level in ("Read", "List"), f"{action} is {level}"
+        found = catalog.action(service, name)
+        assert found is not None
+        assert found.access_level in ("Read", "List"), f"{action} is {found.access_level}"
 
 
 def test_apply_writes_only_under_the_ownership_path() -> None:

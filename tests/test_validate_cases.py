@@ -12,7 +12,7 @@ import pytest
 
 from iamsync import validate
 from iamsync.problems import Problem
-from tests.conftest import GOOD_POLICY, WriteRepo
+from tests.conftest import GOOD_POLICY, REPO_ROOT, WriteRepo
 
 
 def policy(statement: str, version: str = '"2012-10-17"') -> str:
@@ -640,11 +640,54 @@ def test_problems_are_sorted_by_file_and_position(write_repo: WriteRepo) -> None
 
 def test_silenced_warning_code_disappears_but_errors_stay(write_repo: WriteRepo) -> None:
     files = {
-        "iamsync.json": {"validation": {"ignore": ["UNKNOWN_ACTION", "INVALID_ACTION"]}},
+        "iamsync.json": {"validation": {"ignore": ["UNKNOWN_ACTION"]}},
         "policies/p.json": policy(stmt(Action=["s3:TeleportBucket", "s3:GetObjcet"])),
     }
     codes = [p.code for p in validate.check(write_repo(files)).problems]
     assert codes == ["INVALID_ACTION"]
+
+
+@pytest.mark.parametrize(
+    "code, expected, words",
+    [
+        ("UNKNOWN_ACTON", "UNKNOWN_CODE", 'did you mean "UNKNOWN_ACTION"?'),
+        ("NO_SUCH_THING", "UNKNOWN_CODE", "is not a code iamsync reports"),
+        ("INVALID_ACTION", "CANNOT_IGNORE", "only warnings can be silenced"),
+    ],
+)
+def test_ignore_accepts_only_registered_warning_codes(
+    write_repo: WriteRepo, code: str, expected: str, words: str
+) -> None:
+    root = write_repo({"iamsync.json": {"validation": {"ignore": ["NOT_READ", code]}}})
+    (found,) = validate.check(root).problems
+    assert (found.file, found.code) == ("iamsync.json", expected)
+    assert words in found.message
+
+
+def test_every_code_raised_is_registered_with_a_severity_and_help() -> None:
+    """Scan the package for the codes it passes to problem(), Problem.at() and Conflict()."""
+    import ast
+
+    from iamsync import codes as registry
+
+    used: set[str] = set()
+    for path in (REPO_ROOT / "iamsync").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            if name in ("problem", "at", "Conflict"):
+                used.update(
+                    arg.value
+                    for arg in node.args
+                    if isinstance(arg, ast.Constant)
+                    and isinstance(arg.value, str)
+                    and arg.value.isupper()
+                    and len(arg.value) > 3
+                )
+    assert len(used) > 40
+    assert used - set(registry.CODES) == set()
+    assert all(c.help and c.severity in ("error", "warning") for c in registry.CODES.values())
 
 
 def test_scoped_or_conditioned_passrole_is_not_flagged(write_repo: WriteRepo) -> None:

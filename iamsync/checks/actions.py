@@ -47,7 +47,6 @@ def _check_one(policy: PolicyFile, pointer: Pointer, action: str) -> Problem | N
                 pointer,
                 "UNKNOWN_ACTION",
                 f'"{action}" matches no action in the catalog',
-                warning=True,
             )
         return None
     if not catalog.service_exists(service):
@@ -68,7 +67,6 @@ def _check_one(policy: PolicyFile, pointer: Pointer, action: str) -> Problem | N
             f'"{action}" is not in the IAM catalog ({_catalog(catalog)}); '
             "if it is new, add it to validation.known_actions in "
             "iamsync.json",
-            warning=True,
         )
     return None
 
@@ -94,7 +92,6 @@ def _unknown_service(policy: PolicyFile, pointer: Pointer, action: str, service:
         "UNKNOWN_SERVICE",
         f'service "{service}" is not in the IAM catalog ({_catalog(catalog)});'
         " it may be newer than the catalog or retired",
-        warning=True,
     )
 
 

@@ -142,7 +142,6 @@ def _check_key(
             pointer,
             "UNKNOWN_CONDITION_KEY",
             f'condition key "{key}" is not in the IAM catalog{names.did_you_mean(key, known)}',
-            warning=True,
             key=True,
         )
     if family is None:
@@ -166,7 +165,6 @@ def _check_key(
             pointer,
             "CONDITION_TYPE_MISMATCH",
             f'"{op}" compares {family.lower()} values, but "{found.name}" is of type {found.type}',
-            warning=True,
             key=True,
         )
     if op.startswith("ForAllValues:") and not found.type.startswith("ArrayOf"):
@@ -175,7 +173,6 @@ def _check_key(
             "FORALLVALUES_WITH_SINGLE_VALUED_KEY",
             f'ForAllValues with the single-valued key "{found.name}" also '
             "matches requests without the key; use the plain operator",
-            warning=True,
             key=True,
         )
 

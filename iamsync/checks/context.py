@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iamsync.catalog import Catalog
-from iamsync.problems import Problem, Severity
+from iamsync.problems import Problem
 from iamsync.source import Pointer, Source
 
 
@@ -18,11 +18,8 @@ class PolicyFile:
     doc: Any  # the document after {{Variable}} substitution; same shape as source.value
     catalog: Catalog
 
-    def problem(
-        self, pointer: Pointer, code: str, message: str, *, warning: bool = False, key: bool = False
-    ) -> Problem:
-        severity = Severity.WARNING if warning else Severity.ERROR
-        return self.source.problem(pointer, code, message, severity=severity, key=key)
+    def problem(self, pointer: Pointer, code: str, message: str, *, key: bool = False) -> Problem:
+        return self.source.problem(pointer, code, message, key=key)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ def check(policy: PolicyFile) -> Iterator[Problem]:
                     continue
                 if not parsed.resource:
                     yield policy.problem(
-                        pointer, "INVALID_ARN", f'"{text}" has an empty resource part', warning=True
+                        pointer, "EMPTY_RESOURCE", f'"{text}" has an empty resource part'
                     )
                 if key == "NotResource":
                     continue
@@ -38,7 +38,6 @@ def check(policy: PolicyFile) -> Iterator[Problem]:
                         f'"{text}" matches no resource type of this '
                         f"statement's actions{_example(templates)}, so it "
                         "grants nothing",
-                        warning=True,
                     )
         star = any(text == "*" for _, text in entries(st, "Resource"))
         if fitting and not star:
@@ -59,7 +58,6 @@ def _actions_without_resource(
             f'"{action}" applies to none of this statement\'s resources'
             f"{_example(templates, 'it accepts')}, so the statement grants it nothing; move "
             "it to a statement with its resource",
-            warning=True,
         )
 
 

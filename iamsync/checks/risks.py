@@ -23,7 +23,6 @@ def check(policy: PolicyFile) -> Iterator[Problem]:
                 "this statement lets iam:PassRole hand any role to any service (a privilege "
                 "escalation path); name the roles in Resource, or add an iam:PassedToService "
                 "condition",
-                warning=True,
                 key=True,
             )
 

@@ -68,5 +68,4 @@ def _check_old_version(policy: PolicyFile) -> Iterator[Problem]:
             "VARIABLES_NEED_2012_VERSION",
             "policy variables such as ${aws:username} are taken literally "
             'under Version "2008-10-17"; use "2012-10-17"',
-            warning=True,
         )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iamsync import limits, names
-from iamsync.problems import Problem, Severity
+from iamsync.problems import Problem
 from iamsync.source import Pointer, Source
 
 # Tags iamsync writes itself on everything it manages.
@@ -31,11 +31,8 @@ class UserFile:
     quota: int  # managed policies per user
     required_boundary: str | None = None  # iamsync.json's permissions_boundary (an ARN)
 
-    def problem(
-        self, pointer: Pointer, code: str, message: str, *, warning: bool = False, key: bool = False
-    ) -> Problem:
-        severity = Severity.WARNING if warning else Severity.ERROR
-        return self.source.problem(pointer, code, message, severity=severity, key=key)
+    def problem(self, pointer: Pointer, code: str, message: str, *, key: bool = False) -> Problem:
+        return self.source.problem(pointer, code, message, key=key)
 
 
 def check(user: UserFile) -> Iterator[Problem]:
