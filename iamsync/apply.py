@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from iamsync import safe
 from iamsync.aws import AWS_FAILURES, error_code, error_message, failure
-from iamsync.calls import Call, Chain, Stage
+from iamsync.calls import Call, Chain, StageCalls
 from iamsync.errors import IamsyncError
 
 if TYPE_CHECKING:
@@ -22,7 +22,22 @@ if TYPE_CHECKING:
 # that name the new entity (eventual consistency): retry those after these pauses.
 CONSISTENCY_PAUSES = (0.5, 1.0, 2.0, 4.0)
 _REFERS_TO_NEW = frozenset(
-    {"attach_user_policy", "add_user_to_group", "tag_user", "put_user_permissions_boundary"}
+    {
+        "attach_user_policy",
+        "put_user_policy",
+        "add_user_to_group",
+        "tag_user",
+        "put_user_permissions_boundary",
+        "attach_group_policy",
+        "put_group_policy",
+        "attach_role_policy",
+        "put_role_policy",
+        "tag_role",
+        "put_role_permissions_boundary",
+        "update_assume_role_policy",
+        "update_role",
+        "add_role_to_instance_profile",
+    }
 )
 
 
@@ -48,7 +63,7 @@ class ApplyInterrupted(IamsyncError):
 
 
 def run(
-    stages: Sequence[Stage],
+    stages: Sequence[StageCalls],
     iam: IAMClient,
     *,
     workers: int = 8,

@@ -1,4 +1,4 @@
-"""Turn validated repository content into the Desired state for one account."""
+"""Turn validated repository content into the Desired state for one account, kind by kind."""
 
 from __future__ import annotations
 
@@ -6,55 +6,36 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from iamsync.model import MANAGED_BY_TAG, MANAGED_BY_VALUE, Desired, DesiredPolicy, DesiredUser
-
-
-def policy_arn(partition: str, account_id: str, path_prefix: str, name: str) -> str:
-    return f"arn:{partition}:iam::{account_id}:policy{path_prefix}{name}"
-
-
-def user_arn(partition: str, account_id: str, path_prefix: str, name: str) -> str:
-    return f"arn:{partition}:iam::{account_id}:user{path_prefix}{name}"
+from iamsync.kinds import KINDS
+from iamsync.kinds.base import BuildContext
+from iamsync.model import Desired
 
 
 def build(
-    policies: Mapping[str, Any],
-    users: Mapping[str, Any],
+    values: Mapping[str, Mapping[str, Any]],
     *,
     account_id: str,
     partition: str,
     path_prefix: str,
     required_boundary: str | None = None,
 ) -> Desired:
-    """Desired state from rendered policy documents and user objects (already valid).
+    """Desired state from rendered files (already valid): kind -> name -> file value.
 
-    With `required_boundary` (iamsync.json's permissions_boundary), every user has it.
+    With `required_boundary` (iamsync.json's permissions_boundary), every user and role
+    has it.
     """
-
-    def resolve(ref: str) -> str:
-        return (
-            ref if ref.startswith("arn:") else policy_arn(partition, account_id, path_prefix, ref)
+    ctx = BuildContext(account_id, partition, path_prefix, required_boundary)
+    resources = {
+        kind.type: MappingProxyType(
+            {
+                name: kind.build(name, value, ctx)
+                for name, value in values.get(kind.type, {}).items()
+            }
         )
-
-    desired_policies = {
-        name: DesiredPolicy(name, resolve(name), doc) for name, doc in policies.items()
+        for kind in KINDS
     }
-    desired_users = {}
-    for name, value in users.items():
-        tags = dict(value.get("tags", {}))
-        tags[MANAGED_BY_TAG] = MANAGED_BY_VALUE
-        boundary = value.get("permissions_boundary") or required_boundary
-        desired_users[name] = DesiredUser(
-            name=name,
-            arn=user_arn(partition, account_id, path_prefix, name),
-            policies=frozenset(resolve(r) for r in value.get("policies", [])),
-            tags=MappingProxyType(tags),
-            groups=frozenset(value.get("groups", [])),
-            permissions_boundary=resolve(boundary) if boundary else None,
-        )
-    return Desired(
-        path_prefix,
-        MappingProxyType(desired_policies),
-        MappingProxyType(desired_users),
-        required_boundary,
-    )
+    return Desired(path_prefix, MappingProxyType(resources), required_boundary)
+
+
+def policy_arn(partition: str, account_id: str, path_prefix: str, name: str) -> str:
+    return f"arn:{partition}:iam::{account_id}:policy{path_prefix}{name}"

@@ -7,6 +7,10 @@ import re
 from typing import Any
 
 MANAGED_POLICY_SIZE = 6144  # characters, whitespace not counted; per policy version
+TRUST_POLICY_SIZE = 2048  # a role's trust policy (adjustable to 4,096 in Service Quotas)
+# A principal's inline policies together, whitespace not counted.
+INLINE_POLICIES_SIZE = {"user": 2048, "group": 5120, "role": 10240}
+DEFAULT_MAX_SESSION_DURATION = 3600  # seconds, a role's default
 POLICY_VERSIONS = 5  # stored versions per managed policy
 TAGS_PER_RESOURCE = 50
 TAG_KEY_LENGTH = 128

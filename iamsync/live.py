@@ -1,39 +1,28 @@
-"""Read the account's users, customer-managed policies and groups in O(pages) calls."""
+"""Read the account's IAM (every registered kind) in O(pages) calls; and what GAAD lacks."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from iamsync import normalize
 from iamsync.aws import Garbled
 from iamsync.errors import IamsyncError
-from iamsync.model import (
-    Credentials,
-    Live,
-    LiveGroup,
-    LivePolicy,
-    LiveRole,
-    LiveUser,
-    PolicyVersion,
-)
+from iamsync.kinds import KINDS
+from iamsync.kinds.base import Action, Change
+from iamsync.kinds.principal import PrincipalChange
+from iamsync.kinds.role import LiveRole
+from iamsync.model import Credentials, Desired, Live
 from iamsync.ownership import Conflict, PlanConflict
-from iamsync.plan import Plan, PolicyChange, UserChange
+from iamsync.plan import Plan
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
-    from mypy_boto3_iam.type_defs import (
-        GroupDetailTypeDef,
-        ManagedPolicyDetailTypeDef,
-        RoleDetailTypeDef,
-        UserDetailTypeDef,
-    )
 
 # Principals and policies are read as two paginations running side by side: on a large
 # account neither waits for the other's pages. IAM's largest page is 1,000 entries.
@@ -43,23 +32,13 @@ _PAGE_SIZE = 1000
 
 
 def read(iam: IAMClient, account_id: str, partition: str) -> Live:
-    """Users, groups and customer-managed policies, from GetAccountAuthorizationDetails."""
+    """Every kind's live records, from GetAccountAuthorizationDetails pages."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         policy_pages = pool.submit(_pages, iam, _POLICIES)
         principal_pages = _pages(iam, _PRINCIPALS)
         pages = principal_pages + policy_pages.result()
-    users = {u.name: u for page in pages for u in map(_user, page.get("UserDetailList", []))}
-    policies = {p.name: p for page in pages for p in map(_policy, page.get("Policies", []))}
-    groups = {g.name: g for page in pages for g in map(_group, page.get("GroupDetailList", []))}
-    roles = {r.name: r for page in pages for r in map(_role, page.get("RoleDetailList", []))}
-    return Live(
-        account_id,
-        partition,
-        MappingProxyType(users),
-        MappingProxyType(policies),
-        MappingProxyType(groups),
-        MappingProxyType(roles),
-    )
+    resources = {kind.type: MappingProxyType(kind.read(pages)) for kind in KINDS}
+    return Live(account_id, partition, MappingProxyType(resources))
 
 
 def _pages(iam: IAMClient, kinds: list[Any]) -> list[Any]:
@@ -72,66 +51,22 @@ def _pages(iam: IAMClient, kinds: list[Any]) -> list[Any]:
     return pages
 
 
-def _user(u: UserDetailTypeDef) -> LiveUser:
-    boundary = u.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
-    return LiveUser(
-        name=u["UserName"],
-        arn=u["Arn"],
-        path=u.get("Path", "/"),
-        attached=_attached(u),
-        tags=MappingProxyType({t["Key"]: t["Value"] for t in u.get("Tags", [])}),
-        groups=frozenset(u.get("GroupList", [])),
-        inline_policies=tuple(p["PolicyName"] for p in u.get("UserPolicyList", [])),
-        permissions_boundary=boundary,
-    )
+def complete_roles(iam: IAMClient, state: Live, wanted: Desired) -> Live:
+    """Description and session length of the roles whose files set them (GetRole each).
 
-
-def _attached(detail: Any) -> frozenset[str]:
-    return frozenset(a["PolicyArn"] for a in detail.get("AttachedManagedPolicies", []))
-
-
-def _group(g: GroupDetailTypeDef) -> LiveGroup:
-    return LiveGroup(
-        name=g["GroupName"],
-        arn=g["Arn"],
-        path=g.get("Path", "/"),
-        attached=_attached(g),
-        inline_policies=tuple(p["PolicyName"] for p in g.get("GroupPolicyList", [])),
-    )
-
-
-def _role(r: RoleDetailTypeDef) -> LiveRole:
-    return LiveRole(
-        name=r["RoleName"],
-        arn=r["Arn"],
-        path=r.get("Path", "/"),
-        attached=_attached(r),
-        permissions_boundary=r.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn"),
-        inline_policies=tuple(p["PolicyName"] for p in r.get("RolePolicyList", [])),
-    )
-
-
-def _policy(p: ManagedPolicyDetailTypeDef) -> LivePolicy:
-    arn = p["Arn"]
-    # PolicyName is absent from some endpoints' answers (moto); the ARN always ends with it.
-    name = p.get("PolicyName") or arn.rsplit("/", 1)[-1]
-    versions = tuple(
-        PolicyVersion(
-            id=v["VersionId"],
-            is_default=bool(v.get("IsDefaultVersion")),
-            created=v.get("CreateDate") or datetime.min,
-            document=normalize.decode(v.get("Document")),
-        )
-        for v in p.get("PolicyVersionList", [])
-    )
-    return LivePolicy(
-        name=name,
-        arn=arn,
-        path=p.get("Path", "/"),
-        versions=versions,
-        attachment_count=int(p.get("AttachmentCount", 0)),
-        boundary_count=int(p.get("PermissionsBoundaryUsageCount", 0)),
-    )
+    GetAccountAuthorizationDetails omits both; only the roles that manage them pay a call.
+    """
+    roles: dict[str, LiveRole] = dict(state.of("role"))
+    for name, want in wanted.of("role").items():
+        if name in roles and (want.description is not None or want.max_session_duration):
+            role = iam.get_role(RoleName=name)["Role"]
+            roles[name] = replace(
+                roles[name],
+                description=role.get("Description", ""),
+                max_session_duration=role.get("MaxSessionDuration"),
+            )
+    resources = {**state.resources, "role": MappingProxyType(roles)}
+    return replace(state, resources=MappingProxyType(resources))
 
 
 def read_credentials(iam: IAMClient, user: str) -> Credentials:
@@ -195,16 +130,16 @@ def read_credentials(iam: IAMClient, user: str) -> Credentials:
 
 def check_policies_exist(iam: IAMClient, plan: Plan, state: Live) -> None:
     """Every policy ARN the plan newly attaches exists (one GetPolicy each, only for those)."""
-    known = {p.arn for p in state.policies.values()}
-    known |= {c.arn for c in plan.changes if isinstance(c, PolicyChange)}
-    wanted: dict[str, list[tuple[str, str]]] = {}
+    known = {p.arn for p in state.of("policy").values()}
+    known |= {c.arn for c in plan.changes if c.type == "policy"}
+    wanted: dict[str, list[tuple[Change, str]]] = {}
     for c in plan.changes:
-        if isinstance(c, UserChange):
+        if isinstance(c, PrincipalChange) and c.action is not Action.DELETE:
             uses = [(arn, "policies") for arn in c.attach]
             uses += [(c.boundary, "permissions_boundary")] if c.boundary else []
             for arn, field in uses:
                 if arn not in known:
-                    wanted.setdefault(arn, []).append((c.name, field))
+                    wanted.setdefault(arn, []).append((c, field))
     missing = []
     for arn, users in sorted(wanted.items()):
         try:
@@ -212,14 +147,14 @@ def check_policies_exist(iam: IAMClient, plan: Plan, state: Live) -> None:
         except iam.exceptions.NoSuchEntityException:
             missing += [
                 Conflict(
-                    "user",
-                    user,
+                    c.type,
+                    c.name,
                     "UNKNOWN_POLICY_ARN",
                     f"policy {arn} does not exist in account {state.account_id}",
                     field,
                     arn,
                 )
-                for user, field in users
+                for c, field in users
             ]
     if missing:
         raise PlanConflict(missing)

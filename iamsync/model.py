@@ -1,4 +1,9 @@
-"""The state iamsync compares: what Git wants (Desired) and what IAM has (Live)."""
+"""The state iamsync compares, for every kind: what Git wants (Desired) and IAM has (Live).
+
+Each kind (iamsync/kinds/) defines the records of its resources; the containers here
+hold them by kind type ("policy", "user", "group", "role") and name, so the stages loop
+over kinds instead of naming them.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,14 @@ from typing import Any
 MANAGED_BY_TAG = "managed-by"
 MANAGED_BY_VALUE = "iamsync"
 COMMIT_TAG = "iamsync-commit"
+BOOKKEEPING_TAGS = (MANAGED_BY_TAG, COMMIT_TAG)  # written by iamsync itself, never by files
 
 
-def _empty() -> Mapping[str, str]:
+def frozen(value: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value or {}))
+
+
+def empty() -> Mapping[str, Any]:
     return MappingProxyType({})
 
 
@@ -29,49 +39,16 @@ class PolicyVersion:
         return int(self.id.lstrip("v") or 0)
 
 
-@dataclass(frozen=True)
-class LivePolicy:
-    name: str
-    arn: str
-    path: str
-    versions: tuple[PolicyVersion, ...]
-    attachment_count: int  # every principal: users, groups, roles
-    boundary_count: int = 0  # principals that have it as their permissions boundary
-
-    @property
-    def default(self) -> PolicyVersion:
-        return next(v for v in self.versions if v.is_default)
-
-
-@dataclass(frozen=True)
-class LiveUser:
-    name: str
-    arn: str
-    path: str
-    attached: frozenset[str]  # managed policy ARNs
-    tags: Mapping[str, str] = field(default_factory=_empty)
-    groups: frozenset[str] = frozenset()
-    inline_policies: tuple[str, ...] = ()
-    permissions_boundary: str | None = None
-
-
-@dataclass(frozen=True)
-class LiveGroup:
-    name: str
-    arn: str
-    path: str
-    attached: frozenset[str] = frozenset()  # managed policy ARNs
-    inline_policies: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class LiveRole:
-    name: str
-    arn: str
-    path: str
-    attached: frozenset[str] = frozenset()  # managed policy ARNs
-    permissions_boundary: str | None = None
-    inline_policies: tuple[str, ...] = ()
+# Everything that blocks DeleteUser and is not a policy or a membership: (field, words,
+# the call that lists them). Read only for users the plan deletes.
+CREDENTIAL_KINDS = (
+    ("access_keys", "access key"),
+    ("login_profile", "console login profile"),
+    ("mfa_devices", "MFA device"),
+    ("signing_certificates", "signing certificate"),
+    ("ssh_public_keys", "SSH public key"),
+    ("service_credentials", "service-specific credential"),
+)
 
 
 @dataclass(frozen=True)
@@ -87,15 +64,12 @@ class Credentials:
     unlisted: tuple[str, ...] = ()  # kinds the endpoint could not list (said in the plan)
 
     def describe(self) -> list[str]:
-        parts = [
-            (len(self.access_keys), "access key"),
-            (int(self.login_profile), "console login profile"),
-            (len(self.mfa_devices), "MFA device"),
-            (len(self.signing_certificates), "signing certificate"),
-            (len(self.ssh_public_keys), "SSH public key"),
-            (len(self.service_credentials), "service-specific credential"),
-        ]
-        said = [f"{n} {word}{'s' if n > 1 else ''}" for n, word in parts if n]
+        said = []
+        for name, word in CREDENTIAL_KINDS:
+            value = getattr(self, name)
+            n = int(value) if isinstance(value, bool) else len(value)
+            if n:
+                said.append(f"{n} {word}{'s' if n > 1 else ''}")
         return said + [
             f"any {what} (IAM could not list them; if some exist, DeleteUser "
             "fails and nothing is lost)"
@@ -109,32 +83,20 @@ class Live:
 
     account_id: str
     partition: str
-    users: Mapping[str, LiveUser]  # every user of the account, owned or not
-    policies: Mapping[str, LivePolicy]  # every customer-managed policy, by name
-    groups: Mapping[str, LiveGroup] = field(default_factory=lambda: MappingProxyType({}))
-    roles: Mapping[str, LiveRole] = field(default_factory=lambda: MappingProxyType({}))
+    # kind type -> name -> that kind's live record; every resource of the account (owned or
+    # not) for principals and customer-managed policies.
+    resources: Mapping[str, Mapping[str, Any]] = field(default_factory=empty)
 
-
-@dataclass(frozen=True)
-class DesiredPolicy:
-    name: str
-    arn: str
-    document: Any  # rendered document, as written (not canonicalised)
-
-
-@dataclass(frozen=True)
-class DesiredUser:
-    name: str
-    arn: str
-    policies: frozenset[str]  # ARNs
-    tags: Mapping[str, str]  # including iamsync's managed-by tag, excluding the commit tag
-    groups: frozenset[str]
-    permissions_boundary: str | None
+    def of(self, kind: str) -> Mapping[str, Any]:
+        return self.resources.get(kind, MappingProxyType({}))
 
 
 @dataclass(frozen=True)
 class Desired:
     path_prefix: str
-    policies: Mapping[str, DesiredPolicy]
-    users: Mapping[str, DesiredUser]
-    required_boundary: str | None = None  # every owned user has it (delegated administration)
+    # kind type -> name -> that kind's desired record
+    resources: Mapping[str, Mapping[str, Any]] = field(default_factory=empty)
+    required_boundary: str | None = None  # every owned user and role has it
+
+    def of(self, kind: str) -> Mapping[str, Any]:
+        return self.resources.get(kind, MappingProxyType({}))

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 USER_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 POLICY_NAME = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
 GROUP_NAME = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
+ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 # A managed policy path: "/", or "/a/b/" with IAM's policy-path characters.
 POLICY_PATH = re.compile(r"(/[A-Za-z0-9.,+@=_-]+)*/")
 SID = re.compile(r"[A-Za-z0-9]*")

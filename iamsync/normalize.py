@@ -5,7 +5,7 @@ Both the desired document (from Git) and the live one (from IAM) pass through
 equal. Covered: key order and whitespace, a single string vs a one-element list,
 order and duplicates in lists, action and condition-key case, the Effect's case,
 scalar condition values vs their string forms, an empty Sid, a lone Statement
-object, and IAM's URL-encoded storage.
+object, a trust policy's principals as string or list, and IAM's URL-encoded storage.
 """
 
 from __future__ import annotations
@@ -48,6 +48,11 @@ def dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def compact(document: Any) -> str:
+    """A document as iamsync sends it: compact JSON (IAM does not count whitespace)."""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
 def pretty(value: Any) -> str:
     """Deterministic indented JSON, for diffs a person reads."""
     return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)
@@ -83,6 +88,8 @@ def _statement(st: Any, fold_case: bool) -> Any:
             out[key] = _list(value, caseless=key in _CASELESS, fold=fold_case)
         elif key == "Condition" and isinstance(value, dict):
             out[key] = _condition(value, fold_case)
+        elif key in ("Principal", "NotPrincipal") and isinstance(value, dict):
+            out[key] = {kind: _list(v, caseless=False, fold=False) for kind, v in value.items()}
         else:
             out[key] = value
     return out

@@ -1,17 +1,26 @@
-"""The plan as JSON: what --format json prints and --out saves, and reading it back."""
+"""The plan as JSON: what --format json prints and --out saves, and reading it back.
+
+Changes are converted by their dataclass fields and type hints, whatever the kind: a new
+field or kind needs no code here.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from types import MappingProxyType
+import types
+import typing
+from collections.abc import Mapping
+from enum import Enum
 from typing import Any
 
 from iamsync import safe
 from iamsync.errors import IamsyncError
-from iamsync.model import Credentials
-from iamsync.plan import Action, Change, Plan, PolicyChange, UserChange
+from iamsync.kinds import BY_TYPE
+from iamsync.kinds.base import Action, Change
+from iamsync.plan import Plan
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def to_json(plan: Plan) -> dict[str, Any]:
@@ -25,8 +34,15 @@ def to_json(plan: Plan) -> dict[str, Any]:
         "commit": plan.commit,
         "desired_digest": plan.desired_digest,
         "summary": {a.value: plan.count(a) for a in Action},
-        "changes": [_change(c) for c in plan.changes],
+        "changes": [change_json(c) for c in plan.changes],
     }
+
+
+def change_json(c: Change) -> dict[str, Any]:
+    """One change: action, type and name first (the contract), then every other field."""
+    head = ("action", "type", "name")
+    fields = {f.name: _json(getattr(c, f.name)) for f in dataclasses.fields(c)}
+    return {**{k: fields[k] for k in head}, **{k: v for k, v in fields.items() if k not in head}}
 
 
 def dumps(plan: Plan) -> str:
@@ -45,10 +61,10 @@ def loads(text: str, source: str = "plan file") -> Plan:
             )
         return Plan(
             changes=tuple(_read_change(c) for c in data["changes"]),
-            account_id=data["account_id"],
-            partition=data["partition"],
-            path_prefix=data["path_prefix"],
-            fingerprint=data["fingerprint"],
+            account_id=str(data["account_id"]),
+            partition=str(data["partition"]),
+            path_prefix=str(data["path_prefix"]),
+            fingerprint=str(data["fingerprint"]),
             owned=int(data["owned"]),
             commit=str(data["commit"]),
             desired_digest=str(data["desired_digest"]),
@@ -57,83 +73,56 @@ def loads(text: str, source: str = "plan file") -> Plan:
         raise IamsyncError(f"{source} is not a plan saved by iamsync --out ({exc})") from exc
 
 
-def _change(c: Change) -> dict[str, Any]:
-    head = {"action": c.action.value, "type": c.type, "name": c.name, "arn": c.arn}
-    if isinstance(c, PolicyChange):
-        return head | {
-            "before": c.before,
-            "after": c.after,
-            "reactivate": c.reactivate,
-            "prune_versions": list(c.prune),
-            "delete_versions": list(c.delete_versions),
-            "users": list(c.users),
-            "same_document_as": c.same_document_as,
-            "keeps_access": c.keeps_access,
-        }
-    cred = c.credentials
-    return head | {
-        "attach": list(c.attach),
-        "detach": list(c.detach),
-        "tags": dict(c.tags),
-        "untag": list(c.untag),
-        "tags_before": dict(c.tags_before),
-        "add_groups": list(c.add_groups),
-        "remove_groups": list(c.remove_groups),
-        "permissions_boundary": c.boundary,
-        "remove_permissions_boundary": c.remove_boundary,
-        "inline_policies": list(c.inline_policies),
-        "credentials": {
-            "access_keys": list(cred.access_keys),
-            "login_profile": cred.login_profile,
-            "mfa_devices": list(cred.mfa_devices),
-            "signing_certificates": list(cred.signing_certificates),
-            "ssh_public_keys": list(cred.ssh_public_keys),
-            "service_credentials": list(cred.service_credentials),
-            "unlisted": list(cred.unlisted),
-        },
+def _json(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _json(v) for k, v in value.items()}
+    if isinstance(value, tuple | list | frozenset):
+        return [_json(v) for v in value]
+    return value
+
+
+def _read_change(data: Mapping[str, Any]) -> Change:
+    kind = BY_TYPE.get(data["type"])
+    if kind is None:
+        raise ValueError(f"unknown change type {data['type']!r}")
+    return typing.cast(Change, _build(kind.change_class, data))
+
+
+def _build(cls: type, data: Mapping[str, Any]) -> Any:
+    hints = typing.get_type_hints(cls)
+    values = {
+        f.name: _from_json(hints[f.name], data[f.name]) for f in dataclasses.fields(cls) if f.init
     }
+    return cls(**values)
 
 
-def _read_change(d: dict[str, Any]) -> Change:
-    action = Action(d["action"])
-    if d["type"] == "policy":
-        return PolicyChange(
-            action,
-            d["name"],
-            d["arn"],
-            d["before"],
-            d["after"],
-            reactivate=d["reactivate"],
-            prune=tuple(d["prune_versions"]),
-            delete_versions=tuple(d["delete_versions"]),
-            users=tuple(d["users"]),
-            same_document_as=d["same_document_as"],
-            keeps_access=bool(d["keeps_access"]),
-        )
-    if d["type"] != "user":
-        raise ValueError(f"unknown change type {d['type']!r}")
-    cred = d["credentials"]
-    return UserChange(
-        action,
-        d["name"],
-        d["arn"],
-        attach=tuple(d["attach"]),
-        detach=tuple(d["detach"]),
-        tags=MappingProxyType(dict(d["tags"])),
-        untag=tuple(d["untag"]),
-        tags_before=MappingProxyType(dict(d["tags_before"])),
-        add_groups=tuple(d["add_groups"]),
-        remove_groups=tuple(d["remove_groups"]),
-        boundary=d["permissions_boundary"],
-        remove_boundary=d["remove_permissions_boundary"],
-        inline_policies=tuple(d["inline_policies"]),
-        credentials=Credentials(
-            access_keys=tuple(cred["access_keys"]),
-            login_profile=cred["login_profile"],
-            mfa_devices=tuple(cred["mfa_devices"]),
-            signing_certificates=tuple(cred["signing_certificates"]),
-            ssh_public_keys=tuple(cred["ssh_public_keys"]),
-            service_credentials=tuple(cred["service_credentials"]),
-            unlisted=tuple(cred["unlisted"]),
-        ),
-    )
+def _from_json(hint: Any, value: Any) -> Any:
+    """`value` (from JSON) as the type `hint` says: tuples, mappings, enums, dataclasses."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Any or value is None:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        return _from_json(inner[0], value) if len(inner) == 1 else value
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return hint(value)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _build(hint, value)
+    if origin is tuple:
+        item = args[0] if args else Any
+        return tuple(_from_json(item, v) for v in value)
+    if origin is frozenset:
+        return frozenset(_from_json(args[0], v) for v in value)
+    if origin in (Mapping, dict) or hint in (dict,):
+        item = args[1] if len(args) == 2 else Any
+        return types.MappingProxyType({str(k): _from_json(item, v) for k, v in value.items()})
+    if hint in (str, int, bool):
+        if not isinstance(value, hint):
+            raise TypeError(f"expected {hint.__name__}, got {type(value).__name__}")
+        return value
+    return value

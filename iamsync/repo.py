@@ -1,4 +1,4 @@
-"""Find and read the repository's files: policies/, users/ and iamsync.json."""
+"""Find and read the repository's files: each kind's folder, bootstrap/ and iamsync.json."""
 
 from __future__ import annotations
 
@@ -8,16 +8,19 @@ from pathlib import Path
 from iamsync import names, source
 from iamsync.config import CONFIG_FILE
 from iamsync.errors import ConfigError
+from iamsync.kinds import KINDS
 from iamsync.problems import Problem
 from iamsync.source import Source
 from iamsync.tree import SYMLINK_REFUSED, FolderTree, Tree, Unreadable
 
-KIND_DIRS = {"policy": "policies", "user": "users", "bootstrap": "bootstrap/policies"}
-_TOP_DIRS = ("policies", "users")  # what makes a folder a policy repository, with iamsync.json
+# Policies of iamsync's own roles (bootstrap/policies/): validated as policies, never synced.
+BOOTSTRAP = "bootstrap"
+KIND_DIRS = {**{k.type: k.folder for k in KINDS}, BOOTSTRAP: "bootstrap/policies"}
+# What makes a folder a policy repository, with iamsync.json.
+_TOP_DIRS = tuple(k.folder for k in KINDS)
 _NAME_RULES = {
-    "policy": (names.POLICY_NAME, "1-128"),
-    "bootstrap": (names.POLICY_NAME, "1-128"),
-    "user": (names.USER_NAME, "1-64"),
+    **{k.type: (k.name_rule, k.name_limit) for k in KINDS},
+    BOOTSTRAP: (names.POLICY_NAME, "1-128"),
 }
 
 
@@ -27,10 +30,7 @@ class Files:
 
     root: Path
     config: Source | None
-    policies: dict[str, Source] = field(default_factory=dict)
-    users: dict[str, Source] = field(default_factory=dict)
-    # Policies of iamsync's own roles (bootstrap/policies/): validated, never synced.
-    bootstrap: dict[str, Source] = field(default_factory=dict)
+    by_kind: dict[str, dict[str, Source]] = field(default_factory=dict)  # kind -> name -> file
     problems: list[Problem] = field(default_factory=list)  # files that could not be used
     count: int = 0  # files read, parsed or not
     # Names whose file exists but could not be parsed: references to them are not errors
@@ -83,7 +83,7 @@ def _search(start: Path) -> Path | None:
 
 
 def _not_found(start: Path, above: Path | None, *, explicit: bool) -> str:
-    looked = f"{CONFIG_FILE}, {'/ or '.join(_TOP_DIRS)}/"
+    looked = f"{CONFIG_FILE}, {', '.join(f'{d}/' for d in _TOP_DIRS[:-1])} or {_TOP_DIRS[-1]}/"
     if above is not None:
         return (
             f"{start} is not a policy repository (no {looked} in it); "
@@ -140,16 +140,7 @@ def load(root: Path, tree: Tree | None = None) -> Files:
             elif stem not in found:
                 found[stem] = parsed
         by_kind[kind] = found
-    return Files(
-        root,
-        config,
-        by_kind["policy"],
-        by_kind["user"],
-        by_kind["bootstrap"],
-        problems,
-        count,
-        frozenset(unparsed),
-    )
+    return Files(root, config, by_kind, problems, count, frozenset(unparsed))
 
 
 def read_one(tree: Tree, rel: str) -> Source | Problem:
@@ -200,7 +191,7 @@ def _keep(result: Source | Problem, problems: list[Problem]) -> Source | None:
 
 def _name_problems(kind: str, name: str, rel: str, seen: dict[str, str]) -> list[Problem]:
     rule, length = _NAME_RULES[kind]
-    kind = "policy" if kind == "bootstrap" else kind
+    kind = "policy" if kind == BOOTSTRAP else kind
     found = []
     if not rule.fullmatch(name):
         found.append(

@@ -15,9 +15,10 @@ from jsonschema_rs import ValidationErrorKind as Kind
 
 from iamsync import names
 from iamsync.problems import Problem
-from iamsync.source import Source
+from iamsync.source import Pointer, Source
 
-KINDS = ("policy", "user", "config")
+# Every schema file: one per file kind, the config, and the trust policy a role embeds.
+KINDS = ("policy", "user", "group", "role", "trust-policy", "config")
 
 
 def schema_dir() -> Path:
@@ -41,16 +42,20 @@ def validator(kind: str) -> jsonschema_rs.Validator:
     return jsonschema_rs.Draft202012Validator(load_schema(kind))
 
 
-def check(source: Source, kind: str) -> list[Problem]:
-    """Every schema violation in `source`, each pointing at the offending key or value."""
+def check(source: Source, kind: str, base: Pointer = ()) -> list[Problem]:
+    """Every schema violation in `source` (or in its part at `base`, such as an inline
+    policy), each pointing at the offending key or value."""
+    node: Any = source.value
+    for step in base:
+        node = node[step]
     rules = validator(kind)
-    if rules.is_valid(source.value):
+    if rules.is_valid(node):
         return []
     schema = load_schema(kind)
     return [
         problem
-        for error in rules.iter_errors(source.value)
-        for problem in _problems(source, error, schema)
+        for error in rules.iter_errors(node)
+        for problem in _problems(source, error, schema, base)
     ]
 
 
@@ -63,9 +68,9 @@ def _node(schema: dict[str, Any], path: list[str | int]) -> Any:
 
 
 def _problems(
-    source: Source, error: jsonschema_rs.ValidationError, schema: dict[str, Any]
+    source: Source, error: jsonschema_rs.ValidationError, schema: dict[str, Any], base: Pointer
 ) -> Iterator[Problem]:
-    pointer = tuple(error.instance_path)
+    pointer = (*base, *error.instance_path)
     name = pointer[-1] if pointer else None
     where = f'"{name}"' if isinstance(name, str) else "value"
     here = _node(schema, error.schema_path)

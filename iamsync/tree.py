@@ -19,8 +19,9 @@ from pathlib import Path
 # Far above anything IAM accepts (a role's inline policies total 10,240 characters; a
 # managed policy 6,144), small enough that a hostile file cannot exhaust memory or time.
 MAX_FILE_BYTES = 1_000_000
-# Where iamsync reads: the config and each kind's folder (relative to the repository).
-SCOPE = ("iamsync.json", "policies", "users", "bootstrap/policies")
+# Where iamsync reads: the config and each kind's folder (relative to the repository);
+# tests/test_layers.py holds it equal to the registered kinds' folders.
+SCOPE = ("iamsync.json", "policies", "users", "groups", "roles", "bootstrap/policies")
 
 
 class Unreadable(Exception):

@@ -12,23 +12,13 @@ from typing import Any
 
 from iamsync import codes, config as config_mod, names, repo, schema, source, template
 from iamsync.catalog import Catalog
-from iamsync.checks import actions, conditions, document, resources, risks, statement, users
-from iamsync.checks.context import PolicyFile
-from iamsync.checks.users import UserFile
 from iamsync.config import Config, Target
+from iamsync.kinds import BY_TYPE, KINDS
+from iamsync.kinds.base import CheckContext
 from iamsync.ownership import Conflict
 from iamsync.problems import Problem
 from iamsync.source import Source
 from iamsync.tree import FolderTree, Tree
-
-_POLICY_CHECKS = (
-    statement.check,
-    actions.check,
-    resources.check,
-    conditions.check,
-    document.check,
-    risks.check,
-)
 
 
 @dataclass(frozen=True)
@@ -38,8 +28,8 @@ class Result:
     problems: list[Problem]  # sorted; silenced warnings removed
     files: int
     config: Config
-    policies: Mapping[str, Any]  # name -> rendered document, for files that parsed
-    users: Mapping[str, Any]  # name -> rendered user object, for files that parsed
+    # kind -> name -> the file's rendered value, for files that parsed
+    values: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     notes: tuple[str, ...] = ()  # what could not be checked because of an error elsewhere
     required_boundary: str | None = None  # iamsync.json's permissions_boundary, rendered
     sources: Mapping[tuple[str, str], Source] = field(  # (kind, name) -> its file
@@ -50,13 +40,21 @@ class Result:
     def ok(self) -> bool:
         return not any(p.is_error for p in self.problems)
 
+    @property
+    def policies(self) -> Mapping[str, Any]:
+        return self.values.get("policy", MappingProxyType({}))
+
+    @property
+    def users(self) -> Mapping[str, Any]:
+        return self.values.get("user", MappingProxyType({}))
+
     def locate(self, conflict: Conflict) -> Problem:
         """A plan-time refusal as a problem at the file (and entry) that causes it."""
         src = self.sources.get((conflict.kind, conflict.name))
         if src is None:  # the file is gone: the refusal is about deleting what it described
             rel = f"{repo.KIND_DIRS[conflict.kind]}/{conflict.name}.json"
             return Problem.at(rel, 1, 1, conflict.code, conflict.message)
-        rendered = (self.policies if conflict.kind == "policy" else self.users)[conflict.name]
+        rendered = self.values[conflict.kind][conflict.name]
         return src.problem(_entry(rendered, conflict), conflict.code, conflict.message)
 
 
@@ -83,35 +81,87 @@ def check(
     catalog = catalog or (
         Catalog(config.known_actions) if config.known_actions else default_catalog()
     )
-    policies = {
-        name: _policy(src, name, variables, catalog, problems)
-        for name, src in files.policies.items()
-    }
-    for name, src in files.bootstrap.items():
-        _policy(src, name, variables, catalog, problems)
-    names = MappingProxyType(
-        {n.lower(): n for n in files.policies}
-        | {n.lower(): n for kind, n in files.unparsed if kind == "policy"}
-    )
     required = _required_boundary(config, variables)
-    user_values = {
-        name: _user(src, name, variables, names, config, problems, required)
-        for name, src in files.users.items()
-    }
+    ctx = CheckContext(
+        catalog,
+        _names(files, "policy"),
+        _names(files, "group"),
+        config.managed_policies_per_user,
+        required,
+    )
+    values: dict[str, Mapping[str, Any]] = {}
+    for kind in KINDS:
+        found = files.by_kind.get(kind.type, {})
+        values[kind.type] = MappingProxyType(
+            {
+                name: _file(kind.type, src, name, variables, ctx, problems)
+                for name, src in found.items()
+            }
+        )
+        problems.extend(_rename_problems(kind.type, found, values[kind.type]))
+    for name, src in files.by_kind.get(repo.BOOTSTRAP, {}).items():
+        _file("policy", src, name, variables, ctx, problems)
     kept = sorted(p for p in problems if p.is_error or p.code not in config.ignore)
     return Result(
         kept,
         files.count,
         config,
-        MappingProxyType(policies),
-        MappingProxyType(user_values),
+        MappingProxyType(values),
         notes,
         required,
         MappingProxyType(
-            {("policy", n): s for n, s in files.policies.items()}
-            | {("user", n): s for n, s in files.users.items()}
+            {
+                (kind, name): src
+                for kind, found in files.by_kind.items()
+                if kind != repo.BOOTSTRAP
+                for name, src in found.items()
+            }
         ),
     )
+
+
+def _names(files: repo.Files, kind: str) -> Mapping[str, str]:
+    """lower-case name -> name of a kind's files, those that did not parse included."""
+    return MappingProxyType(
+        {n.lower(): n for n in files.by_kind.get(kind, {})}
+        | {n.lower(): n for k, n in files.unparsed if k == kind}
+    )
+
+
+def _file(
+    kind: str,
+    src: Source,
+    name: str,
+    variables: _Variables,
+    ctx: CheckContext,
+    problems: list[Problem],
+) -> Any:
+    """One file: its schema, its template variables, then its kind's semantic checks."""
+    problems.extend(_structure(src, BY_TYPE[kind].schema))
+    value = _render(src, variables, problems)
+    problems.extend(BY_TYPE[kind].check(src, name, value, ctx))
+    return value
+
+
+def _rename_problems(
+    kind: str, found: Mapping[str, Source], values: Mapping[str, Any]
+) -> list[Problem]:
+    """renamed_from names an old name: not the file's own, nor another file's."""
+    out = []
+    for name, value in values.items():
+        old = value.get("renamed_from") if isinstance(value, dict) else None
+        if not isinstance(old, str):
+            continue
+        if old == name or old in found:
+            why = "its own name" if old == name else f"another file ({found[old].path})"
+            out.append(
+                found[name].problem(
+                    ("renamed_from",),
+                    "INVALID_RENAME",
+                    f'renamed_from "{old}" is {why}; it must be the {kind}\'s old name',
+                )
+            )
+    return out
 
 
 def _entry(value: Any, conflict: Conflict) -> source.Pointer:
@@ -262,35 +312,3 @@ def _render(src: Source, variables: _Variables, problems: list[Problem]) -> Any:
             )
         )
     return rendered
-
-
-def _policy(
-    src: Source, name: str, variables: _Variables, catalog: Catalog, problems: list[Problem]
-) -> Any:
-    problems.extend(_structure(src, "policy"))
-    doc = _render(src, variables, problems)
-    policy = PolicyFile(src, name, doc, catalog)
-    for rule in _POLICY_CHECKS:
-        problems.extend(rule(policy))
-    return doc
-
-
-def _user(
-    src: Source,
-    name: str,
-    variables: _Variables,
-    policy_names: Mapping[str, str],
-    config: Config,
-    problems: list[Problem],
-    required_boundary: str | None,
-) -> Any:
-    problems.extend(_structure(src, "user"))
-    value = _render(src, variables, problems)
-    problems.extend(
-        users.check(
-            UserFile(
-                src, name, value, policy_names, config.managed_policies_per_user, required_boundary
-            )
-        )
-    )
-    return value

@@ -113,7 +113,14 @@ def test_apply_writes_only_under_the_ownership_path() -> None:
         for arn in resources:
             assert arn != "*"
             assert arn.endswith(
-                (":policy/iamsync/*", ":user/iamsync/*", ":group/iamsync/*", ":mfa/*")
+                (
+                    ":policy/iamsync/*",
+                    ":user/iamsync/*",
+                    ":group/iamsync/*",
+                    ":role/iamsync/*",
+                    ":instance-profile/iamsync/*",
+                    ":mfa/*",
+                )
             ), arn
 
 

@@ -71,7 +71,10 @@ def test_a_folder_that_is_no_repository_is_an_error_and_writes_nothing(
     for mode in ("--validate", "--plan", "--apply"):
         code, out, err = run_in(empty, mode)
         assert code == 1, (mode, out, err)
-        assert "is not in a policy repository: looked for iamsync.json, policies/ or users/" in err
+        assert (
+            "is not in a policy repository: looked for iamsync.json, policies/, users/, "
+            "groups/ or roles/" in err
+        )
         assert "Traceback" not in err
     explicit = repo.run("--plan")  # sanity: the real repository still plans
     assert explicit.code == 0
@@ -80,8 +83,9 @@ def test_a_folder_that_is_no_repository_is_an_error_and_writes_nothing(
     err_stream = io.StringIO()
     code = main(["--apply", "--repo", str(empty)], stdout=io.StringIO(), stderr=err_stream)
     assert code == 1
-    assert "is not a policy repository: it has no iamsync.json, policies/ or users/" in (
-        err_stream.getvalue()
+    assert (
+        "is not a policy repository: it has no iamsync.json, policies/, users/, groups/ or roles/"
+        in (err_stream.getvalue())
     )
     assert state(iam) == before
 
@@ -448,7 +452,9 @@ def test_renaming_a_policy_file_is_shown_as_a_rename_that_changes_nobodys_access
     planned = git_repo.run("--plan").out
     assert "new managed policy with the same document as policy push (deleted below)" in planned
     assert "replaced by policy ecr-push, which has the same document (created above)" in planned
-    assert "nobody's access changes: ci, release-bot move from push to ecr-push" in planned
+    assert (
+        "nobody's access changes: user ci, user release-bot move from push to ecr-push" in planned
+    )
     assert "access changes for" not in planned
     assert '"Statement"' not in planned  # no full document printed twice
     assert len(planned.splitlines()) < 25, planned

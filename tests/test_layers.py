@@ -94,3 +94,9 @@ def test_validate_loads_no_aws_git_or_terminal_library() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO_ROOT
     ).stdout.split()
     assert out == ["0"], f"exit code and loaded libraries: {out}"
+
+
+def test_git_reads_cover_every_kind_folder() -> None:
+    from iamsync import repo, tree
+
+    assert set(tree.SCOPE) == {"iamsync.json", *repo.KIND_DIRS.values()}

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from iamsync import calls
-from iamsync.model import Credentials, LiveGroup
+from iamsync.kinds.group import LiveGroup
+from iamsync.model import Credentials
 from tests.conftest import REPO_ROOT
 from tests.evaluator import Request, allowed
 from tests.test_bootstrap import policy_file, render
@@ -25,7 +26,6 @@ from tests.test_plan_calls import (
     live,
     live_policy,
     live_user,
-    plan_of,
 )
 
 A = f"arn:aws:iam::{ACCOUNT}"
@@ -84,10 +84,53 @@ def test_the_apply_role_cannot_escalate(request_: Request) -> None:
     assert not allowed(APPLY, request_)
 
 
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
 def _every_call_the_loop_makes() -> list[calls.Call]:
-    """Calls of plans that create, update and delete every kind of thing iamsync manages."""
-    groups = {g: LiveGroup(g, f"{A}:group/iamsync/{g}", "/iamsync/") for g in ("old", "new")}
+    """Calls of a plan that creates, updates and deletes every kind iamsync manages."""
+    from iamsync.desired import build
+    from iamsync.kinds.role import LiveRole
+    from iamsync.plan import diff
+
+    def group(name: str, *attached: str, inline: tuple[str, ...] = ()) -> LiveGroup:
+        return LiveGroup(
+            name,
+            f"{A}:group/iamsync/{name}",
+            "/iamsync/",
+            frozenset(attached),
+            {n: doc("s3:X") for n in inline},
+        )
+
+    def role(name: str, *attached: str, **extra: Any) -> LiveRole:
+        return LiveRole(
+            name,
+            f"{A}:role/iamsync/{name}",
+            "/iamsync/",
+            frozenset(attached),
+            {"old": doc("s3:X")},
+            {"managed-by": "iamsync", "stale": "x"},
+            BOUNDARY,
+            trust=TRUST,
+            **extra,
+        )
+
+    profile = (("worker", "/iamsync/"),)
     state = live(
+        group("old", P + "gone", inline=("gi",)),
+        group("new"),
+        group("doomed", P + "gone", inline=("gi",)),
+        role("worker", P + "gone", instance_profiles=profile),
+        role("retired", P + "gone", instance_profiles=profile),
         live_policy("keep", *(doc(f"s3:A{i}") for i in range(5))),
         live_policy("back", doc("s3:B"), doc("s3:C")),
         live_policy("gone", doc("s3:G"), doc("s3:H")),
@@ -106,7 +149,6 @@ def _every_call_the_loop_makes() -> list[calls.Call]:
             permissions_boundary=None,
         ),
     )
-    state = type(state)(state.account_id, state.partition, state.users, state.policies, groups)
     creds = {
         "leaver": Credentials(
             access_keys=("AKIA1",),
@@ -117,68 +159,93 @@ def _every_call_the_loop_makes() -> list[calls.Call]:
             service_credentials=("s",),
         )
     }
-    plan = plan_of(
-        {"keep": doc("s3:New"), "back": doc("s3:B"), "made": doc("s3:M")},
+    inline = {"q": doc("sqs:SendMessage")}
+    trust = {**TRUST, "Statement": [{**TRUST["Statement"][0], "Action": ["sts:AssumeRole"]}]}
+    wanted = build(
         {
-            "ci": {"policies": ["made", AWS_RO], "groups": ["new"]},
-            "newbie": {"policies": ["keep"], "groups": ["new"], "tags": {"t": "1"}},
+            "policy": {"keep": doc("s3:New"), "back": doc("s3:B"), "made": doc("s3:M")},
+            "user": {
+                "ci": {"policies": ["made", AWS_RO], "groups": ["new"], "inline_policies": inline},
+                "newbie": {"policies": ["keep"], "groups": ["new"], "tags": {"t": "1"}},
+            },
+            "group": {
+                "old": {"policies": ["made"], "inline_policies": inline},
+                "new": {},
+                "fresh": {"policies": ["keep"], "inline_policies": inline},
+            },
+            "role": {
+                "worker": {
+                    "trust_policy": {**trust, "Statement": [{**TRUST["Statement"][0], "Sid": "X"}]},
+                    "policies": ["made"],
+                    "inline_policies": inline,
+                    "description": "runs jobs",
+                    "tags": {"team": "a"},
+                },
+                "fresh": {
+                    "trust_policy": TRUST,
+                    "policies": ["keep"],
+                    "inline_policies": inline,
+                    "instance_profile": True,
+                },
+            },
         },
-        state,
-        creds,
+        account_id=ACCOUNT,
+        partition="aws",
+        path_prefix="/iamsync/",
         required_boundary=BOUNDARY,
     )
+    plan = diff(wanted, state, creds)
     found = calls.flat(calls.to_calls(plan, "c0ffee"))
     ops = {c.operation for c in found}
-    assert {
-        "create_policy",
-        "create_policy_version",
-        "set_default_policy_version",
-        "delete_policy_version",
-        "tag_policy",
-        "delete_policy",
-        "create_user",
-        "tag_user",
-        "untag_user",
-        "add_user_to_group",
-        "remove_user_from_group",
-        "attach_user_policy",
-        "detach_user_policy",
-        "put_user_permissions_boundary",
-        "delete_access_key",
-        "delete_login_profile",
-        "deactivate_mfa_device",
-        "delete_virtual_mfa_device",
-        "delete_signing_certificate",
-        "delete_ssh_public_key",
-        "delete_service_specific_credential",
-        "delete_user_policy",
-        "delete_user",
-    } <= ops, ops
+    expected = {
+        "create_policy", "create_policy_version", "set_default_policy_version",
+        "delete_policy_version", "tag_policy", "delete_policy",
+        "create_user", "tag_user", "untag_user", "add_user_to_group", "remove_user_from_group",
+        "attach_user_policy", "detach_user_policy", "put_user_policy", "delete_user_policy",
+        "put_user_permissions_boundary", "delete_access_key", "delete_login_profile",
+        "deactivate_mfa_device", "delete_virtual_mfa_device", "delete_signing_certificate",
+        "delete_ssh_public_key", "delete_service_specific_credential", "delete_user",
+        "create_group", "attach_group_policy", "detach_group_policy", "put_group_policy",
+        "delete_group_policy", "delete_group",
+        "create_role", "update_assume_role_policy", "update_role", "tag_role", "untag_role",
+        "attach_role_policy", "detach_role_policy", "put_role_policy", "delete_role_policy",
+        "create_instance_profile", "add_role_to_instance_profile",
+        "remove_role_from_instance_profile", "delete_instance_profile", "delete_role",
+    }  # fmt: skip
+    assert expected <= ops, expected - ops
     return found
+
+
+_RENAMED = {"Mfa": "MFA", "Ssh": "SSH"}
 
 
 def _as_request(call: calls.Call, boundaries: dict[str, str]) -> Request:
     """The IAM request a boto3 call is authorised as: action, resource, condition keys."""
     p = call.params
     action = "iam:" + "".join(w.capitalize() for w in call.operation.split("_"))
-    action = action.replace("Mfa", "MFA").replace("Ssh", "SSH")
-    if "PolicyArn" in p and "UserName" not in p:
+    for wrong, right in _RENAMED.items():
+        action = action.replace(wrong, right)
+    if "PolicyArn" in p and not {"UserName", "GroupName", "RoleName"} & set(p):
         return Request(action, p["PolicyArn"])
     if call.operation == "create_policy":
         return Request(action, f"{A}:policy{p['Path']}{p['PolicyName']}")
     if call.operation == "delete_virtual_mfa_device":
         return Request(action, p["SerialNumber"])
+    if "InstanceProfileName" in p:
+        return Request(action, f"{A}:instance-profile/iamsync/{p['InstanceProfileName']}")
     if "GroupName" in p:
         return Request(action, f"{A}:group/iamsync/{p['GroupName']}")
-    user = p["UserName"]
-    if "PermissionsBoundary" in p:  # CreateUser, PutUserPermissionsBoundary: the new one
-        boundaries[user] = p["PermissionsBoundary"]
-    context = {"iam:PermissionsBoundary": boundaries[user]} if user in boundaries else {}
-    return Request(action, f"{A}:user/iamsync/{user}", context)
+    noun, name = ("role", p["RoleName"]) if "RoleName" in p else ("user", p["UserName"])
+    key = f"{noun} {name}"
+    if "PermissionsBoundary" in p:  # Create*, Put*PermissionsBoundary: the new one
+        boundaries[key] = p["PermissionsBoundary"]
+    context = {"iam:PermissionsBoundary": boundaries[key]} if key in boundaries else {}
+    return Request(action, f"{A}:{noun}/iamsync/{name}", context)
 
 
 def test_the_apply_role_may_make_every_call_the_loop_makes() -> None:
-    boundaries = {"ci": BOUNDARY}  # what live IAM has; the calls set the rest as they go
+    # What live IAM has; the calls set the rest as they go.
+    boundaries = {"user ci": BOUNDARY, "role worker": BOUNDARY, "role retired": BOUNDARY}
     for call in _every_call_the_loop_makes():
         request = _as_request(call, boundaries)
         assert allowed(APPLY, request), f"{call.describe()} as {request}"

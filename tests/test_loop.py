@@ -388,7 +388,7 @@ def test_saved_plan_applies_exactly_and_stale_plan_is_refused(
     saved = git_repo.run("--plan", "--out", str(plan_file))
     assert saved.code == 0
     data = json.loads(plan_file.read_text())
-    assert data["format_version"] == 1
+    assert data["format_version"] == 2
     assert [(c["action"], c["type"], c["name"]) for c in data["changes"]] == [
         ("create", "policy", "p"),
         ("create", "user", "ci"),
@@ -496,8 +496,8 @@ def test_missing_group_is_refused_before_any_write(
     result = git_repo.run("--apply")
     assert result.code == 1
     assert result.err.splitlines()[0] == (
-        'users/ci.json:2:3: error: group "nope" does not exist in account 123456789012 '
-        "(iamsync adds users to existing groups; create the group first) [UNKNOWN_GROUP]"
+        'users/ci.json:2:3: error: group "nope" does not exist in account 123456789012 and no '
+        "groups/nope.json defines it (users join existing or managed groups) [UNKNOWN_GROUP]"
     )
     assert iam.list_users()["Users"] == []
 
@@ -582,10 +582,7 @@ def test_import_writes_files_for_owned_resources_and_then_there_is_nothing_to_do
     assert "left alone" in imported.err
     git_repo.commit("import")
     assert git_repo.run("--validate").code == 0
-    adopted = git_repo.run("--plan").out  # only iamsync's own tag is new: nothing else moves
-    assert "Plan: 0 to add, 1 to change, 0 to destroy." in adopted
-    assert "+ tag managed-by = 'iamsync'" in adopted and "detach" not in adopted
-    assert git_repo.run("--apply").code == 0
+    # iamsync's own bookkeeping tags are missing on console-made resources: not a change.
     assert "No changes." in git_repo.run("--plan").out
     assert git_repo.run("--import").out == ""  # nothing left to import
 

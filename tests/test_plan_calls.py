@@ -10,9 +10,12 @@ import pytest
 
 from iamsync import calls, normalize, planfile
 from iamsync.desired import build
-from iamsync.model import Credentials, Live, LiveGroup, LivePolicy, LiveUser, PolicyVersion
+from iamsync.kinds.group import LiveGroup
+from iamsync.kinds.managed_policy import LivePolicy, PolicyChange
+from iamsync.kinds.user import LiveUser, UserChange
+from iamsync.model import Credentials, Live, PolicyVersion
 from iamsync.ownership import PlanConflict
-from iamsync.plan import Action, Plan, PolicyChange, UserChange, diff
+from iamsync.plan import Action, Plan, diff
 
 ACCOUNT = "123456789012"
 P = f"arn:aws:iam::{ACCOUNT}:policy/iamsync/"
@@ -46,20 +49,28 @@ def live_policy(
 
 def live_user(name: str, *attached: str, path: str = "/iamsync/", **extra: Any) -> LiveUser:
     tags = MappingProxyType(extra.pop("tags", {"managed-by": "iamsync"}))
+    inline = extra.pop("inline_policies", ())
     return LiveUser(
-        name, f"arn:aws:iam::{ACCOUNT}:user{path}{name}", path, frozenset(attached), tags, **extra
+        name,
+        f"arn:aws:iam::{ACCOUNT}:user{path}{name}",
+        path,
+        frozenset(attached),
+        MappingProxyType({n: doc("s3:GetObject") for n in inline}),
+        tags,
+        **extra,
     )
 
 
-def live(*resources: LivePolicy | LiveUser, groups: frozenset[str] = frozenset()) -> Live:
+def live(*resources: Any, groups: frozenset[str] = frozenset()) -> Live:
+    """Live state of the given records (policies, users, groups, roles), by their kind."""
+    by_kind: dict[str, dict[str, Any]] = {"policy": {}, "user": {}, "group": {}, "role": {}}
+    for r in resources:
+        kind = type(r).__name__.removeprefix("Live").lower()
+        by_kind[kind][r.name] = r
+    for g in groups:
+        by_kind["group"][g] = LiveGroup(g, f"arn:aws:iam::{ACCOUNT}:group/{g}", "/")
     return Live(
-        ACCOUNT,
-        "aws",
-        MappingProxyType({r.name: r for r in resources if isinstance(r, LiveUser)}),
-        MappingProxyType({r.name: r for r in resources if isinstance(r, LivePolicy)}),
-        MappingProxyType(
-            {g: LiveGroup(g, f"arn:aws:iam::{ACCOUNT}:group/{g}", "/") for g in groups}
-        ),
+        ACCOUNT, "aws", MappingProxyType({k: MappingProxyType(v) for k, v in by_kind.items()})
     )
 
 
@@ -71,8 +82,7 @@ def plan_of(
     required_boundary: str | None = None,
 ) -> Plan:
     wanted = build(
-        policies,
-        users,
+        {"policy": policies, "user": users},
         account_id=ACCOUNT,
         partition="aws",
         path_prefix="/iamsync/",
@@ -309,14 +319,16 @@ def test_deleted_users_go_before_deleted_policies() -> None:
     ]
 
 
-def test_group_joins_before_attach_and_leaves_after() -> None:
+def test_joining_a_group_is_a_grant_and_leaving_one_comes_after() -> None:
     state = live(live_user("u", groups=frozenset({"old"})), groups=frozenset({"old", "new"}))
     plan = plan_of({}, {"u": {"groups": ["new"], "policies": [AWS_RO]}}, state)
-    assert ops(plan) == [
-        "tag_user:u",
-        "add_user_to_group:new",
-        "attach_user_policy:ReadOnlyAccess",
-        "remove_user_from_group:old",
+    stages = [
+        [c.operation for chain in stage for c in chain] for stage in calls.to_calls(plan, "c")
+    ]
+    assert stages == [
+        ["tag_user"],
+        ["attach_user_policy", "add_user_to_group"],  # grants: new before old goes
+        ["remove_user_from_group"],
     ]
 
 

@@ -92,7 +92,7 @@ def test_markdown_stays_under_githubs_limit_and_points_to_the_full_plan(count: i
 
 
 def test_access_changes_name_what_is_granted_and_revoked() -> None:
-    from iamsync.render.describe import access_changes
+    from iamsync.grants import access_changes
 
     before = {
         "Version": "2012-10-17",
@@ -134,7 +134,7 @@ def test_access_changes_name_what_is_granted_and_revoked() -> None:
 
 
 def test_one_statement_is_one_grant_line_however_many_actions_and_resources() -> None:
-    from iamsync.render.describe import access_changes
+    from iamsync.grants import access_changes
 
     push = ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:BatchGetImage"]
     after = {

@@ -106,9 +106,9 @@ def test_read_merges_principals_and_policies_and_decodes_documents() -> None:
         }
     )
     state = live.read(canned, ACCOUNT, "aws")  # type: ignore[arg-type]
-    assert sorted(state.users) == ["a", "b"]
-    assert sorted(state.policies) == ["p", "q"]
-    assert state.policies["p"].default.document["Statement"][0]["Action"] == "s3:*"
+    assert sorted(state.of("user")) == ["a", "b"]
+    assert sorted(state.of("policy")) == ["p", "q"]
+    assert state.of("policy")["p"].default.document["Statement"][0]["Action"] == "s3:*"
 
 
 def test_an_answer_that_is_not_gaad_is_refused_not_read_as_an_empty_account() -> None:
@@ -122,7 +122,7 @@ def test_an_answer_that_is_not_gaad_is_refused_not_read_as_an_empty_account() ->
         live.read(canned, ACCOUNT, "aws")  # type: ignore[arg-type]
 
 
-def _chain(*operations: tuple[str, dict[str, Any]]) -> calls.Stage:
+def _chain(*operations: tuple[str, dict[str, Any]]) -> calls.StageCalls:
     return tuple((Call(op, params, "test"),) for op, params in operations)
 
 

@@ -164,12 +164,15 @@ def test_under_the_boundary_users_join_only_groups_under_the_path(
     boundary = "arn:aws:iam::123456789012:policy/iamsync-boundary"
     local.provide_boundary(iam, boundary, git_repo.root)
     iam.create_group(GroupName="Admins")
-    iam.create_group(GroupName="deployers", Path="/iamsync/")
     config = {
         "permissions_boundary": "arn:{{Partition}}:iam::{{AccountId}}:policy/iamsync-boundary"
     }
     git_repo.write(
-        {"iamsync.json": config, "users/ci.json": '{"groups": ["deployers",\n "Admins"]}'}
+        {
+            "iamsync.json": config,
+            "groups/deployers.json": {},  # a managed group: iamsync creates it under the path
+            "users/ci.json": '{"groups": ["deployers",\n "Admins"]}',
+        }
     ).commit()
     before = state(iam)
     refused = git_repo.run("--apply")
@@ -179,7 +182,8 @@ def test_under_the_boundary_users_join_only_groups_under_the_path(
     )
     assert state(iam) == before
     git_repo.write({"users/ci.json": {"groups": ["deployers"]}}).commit()
-    assert git_repo.run("--apply").code == 0
+    applied = git_repo.run("--apply")
+    assert applied.code == 0, applied.err
     user = iam.get_user(UserName="ci")["User"]
     assert user["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
     assert [u["UserName"] for u in iam.get_group(GroupName="deployers")["Users"]] == ["ci"]

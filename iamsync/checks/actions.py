@@ -13,14 +13,14 @@ from collections.abc import Iterator
 
 from iamsync import names
 from iamsync.catalog import Catalog
-from iamsync.checks.context import PolicyFile, entries, statements
+from iamsync.checks.context import Document, entries, statements
 from iamsync.problems import Problem
 from iamsync.source import Pointer
 
 _SHAPE = re.compile(r"[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+")
 
 
-def check(policy: PolicyFile) -> Iterator[Problem]:
+def check(policy: Document) -> Iterator[Problem]:
     for st in statements(policy):
         for key in ("Action", "NotAction"):
             for pointer, action in entries(st, key):
@@ -29,7 +29,7 @@ def check(policy: PolicyFile) -> Iterator[Problem]:
                     yield problem
 
 
-def _check_one(policy: PolicyFile, pointer: Pointer, action: str) -> Problem | None:
+def _check_one(policy: Document, pointer: Pointer, action: str) -> Problem | None:
     if action == "*":
         return None
     if not _SHAPE.fullmatch(action):
@@ -71,7 +71,7 @@ def _check_one(policy: PolicyFile, pointer: Pointer, action: str) -> Problem | N
     return None
 
 
-def _unknown_service(policy: PolicyFile, pointer: Pointer, action: str, service: str) -> Problem:
+def _unknown_service(policy: Document, pointer: Pointer, action: str, service: str) -> Problem:
     catalog = policy.catalog
     hint = catalog.closest_service(service)
     if hint:
@@ -96,7 +96,7 @@ def _unknown_service(policy: PolicyFile, pointer: Pointer, action: str, service:
 
 
 def _check_wildcard(
-    policy: PolicyFile, pointer: Pointer, service: str, pattern: str
+    policy: Document, pointer: Pointer, service: str, pattern: str
 ) -> Problem | None:
     catalog = policy.catalog
     if catalog.expand(f"{service}:{pattern}"):

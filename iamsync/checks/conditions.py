@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from iamsync import names
-from iamsync.checks.context import PolicyFile, statements
+from iamsync.checks.context import Document, statements
 from iamsync.problems import Problem
 from iamsync.source import Pointer
 
@@ -68,7 +68,7 @@ _FITS = {
 _KEY = re.compile(r"[A-Za-z0-9-]+:[^\s]+")
 
 
-def check(policy: PolicyFile) -> Iterator[Problem]:
+def check(policy: Document) -> Iterator[Problem]:
     for st in statements(policy):
         block = st.body.get("Condition")
         if not isinstance(block, dict):
@@ -93,7 +93,7 @@ def _split(op: str) -> tuple[str, str, bool]:
 
 
 def _check_operator(
-    policy: PolicyFile, pointer: Pointer, op: str
+    policy: Document, pointer: Pointer, op: str
 ) -> Generator[Problem, None, str | None]:
     qualifier, base, if_exists = _split(op)
     known = _OPERATORS.get(base.lower())
@@ -124,7 +124,7 @@ def _check_operator(
 
 
 def _check_key(
-    policy: PolicyFile, pointer: Pointer, op: str, family: str | None, key: str, value: Any
+    policy: Document, pointer: Pointer, op: str, family: str | None, key: str, value: Any
 ) -> Iterator[Problem]:
     if not _KEY.fullmatch(key):
         yield policy.problem(

@@ -1,4 +1,4 @@
-"""Whole-document limits: the managed-policy size quota and IAM's character set."""
+"""Whole-document limits: the document's own size quota and IAM's character set."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from iamsync import limits
-from iamsync.checks.context import PolicyFile
+from iamsync.checks.context import DocKind, Document
 from iamsync.problems import Problem
 from iamsync.source import Pointer
 
@@ -15,16 +15,16 @@ from iamsync.source import Pointer
 _BAD_CHAR = re.compile(r"[^\t\n\r\u0020-\u00ff]")
 
 
-def check(policy: PolicyFile) -> Iterator[Problem]:
+def check(policy: Document) -> Iterator[Problem]:
+    limit = policy.size_limit
     size = limits.policy_size(policy.doc)
-    if size > limits.MANAGED_POLICY_SIZE:
-        over = size - limits.MANAGED_POLICY_SIZE
+    if limit is not None and size > limit:
+        what = "a trust policy" if policy.kind is DocKind.TRUST else "a managed policy"
         yield policy.problem(
             (),
             "POLICY_TOO_LARGE",
-            f"policy is {size:,} characters without whitespace, {over:,} over "
-            f"IAM's {limits.MANAGED_POLICY_SIZE:,} limit for a managed policy; "
-            "split it into two policies or use wildcards",
+            f"policy is {size:,} characters without whitespace, {size - limit:,} over "
+            f"IAM's {limit:,} limit for {what}; split it into two policies or use wildcards",
         )
     for pointer, text in _strings(policy.doc, ()):
         bad = _BAD_CHAR.search(text)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from iamsync import arn
-from iamsync.checks.context import PolicyFile, Statement, entries, statements
+from iamsync.checks.context import Document, Statement, entries, statements
 from iamsync.problems import Problem
 
 
-def check(policy: PolicyFile) -> Iterator[Problem]:
+def check(policy: Document) -> Iterator[Problem]:
     for st in statements(policy):
         templates: frozenset[str] | None = None
         fitting: list[str] = []  # well-formed Resource ARNs that fit some action's resources
@@ -45,7 +45,7 @@ def check(policy: PolicyFile) -> Iterator[Problem]:
 
 
 def _actions_without_resource(
-    policy: PolicyFile, st: Statement, resources: list[str]
+    policy: Document, st: Statement, resources: list[str]
 ) -> Iterator[Problem]:
     """Actions that none of the statement's (otherwise fitting) resources apply to."""
     for pointer, action in entries(st, "Action"):
@@ -61,7 +61,7 @@ def _actions_without_resource(
         )
 
 
-def _templates(policy: PolicyFile, st: Statement) -> frozenset[str]:
+def _templates(policy: Document, st: Statement) -> frozenset[str]:
     """ARN templates the statement's actions accept; empty when the check can't apply."""
     actions = tuple(a for _, a in entries(st, "Action"))
     if not actions:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator
 
-from iamsync.checks.context import PolicyFile, entries, statements
+from iamsync.checks.context import DocKind, Document, entries, statements
 from iamsync.problems import Problem
 
 
-def check(policy: PolicyFile) -> Iterator[Problem]:
+def check(policy: Document) -> Iterator[Problem]:
+    if policy.kind is not DocKind.IDENTITY:
+        return
     for st in statements(policy):
         if st.body.get("Effect") != "Allow" or "Condition" in st.body:
             continue
@@ -27,7 +29,7 @@ def check(policy: PolicyFile) -> Iterator[Problem]:
             )
 
 
-def _passes_roles(policy: PolicyFile, body: dict[str, object]) -> bool:
+def _passes_roles(policy: Document, body: dict[str, object]) -> bool:
     """Whether the statement's actions include iam:PassRole (Action, or all but NotAction)."""
     key = "NotAction" if "NotAction" in body else "Action"
     value = body.get(key)

@@ -6,17 +6,21 @@ import json
 from collections.abc import Iterator
 
 from iamsync import names
-from iamsync.checks.context import PolicyFile, statements
+from iamsync.checks.context import DocKind, Document, statements
 from iamsync.problems import Problem
 from iamsync.source import Pointer
 
-_PAIRS = (("Action", "NotAction"), ("Resource", "NotResource"))
+# The elements a statement needs one of, by kind of document.
+_PAIRS = {
+    DocKind.IDENTITY: (("Action", "NotAction"), ("Resource", "NotResource")),
+    DocKind.TRUST: (("Action", "NotAction"), ("Principal", "NotPrincipal")),
+}
 
 
-def check(policy: PolicyFile) -> Iterator[Problem]:
+def check(policy: Document) -> Iterator[Problem]:
     sids: dict[str, Pointer] = {}
     for st in statements(policy):
-        for plain, negated in _PAIRS:
+        for plain, negated in _PAIRS[policy.kind]:
             if plain in st.body and negated in st.body:
                 yield policy.problem(
                     (*st.pointer, negated),
@@ -37,7 +41,7 @@ def check(policy: PolicyFile) -> Iterator[Problem]:
 
 
 def _check_sid(
-    policy: PolicyFile, pointer: Pointer, sid: str, seen: dict[str, Pointer]
+    policy: Document, pointer: Pointer, sid: str, seen: dict[str, Pointer]
 ) -> Iterator[Problem]:
     at = (*pointer, "Sid")
     if not names.SID.fullmatch(sid):
@@ -52,14 +56,14 @@ def _check_sid(
             at,
             "DUPLICATE_SID",
             f'Sid "{sid}" is used by another statement '
-            f"(line {policy.source.where(seen[sid])[0]}); "
+            f"(line {policy.line(seen[sid])}); "
             "Sids must be unique in a policy",
         )
     elif sid:
         seen[sid] = at
 
 
-def _check_old_version(policy: PolicyFile) -> Iterator[Problem]:
+def _check_old_version(policy: Document) -> Iterator[Problem]:
     if not isinstance(policy.doc, dict) or policy.doc.get("Version") != "2008-10-17":
         return
     if "${" in json.dumps(policy.doc.get("Statement")):

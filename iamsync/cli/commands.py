@@ -97,7 +97,7 @@ def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     with aws.reading("live IAM"):
         state = live.read(connection.iam, ident.account_id, ident.partition)
     present = repo.load(args.repo, files)
-    written = adopt.files(state, config.path_prefix, present.policies, present.users)
+    written = adopt.files(state, config.path_prefix, present.by_kind)
     for item in written:
         path = args.repo / item.path
         if os.path.lexists(path):  # a file that does not parse: the user's to fix
@@ -109,7 +109,7 @@ def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     others = adopt.unowned(state, config.path_prefix)
     print(
         f"imported {len(written)} resource(s) under {config.path_prefix}; "
-        f"{len(others)} customer-managed policies and users outside it were left alone "
+        f"{len(others)} policies, users, groups and roles outside it were left alone "
         "(to manage a user, move it: aws iam update-user --user-name NAME --new-path "
         f"{config.path_prefix}; a policy's path cannot change)",
         file=err,

@@ -53,13 +53,14 @@ def compute_plan(
             state = reading.result()
     gc.freeze()  # the live state stays to the end: keep the collector from re-scanning it
     wanted = desired.build(
-        result.policies,
-        result.users,
+        result.values,
         account_id=ident.account_id,
         partition=ident.partition,
         path_prefix=result.config.path_prefix,
         required_boundary=result.required_boundary,
     )
+    with aws.reading("the roles' descriptions and session lengths"):
+        state = live.complete_roles(connection.iam, state, wanted)
     with aws.reading("the credentials of users to delete"):
         credentials = {
             name: live.read_credentials(connection.iam, name)

@@ -1,4 +1,5 @@
-"""User files: policy references resolve, quotas hold, tags follow IAM's rules."""
+"""Principal files (users, groups, roles): references resolve, quotas hold, tags follow
+IAM's rules, inline policies pass every policy rule and fit IAM's total for the kind."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from iamsync import limits, names
+from iamsync import checks, limits, names, schema
+from iamsync.checks.context import DocKind, Document
+from iamsync.kinds.base import CheckContext
+from iamsync.model import BOOKKEEPING_TAGS as RESERVED_TAGS
 from iamsync.problems import Problem
 from iamsync.source import Pointer, Source
 
-# Tags iamsync writes itself on everything it manages.
-RESERVED_TAGS = ("managed-by", "iamsync-commit")
 POLICY_ARN = re.compile(
     r"arn:(?P<partition>[a-z-]+):iam::(?P<account>aws|\d{12}):policy/(?:[!-~]+/)*(?P<name>"
     r"[\w+=,.@-]{1,128})",
@@ -23,23 +25,40 @@ _TAG_EXTRA = set("_.:/=+-@")
 
 
 @dataclass(frozen=True)
-class UserFile:
+class PrincipalFile:
     source: Source
+    noun: str  # "user" | "group" | "role"
     name: str
     value: Any  # after {{Variable}} substitution
-    policy_names: Mapping[str, str]  # lower-case name -> name, of every policies/ file
-    quota: int  # managed policies per user
-    required_boundary: str | None = None  # iamsync.json's permissions_boundary (an ARN)
+    ctx: CheckContext
+
+    @property
+    def policy_names(self) -> Mapping[str, str]:
+        return self.ctx.policy_names
+
+    @property
+    def quota(self) -> int:
+        return self.ctx.quota
+
+    @property
+    def required_boundary(self) -> str | None:
+        return self.ctx.required_boundary
 
     def problem(self, pointer: Pointer, code: str, message: str, *, key: bool = False) -> Problem:
         return self.source.problem(pointer, code, message, key=key)
 
 
-def check(user: UserFile) -> Iterator[Problem]:
+def check(user: PrincipalFile) -> Iterator[Problem]:
+    """What every principal file shares: policies, boundary, tags, inline policies."""
     if not isinstance(user.value, dict):
         return
     yield from _check_policies(user)
-    yield from _check_groups(user)
+    yield from _check_boundary(user)
+    yield from _check_tags(user)
+    yield from _check_inline(user)
+
+
+def _check_boundary(user: PrincipalFile) -> Iterator[Problem]:
     boundary = user.value.get("permissions_boundary")
     if isinstance(boundary, str):
         problem = _check_reference(user, ("permissions_boundary",), boundary)
@@ -50,13 +69,45 @@ def check(user: UserFile) -> Iterator[Problem]:
                 ("permissions_boundary",),
                 "BOUNDARY_NOT_ALLOWED",
                 f"iamsync.json requires the permissions boundary {user.required_boundary} for "
-                f'every user; "{boundary}" would replace it (remove this key: the required '
-                "boundary is set for you)",
+                f'every {user.noun}; "{boundary}" would replace it (remove this key: the '
+                "required boundary is set for you)",
             )
-    yield from _check_tags(user)
 
 
-def _check_policies(user: UserFile) -> Iterator[Problem]:
+def _check_inline(user: PrincipalFile) -> Iterator[Problem]:
+    """Each inline policy passes the schema and every rule; together they fit IAM's total."""
+    inline = user.value.get("inline_policies")
+    if not isinstance(inline, dict):
+        return
+    total = 0
+    for name, doc in inline.items():
+        at: Pointer = ("inline_policies", name)
+        if not names.POLICY_NAME.fullmatch(name):
+            yield user.problem(
+                at,
+                "INVALID_NAME",
+                f'"{name}" is not a valid inline policy name (1-128 of A-Z a-z 0-9 +=,.@_-)',
+                key=True,
+            )
+        found = schema.check(user.source, "policy", base=at)
+        yield from found
+        if any(p.is_error for p in found):
+            continue
+        yield from checks.check(Document(user.source, at, doc, DocKind.IDENTITY, user.ctx.catalog))
+        total += limits.policy_size(doc)
+    allowed = limits.INLINE_POLICIES_SIZE[user.noun]
+    if total > allowed:
+        yield user.problem(
+            ("inline_policies",),
+            "INLINE_POLICIES_TOO_LARGE",
+            f"the {user.noun}'s inline policies are {total:,} characters without whitespace "
+            f"together; IAM allows {allowed:,} for a {user.noun}: move some into managed "
+            "policies",
+            key=True,
+        )
+
+
+def _check_policies(user: PrincipalFile) -> Iterator[Problem]:
     refs = user.value.get("policies")
     if not isinstance(refs, list):
         return
@@ -81,13 +132,13 @@ def _check_policies(user: UserFile) -> Iterator[Problem]:
             ("policies",),
             "TOO_MANY_POLICIES",
             f"{len(seen)} managed policies attached; IAM allows {user.quota} per "
-            "user (if your account's quota is raised, set "
+            f"{user.noun} (if your account's quota is raised, set "
             "quotas.managed_policies_per_user in iamsync.json)",
             key=True,
         )
 
 
-def _check_reference(user: UserFile, pointer: Pointer, ref: str) -> Problem | None:
+def _check_reference(user: PrincipalFile, pointer: Pointer, ref: str) -> Problem | None:
     if ref.startswith("arn:"):
         match = POLICY_ARN.fullmatch(ref)
         if match is None:
@@ -126,7 +177,8 @@ def _check_reference(user: UserFile, pointer: Pointer, ref: str) -> Problem | No
     )
 
 
-def _check_groups(user: UserFile) -> Iterator[Problem]:
+def check_groups(user: PrincipalFile) -> Iterator[Problem]:
+    """A user's groups: valid names, once each, within IAM's count."""
     groups = user.value.get("groups")
     if not isinstance(groups, list):
         return
@@ -156,7 +208,7 @@ def _check_groups(user: UserFile) -> Iterator[Problem]:
         )
 
 
-def _check_tags(user: UserFile) -> Iterator[Problem]:
+def _check_tags(user: PrincipalFile) -> Iterator[Problem]:
     tags = user.value.get("tags")
     if not isinstance(tags, dict):
         return
@@ -165,7 +217,7 @@ def _check_tags(user: UserFile) -> Iterator[Problem]:
         yield user.problem(
             ("tags",),
             "TOO_MANY_TAGS",
-            f"{len(tags)} tags; IAM allows {limits.TAGS_PER_RESOURCE} per user "
+            f"{len(tags)} tags; IAM allows {limits.TAGS_PER_RESOURCE} per {user.noun} "
             f"and iamsync uses {len(RESERVED_TAGS)} ({', '.join(RESERVED_TAGS)})"
             f", so at most {allowed}",
             key=True,
@@ -175,7 +227,9 @@ def _check_tags(user: UserFile) -> Iterator[Problem]:
         yield from _check_tag(user, key, value, seen)
 
 
-def _check_tag(user: UserFile, key: str, value: Any, seen: dict[str, str]) -> Iterator[Problem]:
+def _check_tag(
+    user: PrincipalFile, key: str, value: Any, seen: dict[str, str]
+) -> Iterator[Problem]:
     at = ("tags", key)
     if not 1 <= len(key) <= limits.TAG_KEY_LENGTH:
         yield user.problem(
@@ -208,7 +262,7 @@ def _check_tag(user: UserFile, key: str, value: Any, seen: dict[str, str]) -> It
             at,
             "DUPLICATE_TAG",
             f'tag key "{key}" differs only in case from "{seen[key.lower()]}"; '
-            "user tag keys are case-insensitive, so IAM keeps one",
+            "tag keys are case-insensitive, so IAM keeps one",
             key=True,
         )
     seen.setdefault(key.lower(), key)

@@ -1,0 +1,221 @@
+"""What every IAM kind provides, and the shared vocabulary of changes and ordering stages.
+
+A kind (managed policy, user, group, role) is one module with one `Kind` object: its
+folder and schema, its checks, how a file becomes a desired record, how a GAAD page
+becomes live records, its diff, its calls per stage, its words in a plan, and its file
+when imported. The stages loop over the registered kinds; none names one.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+from iamsync.model import Desired, Live
+
+if TYPE_CHECKING:
+    from iamsync.catalog import Catalog
+    from iamsync.ownership import Conflict
+    from iamsync.problems import Problem
+    from iamsync.source import Source
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+    @property
+    def is_destructive(self) -> bool:
+        return self is Action.DELETE
+
+    @property
+    def symbol(self) -> str:
+        return {"create": "+", "update": "~", "delete": "-"}[self.value]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One resource's change. Each kind extends it with what its calls and words need."""
+
+    action: Action
+    name: str
+    arn: str
+    type: str = field(default="", init=False)  # the kind's type; set by each subclass
+
+
+class Stage(IntEnum):
+    """The ordering rules, as data: stages run one after another, in this order."""
+
+    POLICIES = 1  # managed policies: create, new default version (before anything attaches)
+    PRINCIPALS = 2  # create, rename or update users, groups, roles (trust, boundary, tags)
+    GRANT = 3  # attach managed policies, put inline policies, join groups (new before old)
+    REVOKE = 4  # detach, delete inline policies, leave groups, untag, remove a boundary
+    DELETE_PRINCIPALS = 5  # delete users and roles, what blocks their deletion first
+    DELETE_GROUPS = 6  # delete groups, after users left them
+    DELETE_POLICIES = 7  # delete managed policies, after every detach
+
+
+@dataclass(frozen=True)
+class Call:
+    operation: str  # the boto3 IAM client method, e.g. "create_policy"
+    params: Mapping[str, Any]
+    resource: str  # display only: "policy deploy", "user ci"
+
+    @property
+    def is_destructive(self) -> bool:
+        return self.operation.startswith(("delete_", "detach_", "remove_", "deactivate_", "untag_"))
+
+    def describe(self) -> str:
+        shown = {
+            k: v
+            for k, v in self.params.items()
+            if k not in ("PolicyDocument", "Tags", "AssumeRolePolicyDocument")
+        }
+        args = ", ".join(f"{k}={v}" for k, v in shown.items())
+        return f"{self.operation}({args})"
+
+
+Chain = tuple[Call, ...]
+
+
+@dataclass(frozen=True)
+class CallContext:
+    prefix: str
+    commit: str
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a kind's checks may consult besides its own file."""
+
+    catalog: Catalog
+    policy_names: Mapping[str, str]  # lower-case name -> name, of every policies/ file
+    group_names: Mapping[str, str]  # lower-case name -> name, of every groups/ file
+    quota: int  # managed policies per principal
+    required_boundary: str | None  # iamsync.json's permissions_boundary, rendered
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    account_id: str
+    partition: str
+    path_prefix: str
+    required_boundary: str | None
+
+    def policy_arn(self, ref: str) -> str:
+        """A policy reference of a file (a name from policies/, or an ARN) as an ARN."""
+        if ref.startswith("arn:"):
+            return ref
+        return f"arn:{self.partition}:iam::{self.account_id}:policy{self.path_prefix}{ref}"
+
+    def arn(self, noun: str, name: str) -> str:
+        return f"arn:{self.partition}:iam::{self.account_id}:{noun}{self.path_prefix}{name}"
+
+
+@dataclass(frozen=True)
+class DiffContext:
+    """Facts that cross kinds, computed once per plan."""
+
+    desired: Desired
+    live: Live
+    credentials: Mapping[str, Any]  # user name -> Credentials, for users to delete
+    # policy ARN -> owned principals ("user ci") that hold it now / will hold it
+    attached_by: Mapping[str, frozenset[str]]
+    wanted_by: Mapping[str, frozenset[str]]
+    # kind -> old name -> new name, for the renames the plan makes (users, groups)
+    renames: Mapping[str, Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class AdoptContext:
+    live: Live
+    prefix: str
+    policy_names: Mapping[str, str]  # owned policy ARN -> its name (written as a name)
+
+    def reference(self, arn: str) -> str:
+        return self.policy_names.get(arn) or self.template(arn)
+
+    def template(self, value: Any) -> Any:
+        """The account's id and partition inside ARNs become {{AccountId}}, {{Partition}}."""
+        if isinstance(value, str):
+            return value.replace(f"arn:{self.live.partition}:", "arn:{{Partition}}:").replace(
+                f":{self.live.account_id}:", ":{{AccountId}}:"
+            )
+        if isinstance(value, list):
+            return [self.template(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.template(v) for k, v in value.items()}
+        return value
+
+
+class Kind(Protocol):
+    """One IAM resource kind, everything about it behind one small interface."""
+
+    @property
+    def type(self) -> str:
+        """ "policy" | "user" | "group" | "role": the plan's `type`."""
+        ...
+
+    @property
+    def folder(self) -> str:
+        """Its repository folder, e.g. "policies"."""
+        ...
+
+    @property
+    def schema(self) -> str:
+        """Its JSON Schema: schema/<schema>.schema.json."""
+        ...
+
+    @property
+    def name_rule(self) -> re.Pattern[str]: ...
+
+    @property
+    def name_limit(self) -> str:
+        """ "1-64", for messages."""
+        ...
+
+    @property
+    def change_class(self) -> builtins.type[Change]:
+        """Its Change subclass ("type" above is the kind's name)."""
+        ...
+
+    def check(self, source: Source, name: str, value: Any, ctx: CheckContext) -> Iterable[Problem]:
+        """Semantic checks of one schema-valid, rendered file."""
+        ...
+
+    def build(self, name: str, value: Any, ctx: BuildContext) -> Any:
+        """The desired record of one valid, rendered file."""
+        ...
+
+    def read(self, pages: list[Mapping[str, Any]]) -> dict[str, Any]:
+        """Live records, by name, from GetAccountAuthorizationDetails pages."""
+        ...
+
+    def conflicts(self, desired: Desired, live: Live) -> Iterable[Conflict]:
+        """What this kind's files ask that must not be done (beyond name collisions)."""
+        ...
+
+    def diff(self, ctx: DiffContext) -> Iterable[Change]: ...
+
+    def calls(self, change: Any, stage: Stage, ctx: CallContext) -> Iterable[Chain]: ...
+
+    def details(self, change: Any) -> list[str]:
+        """One line per effect, most important first; indented lines belong to the one above."""
+        ...
+
+    def documents(self, change: Any) -> list[tuple[str, Any, Any]]:
+        """(label, before, after) for each document the change edits, for a unified diff."""
+        ...
+
+    def fingerprint(self, record: Any) -> list[Any]:
+        """What of a live record a saved plan depends on (JSON-able)."""
+        ...
+
+    def adopt(self, record: Any, ctx: AdoptContext) -> dict[str, Any]:
+        """The repository file that reproduces an owned live record exactly."""
+        ...

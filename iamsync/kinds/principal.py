@@ -1,0 +1,302 @@
+"""What users, groups and roles share, written once: managed policy attachments, inline
+policies, permissions boundary and tags — their records, diff, calls, words and files.
+
+Each principal kind describes its IAM calls with an `Api`; a kind without tags or a
+boundary (groups) leaves those calls out and never gets such changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from iamsync import normalize
+from iamsync.kinds.base import Action, AdoptContext, BuildContext, Call, Chain, Change
+from iamsync.model import BOOKKEEPING_TAGS, COMMIT_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, empty
+
+
+@dataclass(frozen=True)
+class Api:
+    """A principal kind's IAM calls and the name of its name parameter."""
+
+    noun: str  # "user"
+    key: str  # "UserName"
+    attach: str
+    detach: str
+    put_inline: str
+    delete_inline: str
+    tag: str | None = None
+    untag: str | None = None
+    put_boundary: str | None = None
+    delete_boundary: str | None = None
+
+    def call(self, operation: str, name: str, **params: Any) -> Call:
+        return Call(operation, {self.key: name, **params}, f"{self.noun} {name}")
+
+
+@dataclass(frozen=True)
+class DesiredPrincipal:
+    name: str
+    arn: str
+    policies: frozenset[str]  # managed policy ARNs
+    inline: Mapping[str, Any]  # inline policy name -> rendered document
+    tags: Mapping[str, str]  # as written (iamsync's bookkeeping tags are added on write)
+    permissions_boundary: str | None
+    renamed_from: str | None  # the live name to rename from
+
+
+@dataclass(frozen=True)
+class LivePrincipal:
+    name: str
+    arn: str
+    path: str
+    attached: frozenset[str] = frozenset()  # managed policy ARNs
+    inline: Mapping[str, Any] = field(default_factory=empty)  # name -> decoded document
+    tags: Mapping[str, str] = field(default_factory=empty)
+    permissions_boundary: str | None = None
+
+
+@dataclass(frozen=True)
+class PrincipalChange(Change):
+    attach: tuple[str, ...] = ()  # policy ARNs
+    detach: tuple[str, ...] = ()
+    put_inline: Mapping[str, Any] = field(default_factory=empty)  # name -> document
+    delete_inline: tuple[str, ...] = ()
+    inline_before: Mapping[str, Any] = field(default_factory=empty)  # display: live documents
+    tags: Mapping[str, str] = field(default_factory=empty)  # to set
+    untag: tuple[str, ...] = ()
+    tags_before: Mapping[str, str] = field(default_factory=empty)  # display: live values
+    boundary: str | None = None  # set this permissions boundary
+    remove_boundary: bool = False
+    renamed_from: str | None = None  # renamed from this live name first (keeps everything)
+
+
+# -- building and reading -----------------------------------------------------------------
+
+
+def desired_fields(name: str, value: Any, noun: str, ctx: BuildContext) -> dict[str, Any]:
+    """The DesiredPrincipal fields of a rendered principal file."""
+    boundary = value.get("permissions_boundary")
+    return {
+        "name": name,
+        "arn": ctx.arn(noun, name),
+        "policies": frozenset(ctx.policy_arn(r) for r in value.get("policies", [])),
+        "inline": dict(value.get("inline_policies", {})),
+        "tags": dict(value.get("tags", {})),
+        "permissions_boundary": ctx.policy_arn(boundary) if boundary else None,
+        "renamed_from": value.get("renamed_from"),
+    }
+
+
+def live_fields(detail: Mapping[str, Any], name_key: str, inline_key: str) -> dict[str, Any]:
+    """The LivePrincipal fields of a GAAD user, group or role detail."""
+    return {
+        "name": detail[name_key],
+        "arn": detail["Arn"],
+        "path": detail.get("Path", "/"),
+        "attached": frozenset(a["PolicyArn"] for a in detail.get("AttachedManagedPolicies", [])),
+        "inline": {
+            p["PolicyName"]: normalize.decode(p.get("PolicyDocument"))
+            for p in detail.get(inline_key, [])
+        },
+        "tags": {t["Key"]: t["Value"] for t in detail.get("Tags", [])},
+        "permissions_boundary": (detail.get("PermissionsBoundary") or {}).get(
+            "PermissionsBoundaryArn"
+        ),
+    }
+
+
+# -- diff --------------------------------------------------------------------------------
+
+
+def created(want: DesiredPrincipal) -> dict[str, Any]:
+    """The PrincipalChange fields that create `want`."""
+    return {
+        "attach": tuple(sorted(want.policies)),
+        "put_inline": dict(sorted(want.inline.items())),
+        "tags": dict(want.tags),
+        "boundary": want.permissions_boundary,
+    }
+
+
+def updated(want: DesiredPrincipal, have: LivePrincipal) -> dict[str, Any]:
+    """The PrincipalChange fields that make `have` into `want` (all empty: nothing to do)."""
+    tags, untag = _tag_changes(want.tags, have.tags)
+    live_tags = {k.lower(): v for k, v in have.tags.items()}
+    changed_inline = {
+        n: d
+        for n, d in sorted(want.inline.items())
+        if n not in have.inline or normalize.canonical(d) != normalize.canonical(have.inline[n])
+    }
+    dropped = tuple(sorted(set(have.inline) - set(want.inline)))
+    return {
+        "attach": tuple(sorted(want.policies - have.attached)),
+        "detach": tuple(sorted(have.attached - want.policies)),
+        "put_inline": changed_inline,
+        "delete_inline": dropped,
+        "inline_before": {
+            n: have.inline[n] for n in (*changed_inline, *dropped) if n in have.inline
+        },
+        "tags": tags,
+        "untag": untag,
+        "tags_before": {k: live_tags[k.lower()] for k in (*tags, *untag) if k.lower() in live_tags},
+        "boundary": want.permissions_boundary
+        if want.permissions_boundary != have.permissions_boundary
+        else None,
+        "remove_boundary": want.permissions_boundary is None
+        and have.permissions_boundary is not None,
+    }
+
+
+def deleted(have: LivePrincipal) -> dict[str, Any]:
+    """What deleting `have` removes first: its inline policies and attachments."""
+    return {
+        "detach": tuple(sorted(have.attached)),
+        "delete_inline": tuple(sorted(have.inline)),
+        "inline_before": dict(have.inline),
+    }
+
+
+def anything(fields: Mapping[str, Any]) -> bool:
+    return any(bool(v) for k, v in fields.items() if k not in ("inline_before", "tags_before"))
+
+
+def _tag_changes(
+    want: Mapping[str, str], have: Mapping[str, str]
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Tag keys are case-insensitive; iamsync's own tags never make a change on their own."""
+    have_by_lower = {k.lower(): (k, v) for k, v in have.items() if k not in BOOKKEEPING_TAGS}
+    wanted_lower = {k.lower() for k in want}
+    to_set = {k: v for k, v in want.items() if have_by_lower.get(k.lower()) != (k, v)}
+    to_unset = tuple(
+        sorted(k for lower, (k, _) in have_by_lower.items() if lower not in wanted_lower)
+    )
+    return to_set, to_unset
+
+
+# -- calls -------------------------------------------------------------------------------
+
+
+def tags_param(tags: Mapping[str, str], commit: str) -> list[dict[str, str]]:
+    merged = {**tags, MANAGED_BY_TAG: MANAGED_BY_VALUE, COMMIT_TAG: commit}
+    return [{"Key": k, "Value": v} for k, v in sorted(merged.items())]
+
+
+def setup(c: PrincipalChange, api: Api, name: str, commit: str) -> list[Call]:
+    """Stage PRINCIPALS of an update: tags (recording the commit) and a new boundary."""
+    calls = []
+    if api.tag:
+        calls.append(api.call(api.tag, name, Tags=tags_param(c.tags, commit)))
+    if c.boundary and api.put_boundary:
+        calls.append(api.call(api.put_boundary, name, PermissionsBoundary=c.boundary))
+    return calls
+
+
+def grant(c: PrincipalChange, api: Api) -> list[Chain]:
+    """Stage GRANT: new attachments and inline policies, one chain each."""
+    chains: list[Chain] = [(api.call(api.attach, c.name, PolicyArn=arn),) for arn in c.attach]
+    chains += [
+        (api.call(api.put_inline, c.name, PolicyName=n, PolicyDocument=document(d)),)
+        for n, d in c.put_inline.items()
+    ]
+    return chains
+
+
+def revoke(c: PrincipalChange, api: Api) -> list[Chain]:
+    """Stage REVOKE of an update: what takes access or metadata away."""
+    chains: list[Chain] = [(api.call(api.detach, c.name, PolicyArn=arn),) for arn in c.detach]
+    chains += [(api.call(api.delete_inline, c.name, PolicyName=n),) for n in c.delete_inline]
+    if c.untag and api.untag:
+        chains.append((api.call(api.untag, c.name, TagKeys=list(c.untag)),))
+    if c.remove_boundary and api.delete_boundary:
+        chains.append((api.call(api.delete_boundary, c.name),))
+    return chains
+
+
+def teardown(c: PrincipalChange, api: Api) -> list[Call]:
+    """Before deleting a principal: its inline policies, then its attachments."""
+    calls = [api.call(api.delete_inline, c.name, PolicyName=n) for n in c.delete_inline]
+    calls += [api.call(api.detach, c.name, PolicyArn=a) for a in c.detach]
+    return calls
+
+
+def document(doc: Any) -> str:
+    """What iamsync sends: compact JSON (IAM does not count whitespace, but it stores it)."""
+    return normalize.compact(doc)
+
+
+# -- words ---------------------------------------------------------------------------------
+
+
+def details(c: PrincipalChange) -> list[str]:
+    """The shared lines of a create or update: policies, inline policies, boundary, tags."""
+    out = []
+    if c.renamed_from:
+        out.append(f"renamed from {c.renamed_from} (credentials and memberships kept)")
+    out += [f"+ attach {arn}" for arn in c.attach]
+    out += [f"- detach {arn}" for arn in c.detach]
+    for name in c.put_inline:
+        verb = "~ inline policy" if name in c.inline_before else "+ inline policy"
+        out.append(f"{verb} {name}")
+    out += [f"- inline policy {name}" for name in c.delete_inline]
+    if c.boundary:
+        out.append(f"~ permissions boundary {c.boundary}")
+    if c.remove_boundary:
+        out.append("- permissions boundary removed")
+    if c.action is Action.CREATE:
+        if c.tags:
+            out.append("tags: " + ", ".join(f"{k}={v}" for k, v in sorted(c.tags.items())))
+        return out
+    for key, value in sorted(c.tags.items()):
+        if key in c.tags_before:
+            out.append(f"~ tag {key}: {c.tags_before[key]!r} → {value!r}")
+        else:
+            out.append(f"+ tag {key} = {value!r}")
+    out += [
+        f"- tag {key}" + (f" (was {c.tags_before[key]!r})" if key in c.tags_before else "")
+        for key in c.untag
+    ]
+    return out
+
+
+def teardown_details(c: PrincipalChange) -> list[str]:
+    out = [f"  deletes inline policy {p}" for p in c.delete_inline]
+    return out + [f"  detaches {arn}" for arn in c.detach]
+
+
+def documents(c: PrincipalChange) -> list[tuple[str, Any, Any]]:
+    """The inline policies a change puts or deletes, for the document diff."""
+    if c.action is Action.DELETE:
+        return []
+    found = [(f"inline policy {n}", c.inline_before.get(n), d) for n, d in c.put_inline.items()]
+    return found + [(f"inline policy {n}", c.inline_before.get(n), None) for n in c.delete_inline]
+
+
+# -- files and fingerprints -----------------------------------------------------------------
+
+
+def adopt(record: LivePrincipal, ctx: AdoptContext, *, tags: bool) -> dict[str, Any]:
+    """The principal keys of the file that reproduces `record`."""
+    value: dict[str, Any] = {}
+    if record.attached:
+        value["policies"] = sorted(ctx.reference(a) for a in record.attached)
+    if record.inline:
+        value["inline_policies"] = {n: ctx.template(d) for n, d in sorted(record.inline.items())}
+    if record.permissions_boundary:
+        value["permissions_boundary"] = ctx.reference(record.permissions_boundary)
+    kept = {k: v for k, v in record.tags.items() if k not in BOOKKEEPING_TAGS}
+    if tags and kept:
+        value["tags"] = dict(sorted(kept.items()))
+    return value
+
+
+def fingerprint(record: LivePrincipal) -> list[Any]:
+    return [
+        record.name,
+        record.path,
+        sorted(record.attached),
+        sorted((n, normalize.dumps(normalize.canonical(d))) for n, d in record.inline.items()),
+        sorted(record.tags.items()),
+        record.permissions_boundary,
+    ]

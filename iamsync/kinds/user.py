@@ -1,0 +1,306 @@
+"""The IAM user: users/<name>.json — managed and inline policies, groups, boundary, tags.
+
+Deleting a user first removes what blocks DeleteUser (credentials, memberships, policies);
+the plan lists them. A file may say what it was renamed from: IAM's UpdateUser keeps the
+user's credentials and memberships, so a rename is never a delete and a create.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from iamsync import names
+from iamsync.checks import principals as principal_checks
+from iamsync.kinds import principal
+from iamsync.kinds.base import (
+    Action,
+    AdoptContext,
+    BuildContext,
+    Call,
+    CallContext,
+    Chain,
+    Change,
+    CheckContext,
+    DiffContext,
+    Stage,
+)
+from iamsync.kinds.principal import Api, DesiredPrincipal, LivePrincipal, PrincipalChange
+from iamsync.model import Credentials, Desired, Live
+from iamsync.ownership import Conflict, owned
+from iamsync.problems import Problem
+from iamsync.source import Source
+
+API = Api(
+    noun="user",
+    key="UserName",
+    attach="attach_user_policy",
+    detach="detach_user_policy",
+    put_inline="put_user_policy",
+    delete_inline="delete_user_policy",
+    tag="tag_user",
+    untag="untag_user",
+    put_boundary="put_user_permissions_boundary",
+    delete_boundary="delete_user_permissions_boundary",
+)
+
+
+@dataclass(frozen=True)
+class DesiredUser(DesiredPrincipal):
+    groups: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class LiveUser(LivePrincipal):
+    groups: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class UserChange(PrincipalChange):
+    add_groups: tuple[str, ...] = ()
+    remove_groups: tuple[str, ...] = ()
+    # On delete: what blocks DeleteUser besides policies and memberships (said in the plan).
+    credentials: Credentials = field(default_factory=Credentials)
+    type: str = field(default="user", init=False)
+
+
+class User:
+    type = "user"
+    folder = "users"
+    schema = "user"
+    name_rule = names.USER_NAME
+    name_limit = "1-64"
+    change_class = UserChange
+
+    # -- files ----------------------------------------------------------------------------
+    def check(self, source: Source, name: str, value: Any, ctx: CheckContext) -> Iterator[Problem]:
+        file = principal_checks.PrincipalFile(source, "user", name, value, ctx)
+        yield from principal_checks.check(file)
+        yield from principal_checks.check_groups(file)
+
+    def build(self, name: str, value: Any, ctx: BuildContext) -> DesiredUser:
+        fields = principal.desired_fields(name, value, "user", ctx)
+        if fields["permissions_boundary"] is None:
+            fields["permissions_boundary"] = ctx.required_boundary
+        return DesiredUser(**fields, groups=frozenset(value.get("groups", [])))
+
+    def adopt(self, record: LiveUser, ctx: AdoptContext) -> dict[str, Any]:
+        value = principal.adopt(record, ctx, tags=True)
+        if record.groups:
+            value["groups"] = sorted(record.groups)
+        return value
+
+    # -- live ------------------------------------------------------------------------------
+    def read(self, pages: list[Mapping[str, Any]]) -> dict[str, LiveUser]:
+        return {
+            u["UserName"]: LiveUser(
+                **principal.live_fields(u, "UserName", "UserPolicyList"),
+                groups=frozenset(u.get("GroupList", [])),
+            )
+            for page in pages
+            for u in page.get("UserDetailList", [])
+        }
+
+    def fingerprint(self, record: LiveUser) -> list[Any]:
+        return [*principal.fingerprint(record), sorted(record.groups)]
+
+    def conflicts(self, desired: Desired, live: Live) -> Iterator[Conflict]:
+        groups = live.of("group")
+        wanted_groups = desired.of("group").keys()
+        for user in sorted(desired.of(self.type).values(), key=lambda u: u.name):
+            for group in sorted(user.groups & groups.keys() - wanted_groups):
+                if owned(groups[group].path, desired.path_prefix):
+                    yield Conflict(
+                        "user",
+                        user.name,
+                        "UNKNOWN_GROUP",
+                        f'group "{group}" is under {desired.path_prefix} but no '
+                        f"groups/{group}.json defines it, so this plan deletes it; add its file "
+                        "(iamsync --import writes it)",
+                        "groups",
+                        group,
+                    )
+            for group in sorted(user.groups - groups.keys() - wanted_groups):
+                yield Conflict(
+                    "user",
+                    user.name,
+                    "UNKNOWN_GROUP",
+                    f'group "{group}" does not exist in account {live.account_id} and no '
+                    f"groups/{group}.json defines it (users join existing or managed groups)",
+                    "groups",
+                    group,
+                )
+            if desired.required_boundary is None:
+                continue
+            for group in sorted(user.groups & groups.keys()):
+                path = groups[group].path
+                if not owned(path, desired.path_prefix):
+                    yield Conflict(
+                        "user",
+                        user.name,
+                        "GROUP_OUTSIDE_PREFIX",
+                        f'group "{group}" is at path {path}, outside {desired.path_prefix}: '
+                        "under the required permissions boundary, iamsync's apply role manages "
+                        f"membership only of groups under {desired.path_prefix} (IAM authorises "
+                        "AddUserToGroup on the group alone, so a role allowed any group could "
+                        "add anyone to an administrators group)",
+                        "groups",
+                        group,
+                    )
+
+    # -- plan ------------------------------------------------------------------------------
+    def diff(self, ctx: DiffContext) -> list[Change]:
+        have: Mapping[str, LiveUser] = ctx.live.of(self.type)
+        renamed_groups = ctx.renames.get("group", {})
+        sources = ctx.renames.get(self.type, {})
+        changes: list[Change] = []
+        for name, want in sorted(ctx.desired.of(self.type).items()):
+            old = next((o for o, n in sources.items() if n == name), None)
+            live_user = have.get(name) or (have.get(old) if old else None)
+            change = _change(want, live_user, renamed_groups, old if name not in have else None)
+            if change:
+                changes.append(change)
+        for name in doomed(ctx.desired, ctx.live, sources):
+            changes.append(
+                _delete(have[name], ctx.credentials.get(name), ctx.desired.required_boundary)
+            )
+        return changes
+
+    def calls(self, c: UserChange, stage: Stage, ctx: CallContext) -> Iterable[Chain]:
+        if c.action is Action.DELETE:
+            return [_delete_chain(c)] if stage is Stage.DELETE_PRINCIPALS else []
+        if stage is Stage.PRINCIPALS:
+            return [_setup(c, ctx)]
+        if stage is Stage.GRANT:
+            joins: list[Chain] = [
+                (API.call("add_user_to_group", c.name, GroupName=g),) for g in c.add_groups
+            ]
+            return principal.grant(c, API) + joins
+        if stage is Stage.REVOKE and c.action is Action.UPDATE:
+            leaves: list[Chain] = [
+                (API.call("remove_user_from_group", c.name, GroupName=g),) for g in c.remove_groups
+            ]
+            return principal.revoke(c, API) + leaves
+        return []
+
+    # -- words -----------------------------------------------------------------------------
+    def details(self, c: UserChange) -> list[str]:
+        if c.action is Action.DELETE:
+            out = ["deletes the user and, first, what blocks its deletion:"]
+            if c.boundary:
+                out.append(f"  sets the required permissions boundary {c.boundary} (first)")
+            out += [f"  deletes {item}" for item in c.credentials.describe()]
+            out += [f"  leaves group {g}" for g in c.remove_groups]
+            return out + principal.teardown_details(c)
+        out = ["new user"] if c.action is Action.CREATE else []
+        out += principal.details(c)
+        out += [f"+ join group {g}" for g in c.add_groups]
+        return out + [f"- leave group {g}" for g in c.remove_groups]
+
+    def documents(self, c: UserChange) -> list[tuple[str, Any, Any]]:
+        return principal.documents(c)
+
+
+KIND = User()
+
+
+def doomed(desired: Desired, live: Live, renamed: Mapping[str, str] | None = None) -> list[str]:
+    """Owned users the plan deletes: the only ones whose credentials are read."""
+    wanted = desired.of("user")
+    moving = set(renamed or {})
+    return sorted(
+        n
+        for n, u in live.of("user").items()
+        if owned(u.path, desired.path_prefix) and n not in wanted and n not in moving
+    )
+
+
+def _change(
+    want: DesiredUser,
+    have: LiveUser | None,
+    renamed_groups: Mapping[str, str],
+    renamed_from: str | None,
+) -> UserChange | None:
+    if have is None:
+        return UserChange(
+            Action.CREATE,
+            want.name,
+            want.arn,
+            **principal.created(want),
+            add_groups=tuple(sorted(want.groups)),
+        )
+    fields = principal.updated(want, have)
+    live_groups = {renamed_groups.get(g, g) for g in have.groups}
+    add = tuple(sorted(want.groups - live_groups))
+    remove = tuple(sorted(live_groups - want.groups))
+    if not (principal.anything(fields) or add or remove or renamed_from):
+        return None
+    return UserChange(
+        Action.UPDATE,
+        want.name,
+        want.arn,
+        **fields,
+        renamed_from=renamed_from,
+        add_groups=add,
+        remove_groups=remove,
+    )
+
+
+def _delete(
+    user: LiveUser, credentials: Credentials | None, required_boundary: str | None
+) -> UserChange:
+    """Everything that blocks DeleteUser goes first (a boundary does not block it).
+
+    Under a required boundary, a user without it gets it first: the apply role may change
+    a user's policies only while the user has the boundary.
+    """
+    missing = required_boundary and user.permissions_boundary != required_boundary
+    return UserChange(
+        Action.DELETE,
+        user.name,
+        user.arn,
+        **principal.deleted(user),
+        boundary=required_boundary if missing else None,
+        remove_groups=tuple(sorted(user.groups)),
+        credentials=credentials or Credentials(),
+    )
+
+
+def _setup(c: UserChange, ctx: CallContext) -> Chain:
+    if c.action is Action.CREATE:
+        extra = {"PermissionsBoundary": c.boundary} if c.boundary else {}
+        tags = principal.tags_param(c.tags, ctx.commit)
+        return (API.call("create_user", c.name, Path=ctx.prefix, Tags=tags, **extra),)
+    calls: list[Call] = []
+    if c.renamed_from:
+        calls.append(API.call("update_user", c.renamed_from, NewUserName=c.name))
+    return (*calls, *principal.setup(c, API, c.name, ctx.commit))
+
+
+def _delete_chain(c: UserChange) -> Chain:
+    u = c.name
+    cred = c.credentials
+    calls = []
+    if c.boundary:  # the required boundary first: the apply role acts only on bounded users
+        calls.append(API.call("put_user_permissions_boundary", u, PermissionsBoundary=c.boundary))
+    calls += [API.call("delete_access_key", u, AccessKeyId=k) for k in cred.access_keys]
+    if cred.login_profile:
+        calls.append(API.call("delete_login_profile", u))
+    for serial in cred.mfa_devices:
+        calls.append(API.call("deactivate_mfa_device", u, SerialNumber=serial))
+        if ":mfa/" in serial:  # a virtual device: its ARN; hardware devices have no ARN
+            calls.append(Call("delete_virtual_mfa_device", {"SerialNumber": serial}, f"user {u}"))
+    calls += [
+        API.call("delete_signing_certificate", u, CertificateId=i)
+        for i in cred.signing_certificates
+    ]
+    calls += [API.call("delete_ssh_public_key", u, SSHPublicKeyId=i) for i in cred.ssh_public_keys]
+    calls += [
+        API.call("delete_service_specific_credential", u, ServiceSpecificCredentialId=i)
+        for i in cred.service_credentials
+    ]
+    calls += [API.call("remove_user_from_group", u, GroupName=g) for g in c.remove_groups]
+    calls += principal.teardown(c, API)
+    calls.append(API.call("delete_user", u))
+    return tuple(calls)
