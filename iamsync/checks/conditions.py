@@ -65,7 +65,8 @@ _FITS = {
     "Bool": {"Bool"},
     "IPAddress": {"IPAddress"},
 }
-_KEY = re.compile(r"[A-Za-z0-9-]+:[^\s]+")
+# service:name; an OIDC provider host (with a path) or "saml" may be the prefix, too.
+_KEY = re.compile(r"[A-Za-z0-9.-]+(/[^\s:]+)?:[^\s]+")
 
 
 def check(policy: Document) -> Iterator[Problem]:

@@ -89,9 +89,8 @@ def _check_inline(user: PrincipalFile) -> Iterator[Problem]:
                 f'"{name}" is not a valid inline policy name (1-128 of A-Z a-z 0-9 +=,.@_-)',
                 key=True,
             )
-        found = schema.check(user.source, "policy", base=at)
-        yield from found
-        if any(p.is_error for p in found):
+        yield from schema.check(user.source, "policy", base=at)
+        if not isinstance(doc, dict):
             continue
         yield from checks.check(Document(user.source, at, doc, DocKind.IDENTITY, user.ctx.catalog))
         total += limits.policy_size(doc)

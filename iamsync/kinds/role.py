@@ -73,6 +73,7 @@ class RoleChange(PrincipalChange):
     description: str | None = None  # set this description
     max_session_duration: int | None = None  # set this session length
     description_before: str | None = None  # display
+    max_session_before: int | None = None  # display
     create_instance_profile: bool = False
     # Profiles the role leaves: on delete, or when the file no longer asks for one. Those
     # under the ownership path (iamsync's own) are deleted too.
@@ -97,19 +98,17 @@ class Role:
         trust = value.get("trust_policy")
         if not isinstance(trust, dict):
             return
-        found = schema.check(source, "trust-policy", base=("trust_policy",))
-        yield from found
-        if not any(p.is_error for p in found):
-            yield from checks.check(
-                Document(
-                    source,
-                    ("trust_policy",),
-                    trust,
-                    DocKind.TRUST,
-                    ctx.catalog,
-                    limits.TRUST_POLICY_SIZE,
-                )
+        yield from schema.check(source, "trust-policy", base=("trust_policy",))
+        yield from checks.check(
+            Document(
+                source,
+                ("trust_policy",),
+                trust,
+                DocKind.TRUST,
+                ctx.catalog,
+                limits.TRUST_POLICY_SIZE,
             )
+        )
 
     def build(self, name: str, value: Any, ctx: BuildContext) -> DesiredRole:
         fields = principal.desired_fields(name, value, "role", ctx)
@@ -226,10 +225,11 @@ class Role:
             )
         elif c.trust_after is not None:
             out.append("~ trust policy (who may assume the role)")
-        if c.description is not None:
+        if c.description is not None and c.description != (c.description_before or ""):
             out.append(f"~ description {c.description!r}")
-        if c.max_session_duration is not None:
-            out.append(f"~ max session duration {c.max_session_duration} s")
+        session = c.max_session_duration
+        if session is not None and session != c.max_session_before:
+            out.append(f"~ max session duration {session} s")
         if c.create_instance_profile:
             out.append(f"+ instance profile {c.name}")
         out += [f"- instance profile {n}" for n, _ in c.remove_instance_profiles]
@@ -259,18 +259,12 @@ def _change(want: DesiredRole, have: LiveRole | None, prefix: str) -> RoleChange
         )
     fields = principal.updated(want, have)
     trust_changed = normalize.canonical(want.trust) != normalize.canonical(have.trust)
-    description = (
-        want.description
-        if want.description is not None and want.description != (have.description or "")
-        else None
-    )
-    session = (
-        want.max_session_duration
-        if want.max_session_duration is not None
-        and want.max_session_duration
-        != (have.max_session_duration or limits.DEFAULT_MAX_SESSION_DURATION)
-        else None
-    )
+    live_session = have.max_session_duration or limits.DEFAULT_MAX_SESSION_DURATION
+    described = want.description is not None and want.description != (have.description or "")
+    timed = want.max_session_duration not in (None, live_session)
+    # UpdateRole is sent with every managed value: an omitted one may be reset.
+    description = want.description if described or timed else None
+    session = want.max_session_duration if described or timed else None
     mine = [(n, p) for n, p in have.instance_profiles if n == want.name and owned(p, prefix)]
     create_profile = want.instance_profile and not mine
     drop_profiles = tuple(mine) if not want.instance_profile else ()
@@ -293,6 +287,7 @@ def _change(want: DesiredRole, have: LiveRole | None, prefix: str) -> RoleChange
         description=description,
         max_session_duration=session,
         description_before=have.description,
+        max_session_before=live_session,
         create_instance_profile=create_profile,
         remove_instance_profiles=drop_profiles,
     )
