@@ -51,14 +51,24 @@ def _pages(iam: IAMClient, kinds: list[Any]) -> list[Any]:
     return pages
 
 
-def complete_roles(iam: IAMClient, state: Live, wanted: Desired) -> Live:
-    """Description and session length of the roles whose files set them (GetRole each).
+def roles_to_complete(wanted: Desired) -> list[str]:
+    """The roles whose files set a description or a session length."""
+    return sorted(
+        name
+        for name, want in wanted.of("role").items()
+        if want.description is not None or want.max_session_duration is not None
+    )
 
-    GetAccountAuthorizationDetails omits both; only the roles that manage them pay a call.
+
+def complete_roles(iam: IAMClient, state: Live, names: list[str]) -> Live:
+    """Description and session length of the named roles (GetRole each).
+
+    GetAccountAuthorizationDetails omits both; only the roles that need them pay a call:
+    those whose files set them (plan), or the owned ones being imported.
     """
     roles: dict[str, LiveRole] = dict(state.of("role"))
-    for name, want in wanted.of("role").items():
-        if name in roles and (want.description is not None or want.max_session_duration):
+    for name in names:
+        if name in roles:
             role = iam.get_role(RoleName=name)["Role"]
             roles[name] = replace(
                 roles[name],

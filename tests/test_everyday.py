@@ -325,7 +325,7 @@ def test_every_unknown_key_is_named(write_repo: Any) -> None:
 
 def _seed(tmp_path: Path) -> Path:
     root = tmp_path / "seed"
-    for folder in ("policies", "users"):
+    for folder in ("policies", "users", "roles"):
         import shutil
 
         shutil.copytree(REPO_ROOT / folder, root / folder)

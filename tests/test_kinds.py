@@ -296,3 +296,93 @@ def test_a_user_rename_keeps_its_access_key_and_a_group_rename_its_members(
     assert [u["UserName"] for u in members] == ["alice.smith"]
     assert attached(iam, "alice.smith") == set()
     assert no_changes(git_repo)
+
+
+def test_import_round_trip_of_an_account_built_by_hand(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    """Everything under /iamsync/ built with boto3 -> import -> "No changes" -> import again
+    writes nothing. Users, groups, roles, inline and managed policies with 5-version
+    histories, boundaries, tags, an instance profile, AWS-managed attachments."""
+    p = "/iamsync/"
+    versions = iam.create_policy(
+        PolicyName="shared", Path=p, PolicyDocument=json.dumps(doc("s3:GetObject"))
+    )["Policy"]["Arn"]
+    for action in ("s3:PutObject", "s3:ListBucket", "s3:DeleteObject", "s3:GetObjectAcl"):
+        iam.create_policy_version(
+            PolicyArn=versions, PolicyDocument=json.dumps(doc(action)), SetAsDefault=True
+        )
+    iam.set_default_policy_version(PolicyArn=versions, VersionId="v3")  # not the newest
+    guard = iam.create_policy(
+        PolicyName="guard",
+        Path=p,
+        PolicyDocument=json.dumps(
+            doc("sqs:SendMessage", resource="arn:aws:sqs:us-east-1:123456789012:jobs")
+        ),
+    )["Policy"]["Arn"]
+    iam.create_group(GroupName="devs", Path=p)
+    iam.attach_group_policy(GroupName="devs", PolicyArn=versions)
+    iam.put_group_policy(
+        GroupName="devs", PolicyName="g", PolicyDocument=json.dumps(doc("logs:GetLogEvents"))
+    )
+    iam.create_group(GroupName="outside", Path="/")
+    iam.create_user(
+        UserName="ana",
+        Path=p,
+        PermissionsBoundary=guard,
+        Tags=[{"Key": "team", "Value": "data"}, {"Key": "managed-by", "Value": "iamsync"}],
+    )
+    iam.add_user_to_group(GroupName="devs", UserName="ana")
+    iam.add_user_to_group(GroupName="outside", UserName="ana")
+    iam.attach_user_policy(UserName="ana", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    iam.put_user_policy(
+        UserName="ana", PolicyName="own", PolicyDocument=json.dumps(doc("ec2:DescribeVpcs"))
+    )
+    iam.create_role(
+        RoleName="worker",
+        Path=p,
+        AssumeRolePolicyDocument=json.dumps(github_trust()),
+        Description="runs the jobs",
+        MaxSessionDuration=7200,
+        PermissionsBoundary=guard,
+        Tags=[{"Key": "team", "Value": "data"}],
+    )
+    iam.attach_role_policy(RoleName="worker", PolicyArn=versions)
+    iam.put_role_policy(
+        RoleName="worker", PolicyName="r", PolicyDocument=json.dumps(doc("sqs:ReceiveMessage"))
+    )
+    iam.create_instance_profile(InstanceProfileName="worker", Path=p)
+    iam.add_role_to_instance_profile(InstanceProfileName="worker", RoleName="worker")
+    iam.create_user(UserName="bystander", Path="/")
+
+    imported = git_repo.run("--import")
+    assert imported.code == 0, imported.err
+    assert sorted(imported.out.splitlines()) == [
+        "wrote groups/devs.json",
+        "wrote policies/guard.json",
+        "wrote policies/shared.json",
+        "wrote roles/worker.json",
+        "wrote users/ana.json",
+    ]
+    role = json.loads((git_repo.root / "roles" / "worker.json").read_text())
+    assert role["description"] == "runs the jobs" and role["max_session_duration"] == 7200
+    assert role["instance_profile"] is True and role["permissions_boundary"] == "guard"
+    assert role["trust_policy"]["Statement"][0]["Principal"]["Federated"] == (
+        f"arn:{{{{Partition}}}}:iam::{{{{AccountId}}}}:oidc-provider/{GITHUB}"
+    )
+    user = json.loads((git_repo.root / "users" / "ana.json").read_text())
+    assert user == {
+        "policies": ["arn:{{Partition}}:iam::aws:policy/ReadOnlyAccess"],
+        "inline_policies": {"own": doc("ec2:DescribeVpcs")},
+        "permissions_boundary": "guard",
+        "tags": {"team": "data"},
+        "groups": ["devs", "outside"],
+    }
+    shared = json.loads((git_repo.root / "policies" / "shared.json").read_text())
+    assert shared["Statement"][0]["Action"] == ["s3:ListBucket"]  # the default, v3
+    git_repo.commit("import")
+    assert git_repo.run("--validate").code == 0
+    assert no_changes(git_repo)
+    again = git_repo.run("--import")
+    assert again.code == 0 and again.out == ""
+    assert "imported 0 resource(s)" in again.err

@@ -21,6 +21,10 @@ PURE = [
     "iamsync.render.markdown",
     "iamsync.render.describe",
     "iamsync.validate",
+    "iamsync.kinds",
+    "iamsync.kinds.principal",
+    "iamsync.fingerprint",
+    "iamsync.adopt",
 ]
 FORBIDDEN = ["boto3", "botocore", "git", "rich", "subprocess"]
 
@@ -47,8 +51,8 @@ def test_readme_first_command_runs_the_whole_loop_locally() -> None:
     out = proc.stdout
     for step in ("1. validate", "2. plan", "3. apply", "4. plan again"):
         assert step in out
-    assert "Plan: 5 to add, 0 to change, 0 to destroy." in out
-    assert "Apply complete: 11 calls." in out
+    assert "Plan: 6 to add, 0 to change, 0 to destroy." in out
+    assert "Apply complete: 18 calls." in out
     assert out.count("No changes. Live IAM matches the repository.") == 1
     assert "http://127.0.0.1:" in out
 

@@ -92,7 +92,7 @@ def seed_repo(git_repo: GitRepo, iam: Any = None) -> GitRepo:
         from iamsync import local
 
         local.provide_boundary(iam, BOUNDARY, REPO_ROOT)
-    for folder in ("policies", "users"):
+    for folder in ("policies", "users", "roles"):
         shutil.copytree(REPO_ROOT / folder, git_repo.root / folder)
     shutil.copy(REPO_ROOT / "iamsync.json", git_repo.root / "iamsync.json")
     return git_repo.commit("seed")
@@ -104,7 +104,7 @@ def test_seed_example_from_empty_account_to_no_changes(
     repo = seed_repo(git_repo, iam)
     first = repo.run("--plan", "--detailed-exitcode")
     assert first.code == 2, first.err
-    assert "Plan: 5 to add, 0 to change, 0 to destroy." in first.out
+    assert "Plan: 6 to add, 0 to change, 0 to destroy." in first.out
 
     applied = repo.run("--apply")
     assert applied.code == 0, applied.out + applied.err
@@ -142,6 +142,18 @@ def test_seed_example_from_empty_account_to_no_changes(
     tags = {t["Key"]: t["Value"] for t in iam.list_user_tags(UserName="cdk-deployer")["Tags"]}
     assert tags["managed-by"] == "iamsync" and tags["team"] == "platform"
     assert tags["iamsync-commit"] == repo.head()
+
+    role = iam.get_role(RoleName="cdk-deployer-github")["Role"]
+    assert role["Path"] == "/iamsync/"
+    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == BOUNDARY
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == (
+        "repo:your-org/fargate-service:ref:refs/heads/main"
+    )
+    assert {
+        p["PolicyArn"]
+        for p in iam.list_attached_role_policies(RoleName="cdk-deployer-github")["AttachedPolicies"]
+    } == attached(iam, "cdk-deployer")
 
     again = repo.run("--plan", "--detailed-exitcode")
     assert again.code == 0, again.out
@@ -485,7 +497,7 @@ def test_plan_formats_render(aws: MotoServer, iam: Any, git_repo: GitRepo, fmt: 
     repo = seed_repo(git_repo, iam)
     result = repo.run("--plan", "--format", fmt)
     assert result.code == 0
-    assert "5 to add" in result.out
+    assert "6 to add" in result.out
 
 
 def test_missing_group_is_refused_before_any_write(

@@ -12,7 +12,7 @@ from iamsync.problems import Problem
 def check(policy: Document) -> Iterator[Problem]:
     for st in statements(policy):
         templates: frozenset[str] | None = None
-        fitting: list[str] = []  # well-formed Resource ARNs that fit some action's resources
+        fitted: set[str] = set()  # the templates some Resource ARN of the statement fits
         for key in ("Resource", "NotResource"):
             for pointer, text in entries(st, key):
                 if text == "*":
@@ -29,9 +29,9 @@ def check(policy: Document) -> Iterator[Problem]:
                     continue
                 if templates is None:
                     templates = _templates(policy, st)
-                if not templates or any(arn.fits(text, t) for t in templates):
-                    fitting.append(text)
-                else:
+                fits = {t for t in templates if t != "*" and arn.fits(text, t)}
+                fitted |= fits
+                if templates and not fits:
                     yield policy.problem(
                         pointer,
                         "RESOURCE_MISMATCH",
@@ -40,17 +40,17 @@ def check(policy: Document) -> Iterator[Problem]:
                         "grants nothing",
                     )
         star = any(text == "*" for _, text in entries(st, "Resource"))
-        if fitting and not star:
-            yield from _actions_without_resource(policy, st, fitting)
+        if fitted and not star:
+            yield from _actions_without_resource(policy, st, fitted)
 
 
 def _actions_without_resource(
-    policy: Document, st: Statement, resources: list[str]
+    policy: Document, st: Statement, fitted: set[str]
 ) -> Iterator[Problem]:
-    """Actions that none of the statement's (otherwise fitting) resources apply to."""
+    """Actions whose resource types none of the statement's resources fit (`fitted`)."""
     for pointer, action in entries(st, "Action"):
         templates = policy.catalog.accepted_arns((action,))
-        if not templates or any(arn.fits(r, t) for r in resources for t in templates if t != "*"):
+        if not templates or templates & fitted:
             continue
         yield policy.problem(
             pointer,

@@ -96,6 +96,10 @@ def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     ident = connection.identity
     with aws.reading("live IAM"):
         state = live.read(connection.iam, ident.account_id, ident.partition)
+        owned_roles = [
+            n for n, r in state.of("role").items() if r.path.startswith(config.path_prefix)
+        ]
+        state = live.complete_roles(connection.iam, state, owned_roles)
     present = repo.load(args.repo, files)
     written = adopt.files(state, config.path_prefix, present.by_kind)
     for item in written:

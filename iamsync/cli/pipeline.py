@@ -60,7 +60,7 @@ def compute_plan(
         required_boundary=result.required_boundary,
     )
     with aws.reading("the roles' descriptions and session lengths"):
-        state = live.complete_roles(connection.iam, state, wanted)
+        state = live.complete_roles(connection.iam, state, live.roles_to_complete(wanted))
     with aws.reading("the credentials of users to delete"):
         credentials = {
             name: live.read_credentials(connection.iam, name)
