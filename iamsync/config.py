@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from iamsync import limits
 from iamsync.errors import ConfigError
 
 DEFAULT_PATH_PREFIX = "/iamsync/"
@@ -34,7 +35,7 @@ class Config:
     variables: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     default_target: str | None = None
     targets: Mapping[str, Target] = field(default_factory=lambda: MappingProxyType({}))
-    managed_policies_per_user: int = 10
+    managed_policies_per_user: int = limits.DEFAULT_MANAGED_POLICIES_PER_USER
     ignore: frozenset[str] = frozenset()
     known_actions: tuple[str, ...] = ()
     catalog_max_age_days: int = 60
@@ -71,7 +72,9 @@ def from_json(value: Mapping[str, Any]) -> Config:
         variables=MappingProxyType(dict(value.get("variables", {}))),
         default_target=value.get("default_target"),
         targets=MappingProxyType(targets),
-        managed_policies_per_user=quotas.get("managed_policies_per_user", 10),
+        managed_policies_per_user=quotas.get(
+            "managed_policies_per_user", limits.DEFAULT_MANAGED_POLICIES_PER_USER
+        ),
         ignore=frozenset(validation.get("ignore", ())),
         known_actions=tuple(validation.get("known_actions", ())),
         catalog_max_age_days=validation.get("catalog_max_age_days", 60),
