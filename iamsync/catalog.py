@@ -149,6 +149,28 @@ class Catalog:
                     found.append(action)
         return found
 
+    @lru_cache(maxsize=65536)  # noqa: B019
+    def action_names(self, pattern: str) -> frozenset[str]:
+        """The full names ("s3:GetObject") an Action entry matches; names only, cached.
+
+        Cheaper than expand(): no action details are loaded (an access review expands
+        every statement of every policy a principal holds).
+        """
+        service_pat, _, action_pat = pattern.lower().partition(":")
+        if pattern == "*":
+            service_pat, action_pat = "*", "*"
+        return frozenset(
+            f"{service}:{self.actions(service)[key]}"
+            for service in self._matching_services(service_pat)
+            for key in _match_names(tuple(self.actions(service)), action_pat)
+        )
+
+    def access_level(self, full_name: str) -> str:
+        """List, Read, Write, Permissions management or Tagging ("" when unknown)."""
+        service, _, name = full_name.partition(":")
+        found = self.action(service, name)
+        return found.access_level if found else ""
+
     def _matching_services(self, pattern: str) -> list[str]:
         if not names.has_wildcard(pattern):
             return [pattern] if self.service_exists(pattern) else []

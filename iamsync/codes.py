@@ -101,6 +101,45 @@ CODES: dict[str, Code] = {
 }
 
 
+class Risk(StrEnum):
+    """A finding's severity in an access review (--fail-on LEVEL)."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        return {"high": 3, "medium": 2, "low": 1}[self.value]
+
+
+@dataclass(frozen=True)
+class Finding:
+    risk: Risk
+    help: str
+
+
+H, M = Risk.HIGH, Risk.MEDIUM
+
+# Risk findings of the access review: on a principal's effective access after the change.
+FINDINGS: dict[str, Finding] = {
+    "ADMIN_EQUIVALENT": Finding(H, "every action (*:* or iam:*) on every resource"),
+    "IAM_PRIVILEGE_ESCALATION": Finding(
+        H, "an IAM write that grants more access (policy versions, attach/put, groups, keys)"
+    ),
+    "PASSROLE_TO_LAUNCHER": Finding(
+        H, "iam:PassRole on any role with a service that runs code under it"
+    ),
+    "CREATE_ROLE_WITHOUT_BOUNDARY": Finding(
+        H, "create a role, give it any policy, pass it: no boundary condition on CreateRole"
+    ),
+    "REACHES_IAMSYNC": Finding(H, "access to iamsync's own roles, boundary or stack"),
+    "ALLOW_NOT_ACTION": Finding(M, "an Allow with NotAction: everything but a list"),
+    "CREDENTIAL_EXPOSURE": Finding(M, "secrets, parameters or decryption on every resource"),
+    "CROSS_ACCOUNT_TRUST": Finding(M, "a role another account (or anyone) may assume"),
+}
+
+
 def severity(code: str) -> Severity:
     """The code's fixed severity; an unregistered code is a bug of iamsync (KeyError)."""
     return CODES[code].severity

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from types import MappingProxyType
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from iamsync import normalize
 from iamsync.aws import Garbled
 from iamsync.errors import IamsyncError
 from iamsync.kinds import KINDS
@@ -136,6 +137,25 @@ def read_credentials(iam: IAMClient, user: str) -> Credentials:
         ),
         unlisted=tuple(unlisted),
     )
+
+
+def documents(iam: IAMClient, arns: Iterable[str]) -> dict[str, Any]:
+    """The default document of each policy (AWS-managed ones, for the access review).
+
+    Two calls per policy, run side by side; a policy that does not exist is left out (the
+    plan refuses attaching it anyway).
+    """
+
+    def one(arn: str) -> tuple[str, Any]:
+        try:
+            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+            found = iam.get_policy_version(PolicyArn=arn, VersionId=version)
+        except iam.exceptions.NoSuchEntityException:
+            return arn, None
+        return arn, normalize.decode(found["PolicyVersion"].get("Document"))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return {arn: doc for arn, doc in pool.map(one, sorted(arns)) if doc is not None}
 
 
 def check_policies_exist(iam: IAMClient, plan: Plan, state: Live) -> None:

@@ -8,11 +8,12 @@ changes: creations and updates kind by kind, then deletions in the reverse order
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from iamsync import fingerprint, ownership
+from iamsync.access.review import Review
 from iamsync.kinds import KINDS
 from iamsync.kinds.base import Action, Change, DiffContext
 from iamsync.kinds.principal import DesiredPrincipal, LivePrincipal
@@ -34,6 +35,8 @@ class Plan:
     # not all committed) and a digest of the desired state built from them.
     commit: str = ""
     desired_digest: str = ""
+    # The access review, set by the caller (it needs AWS-managed documents read live).
+    review: Review = field(default_factory=Review)
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)

@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Any
 
 from iamsync import safe
+from iamsync.access.review import Review
 from iamsync.errors import IamsyncError
 from iamsync.kinds import BY_TYPE
 from iamsync.kinds.base import Action, Change
@@ -35,6 +36,10 @@ def to_json(plan: Plan) -> dict[str, Any]:
         "desired_digest": plan.desired_digest,
         "summary": {a.value: plan.count(a) for a in Action},
         "changes": [change_json(c) for c in plan.changes],
+        "access": _json(plan.review.access),
+        "findings": _json(plan.review.findings),
+        "access_notes": _json(plan.review.notes),
+        "reach": _json(plan.review.reach),
     }
 
 
@@ -68,6 +73,15 @@ def loads(text: str, source: str = "plan file") -> Plan:
             owned=int(data["owned"]),
             commit=str(data["commit"]),
             desired_digest=str(data["desired_digest"]),
+            review=_build(
+                Review,
+                {
+                    "access": data["access"],
+                    "findings": data["findings"],
+                    "notes": data["access_notes"],
+                    "reach": data["reach"],
+                },
+            ),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise IamsyncError(f"{source} is not a plan saved by iamsync --out ({exc})") from exc

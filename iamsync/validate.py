@@ -78,9 +78,7 @@ def check(
     notes = () if config_ok else (_UNCHECKED_VARIABLES,)
     chosen = config.target(target)
     variables = _Variables(_variables(config, chosen, builtins), strict=config_ok)
-    catalog = catalog or (
-        Catalog(config.known_actions) if config.known_actions else default_catalog()
-    )
+    catalog = catalog or catalog_for(config)
     required = _required_boundary(config, variables)
     ctx = CheckContext(
         catalog,
@@ -198,6 +196,11 @@ def read_config(root: Path, tree: Tree | None = None) -> Config:
 @cache
 def default_catalog() -> Catalog:
     return Catalog()
+
+
+def catalog_for(config: Config) -> Catalog:
+    """The catalog, with the actions iamsync.json says are known (validation.known_actions)."""
+    return Catalog(config.known_actions) if config.known_actions else default_catalog()
 
 
 def catalog_age_warning(catalog: Catalog, now: datetime, max_age_days: int) -> str | None:

@@ -80,7 +80,10 @@ def plan_of(
     state: Live,
     credentials: dict[str, Credentials] | None = None,
     required_boundary: str | None = None,
+    *,
+    reviewed: bool = False,
 ) -> Plan:
+    """The plan of these files against `state`; `reviewed` adds the access review."""
     wanted = build(
         {"policy": policies, "user": users},
         account_id=ACCOUNT,
@@ -88,7 +91,16 @@ def plan_of(
         path_prefix="/iamsync/",
         required_boundary=required_boundary,
     )
-    return diff(wanted, state, credentials)
+    plan = diff(wanted, state, credentials)
+    if not reviewed:
+        return plan
+    from dataclasses import replace
+
+    from iamsync.access.review import review
+    from iamsync.validate import default_catalog
+
+    changed = [c.name for c in plan.changes if c.type == "policy"]
+    return replace(plan, review=review(wanted, state, {}, default_catalog(), changed))
 
 
 def ops(plan: Plan) -> list[str]:

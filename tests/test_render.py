@@ -31,6 +31,7 @@ def mixed_plan() -> Plan:
         {"ci": {"policies": ["deploy", "push"], "tags": {"team": "platform"}}},
         state,
         {"old-bot": Credentials(access_keys=("AKIA1",), login_profile=True)},
+        reviewed=True,
     )
 
 

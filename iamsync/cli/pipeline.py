@@ -17,6 +17,7 @@ from iamsync import (
     planfile,
     validate as validate_mod,
 )
+from iamsync.access import review as access
 from iamsync.cli import checking
 from iamsync.errors import IamsyncError
 from iamsync.ownership import PlanConflict
@@ -77,7 +78,18 @@ def compute_plan(
             f"the plan was refused ({len(refusals)} problem"
             f"{'s' if len(refusals) > 1 else ''} with live IAM above); nothing was written"
         ) from exc
-    computed = replace(computed, commit=commit, desired_digest=fingerprint.desired(wanted))
+    with aws.reading("the AWS-managed policies principals hold"):
+        managed = live.documents(connection.iam, access.aws_managed(wanted, state))
+    changed = [
+        c.name for c in computed.changes if c.type == "policy" and not c.action.is_destructive
+    ]
+    catalog = validate_mod.catalog_for(result.config)
+    computed = replace(
+        computed,
+        commit=commit,
+        desired_digest=fingerprint.desired(wanted),
+        review=access.review(wanted, state, managed, catalog, changed),
+    )
     return computed, connection
 
 

@@ -12,8 +12,9 @@ plan, which the comment points to.
 from __future__ import annotations
 
 from iamsync import safe
+from iamsync.access.review import Review
 from iamsync.plan import Action, Change, Plan
-from iamsync.render import describe
+from iamsync.render import access, describe
 
 GITHUB_LIMIT = 65_536
 MARKER = "<!-- iamsync-plan -->"  # lets CI find and update its one sticky comment
@@ -33,6 +34,7 @@ def render(plan: Plan, *, limit: int = GITHUB_LIMIT, full_plan: str = "") -> str
             f"{'s' if len(destroyed) > 1 else ''}:** {names}{more}",
             "",
         ]
+    head += _access(plan.review, limit // 4)
     pointer = full_plan or "Run `python sync.py --plan` for the full plan."
     tail = [
         "",
@@ -56,6 +58,58 @@ def render(plan: Plan, *, limit: int = GITHUB_LIMIT, full_plan: str = "") -> str
 
 
 _TABLE_HEAD = ["| | Type | Name | What changes |", "|---|---|---|---|"]
+
+
+def _access(review: Review, budget: int) -> list[str]:
+    """Who gains and loses what, new findings, and which principals changed policies reach."""
+    lines: list[str] = []
+    if review.access or review.notes:
+        lines.append("#### Access")
+        for change in review.access:
+            lines.append(f"- {safe.code(access.headline(change))}")
+            lines += [f"  - {safe.code(line)}" for line in access.lines(change)]
+        lines += [f"- {safe.code(note)}" for note in review.notes]
+        lines.append("")
+    new = [f for f in review.findings if f.new]
+    if new:
+        lines.append("#### New findings")
+        for f in new:
+            who = safe.code(f"{f.principal.type} {f.principal.name}")
+            lines.append(f"- **{f.severity}** {safe.code(f.code)} {who}: {safe.code(f.message)}")
+        lines.append("")
+    summary = access.existing_summary(review)
+    if summary:
+        lines += [f"_{safe.code(summary)}_", ""]
+    lines += _diagram(review)
+    kept, _ = _fit(lines, budget)
+    if len(kept) < len(lines):
+        kept.append("_…the access review is longer: see the JSON plan (`access`, `findings`)._")
+    return kept
+
+
+def _diagram(review: Review) -> list[str]:
+    """A Mermaid diagram (GitHub draws it) when a changed policy reaches several principals."""
+    edges = {policy: who for policy, who in review.reach.items() if len(who) > 1}
+    if not edges:
+        return []
+    ids: dict[str, str] = {}
+
+    def node(label: str) -> str:
+        if label not in ids:
+            ids[label] = f"n{len(ids)}"
+            return f'{ids[label]}["{_mermaid_text(label)}"]'
+        return ids[label]
+
+    out = ["```mermaid", "flowchart LR"]
+    out += [
+        f"  {node(policy)} --> {node(who)}" for policy, reached in edges.items() for who in reached
+    ]
+    return [*out, "```", ""]
+
+
+def _mermaid_text(text: str) -> str:
+    """A node label: IAM names have no quotes or brackets, and none may slip in."""
+    return "".join(ch if ch.isalnum() or ch in " +=,.@_-:/" else "_" for ch in text)
 
 
 def _fit(items: list[str], budget: int) -> tuple[list[str], int]:

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from iamsync import safe
 from iamsync.plan import Action, Plan
-from iamsync.render import describe
+from iamsync.render import access, describe
 
 _STYLE = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}
 _LINE_STYLE = {"+": "green", "-": "red", "@": "cyan", "~": "yellow"}
@@ -27,6 +27,12 @@ def render(plan: Plan) -> Text:
             )
         for line in describe.document_diff(change):
             out.append(safe.line(f"      {line}") + "\n", style=_LINE_STYLE.get(line[:1], "dim"))
+        out.append("\n")
+    for line in access.text_lines(plan.review):
+        stripped = line.lstrip()
+        style = "bold red" if stripped.startswith("NEW high") else _LINE_STYLE.get(stripped[:1], "")
+        out.append(safe.line(line) + "\n", style="bold" if line == "Access review:" else style)
+    if plan.review.access or plan.review.findings or plan.review.notes:
         out.append("\n")
     destroys = plan.count(Action.DELETE)
     summary_style = "bold" if plan.empty else "bold " + ("red" if destroys else "yellow")

@@ -1,0 +1,140 @@
+"""Effective access: what a principal may do, from every policy it holds (pure).
+
+A policy document becomes an index: action (the catalog's spelling) -> the grants that
+allow or deny it, each with its resources and condition. Wildcards and NotAction are
+expanded through the catalog; NotResource is kept as a "all but" marker; conditions are
+carried as qualifiers (shown, not evaluated). A principal's effective actions are those
+some identity policy allows, that no Deny removes outright (on every resource, with no
+condition), and that its permissions boundary allows too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from iamsync import normalize
+from iamsync.catalog import Catalog
+
+
+@dataclass(frozen=True)
+class Grant:
+    resources: tuple[str, ...]  # patterns; with not_resource, every resource but these
+    not_resource: bool
+    condition: str  # canonical JSON of the Condition block; "" when none
+    source: str  # display: the policy it comes from, e.g. "policy deploy"
+
+    @property
+    def unconstrained(self) -> bool:
+        """Reaches every resource (or all but a few) with no condition: a finding's test."""
+        broad = self.not_resource or any(r == "*" for r in self.resources)
+        return broad and not self.condition
+
+
+@dataclass(frozen=True)
+class PolicyAccess:
+    """One document, indexed by the actions it allows and denies."""
+
+    source: str
+    allow: Mapping[str, tuple[Grant, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    deny: Mapping[str, tuple[Grant, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    allow_not_action: bool = False  # an Allow with NotAction (a finding of its own)
+    patterns: tuple[str, ...] = ()  # the Action patterns as written, for display
+
+
+def index(document: Any, source: str, catalog: Catalog) -> PolicyAccess:
+    """The access index of a document (its canonical form: case and lists normalised)."""
+    allow: dict[str, list[Grant]] = {}
+    deny: dict[str, list[Grant]] = {}
+    not_action = False
+    patterns: list[str] = []
+    for st in normalize.canonical(document, fold_case=False).get("Statement", []):
+        if not isinstance(st, dict) or st.get("Effect") not in ("Allow", "Deny"):
+            continue
+        actions = _actions(st, catalog)
+        if st["Effect"] == "Allow" and "NotAction" in st:
+            not_action = True
+        patterns += [a for a in st.get("Action", []) if isinstance(a, str)]
+        grant = Grant(
+            tuple(st.get("Resource") or st.get("NotResource") or ["*"]),
+            "NotResource" in st,
+            normalize.dumps(st["Condition"]) if "Condition" in st else "",
+            source,
+        )
+        target = allow if st["Effect"] == "Allow" else deny
+        for action in actions:
+            target.setdefault(action, []).append(grant)
+    return PolicyAccess(
+        source,
+        MappingProxyType({a: tuple(g) for a, g in allow.items()}),
+        MappingProxyType({a: tuple(g) for a, g in deny.items()}),
+        not_action,
+        tuple(patterns),
+    )
+
+
+def _actions(st: Mapping[str, Any], catalog: Catalog) -> frozenset[str]:
+    if "Action" in st:
+        return frozenset().union(*(catalog.action_names(p) for p in st["Action"]))
+    excluded = frozenset().union(*(catalog.action_names(p) for p in st.get("NotAction", [])))
+    return catalog.action_names("*") - excluded
+
+
+@dataclass(frozen=True)
+class Principal:
+    """What one principal holds: identity policies (its own and its groups'), a boundary."""
+
+    kind: str  # "user" | "role"
+    name: str
+    policies: tuple[PolicyAccess, ...]
+    boundary: PolicyAccess | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.name}"
+
+
+def effective(principal: Principal) -> frozenset[str]:
+    """The actions the principal may perform on at least some resource."""
+    allowed: set[str] = set()
+    for policy in principal.policies:
+        allowed.update(policy.allow)
+    allowed -= _denied_outright(principal.policies)
+    boundary = principal.boundary
+    if boundary is not None:
+        allowed &= boundary.allow.keys()
+        allowed -= _denied_outright((boundary,))
+    return frozenset(allowed)
+
+
+def _denied_outright(policies: Iterable[PolicyAccess]) -> set[str]:
+    """Actions a Deny removes on every resource, unconditionally."""
+    return {
+        action
+        for policy in policies
+        for action, grants in policy.deny.items()
+        if any(g.unconstrained and not g.not_resource for g in grants)
+    }
+
+
+def grants(principal: Principal, action: str) -> list[Grant]:
+    """The identity grants that allow `action` (for resources and conditions in a plan)."""
+    return [g for p in principal.policies for g in p.allow.get(action, ())]
+
+
+def unconstrained(principal: Principal, action: str, allowed: frozenset[str]) -> bool:
+    """Allowed (`allowed`: the principal's effective actions) on every resource with no
+    condition, and nothing constrains it: no Deny of it with a condition (a boundary's
+    "only with this boundary"), and a boundary that allows it without one."""
+    if action not in allowed:
+        return False
+    if not any(g.unconstrained for g in grants(principal, action)):
+        return False
+    everything = (*principal.policies, *((principal.boundary,) if principal.boundary else ()))
+    if any(g.condition for p in everything for g in p.deny.get(action, ())):
+        return False  # a conditional Deny closes the path (e.g. iam:PermissionsBoundary)
+    if principal.boundary is not None:
+        return any(g.unconstrained for g in principal.boundary.allow.get(action, ()))
+    return True
