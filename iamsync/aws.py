@@ -25,6 +25,7 @@ from iamsync.config import Target
 from iamsync.errors import IamsyncError
 
 if TYPE_CHECKING:
+    from mypy_boto3_accessanalyzer import AccessAnalyzerClient
     from mypy_boto3_iam import IAMClient
 
 # Adaptive retries back off on throttling; a bounded budget keeps a pipeline from hanging.
@@ -48,6 +49,13 @@ class Connection:
     iam: IAMClient
     identity: Identity
     region: str | None
+    session: boto3.Session | None = None  # for other services' clients (Access Analyzer)
+
+    def analyzer(self) -> AccessAnalyzerClient:
+        if self.session is None:
+            raise IamsyncError("no AWS session for IAM Access Analyzer")
+        region = self.session.region_name or "us-east-1"
+        return self.session.client("accessanalyzer", config=_CLIENT_CONFIG, region_name=region)
 
 
 def connect(target: Target) -> Connection:
@@ -83,7 +91,7 @@ def _connect(target: Target) -> Connection:
             f"target {target.name!r} is account {target.account_id}, but the credentials "
             f"belong to account {identity.account_id}; refusing to touch the wrong account"
         )
-    return Connection(iam, identity, session.region_name)
+    return Connection(iam, identity, session.region_name, session)
 
 
 def _assume(session: boto3.Session, role_arn: str) -> boto3.Session:

@@ -166,10 +166,14 @@ class Catalog:
         )
 
     def access_level(self, full_name: str) -> str:
-        """List, Read, Write, Permissions management or Tagging ("" when unknown)."""
+        """List, Read, Write, Permissions management or Tagging ("" when unknown).
+
+        The catalog gives some actions two ("Permissions management, Write"): the first,
+        the one that says most about the risk, is the action's level here.
+        """
         service, _, name = full_name.partition(":")
         found = self.action(service, name)
-        return found.access_level if found else ""
+        return found.access_level.split(",")[0].strip() if found else ""
 
     def _matching_services(self, pattern: str) -> list[str]:
         if not names.has_wildcard(pattern):

@@ -134,6 +134,10 @@ FINDINGS: dict[str, Finding] = {
         H, "create a role, give it any policy, pass it: no boundary condition on CreateRole"
     ),
     "REACHES_IAMSYNC": Finding(H, "access to iamsync's own roles, boundary or stack"),
+    "RESOURCE_EXPOSURE": Finding(
+        H, "permissions management (resource policies, grants) on every resource"
+    ),
+    "SERVICE_WILDCARD": Finding(M, "every action of a service (svc:*) on every resource"),
     "ALLOW_NOT_ACTION": Finding(M, "an Allow with NotAction: everything but a list"),
     "CREDENTIAL_EXPOSURE": Finding(M, "secrets, parameters or decryption on every resource"),
     "CROSS_ACCOUNT_TRUST": Finding(M, "a role another account (or anyone) may assume"),

@@ -40,6 +40,7 @@ def to_json(plan: Plan) -> dict[str, Any]:
         "findings": _json(plan.review.findings),
         "access_notes": _json(plan.review.notes),
         "reach": _json(plan.review.reach),
+        "access_analyzer": _json(plan.review.analyzer),
     }
 
 
@@ -80,6 +81,7 @@ def loads(text: str, source: str = "plan file") -> Plan:
                     "findings": data["findings"],
                     "notes": data["access_notes"],
                     "reach": data["reach"],
+                    "analyzer": data["access_analyzer"],
                 },
             ),
         )

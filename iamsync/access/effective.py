@@ -10,7 +10,7 @@ condition), and that its permissions boundary allows too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -90,6 +90,7 @@ class Principal:
     name: str
     policies: tuple[PolicyAccess, ...]
     boundary: PolicyAccess | None = None
+    level: Callable[[str], str] | None = None  # an action's access level (the catalog's)
 
     @property
     def label(self) -> str:

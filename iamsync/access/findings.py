@@ -149,6 +149,37 @@ def _iamsync(p: Principal, allowed: frozenset[str]) -> Iterator[str]:
         yield f"reaches iamsync's own access: {_some(hits)}"
 
 
+def _exposure(p: Principal, allowed: frozenset[str]) -> Iterator[str]:
+    """Resource policies and grants outside IAM (IAM's own are escalations, above)."""
+    if p.level is None:
+        return
+    wide = [a for a in allowed if not a.startswith("iam:") and unconstrained(p, a, allowed)]
+    if len(wide) > _LEVELS_LOOKED_UP:
+        return  # everything, near enough: ADMIN_EQUIVALENT or ALLOW_NOT_ACTION says so
+    exposed = sorted(a for a in wide if p.level(a) == "Permissions management")
+    if exposed:
+        yield (
+            f"may {_some(exposed)} on every resource: resource policies and grants can open "
+            "those resources to anyone"
+        )
+
+
+_LEVELS_LOOKED_UP = 3000  # beyond this many wide actions, access levels are not looked up
+
+
+def _service_wildcard(p: Principal, allowed: frozenset[str]) -> Iterator[str]:
+    for policy in p.policies:
+        for pattern in policy.patterns:
+            service, _, name = pattern.partition(":")
+            if name != "*" or service == "*":
+                continue
+            sample = next(
+                (a for a in allowed if a.partition(":")[0].lower() == service.lower()), None
+            )
+            if sample is not None and unconstrained(p, sample, allowed):
+                yield f"{policy.source} allows {pattern} on every resource"
+
+
 def _not_action(p: Principal, allowed: frozenset[str]) -> Iterator[str]:
     for policy in p.policies:
         if policy.allow_not_action:
@@ -197,6 +228,8 @@ RULES: dict[str, Rule] = {
     "PASSROLE_TO_LAUNCHER": _passrole,
     "CREATE_ROLE_WITHOUT_BOUNDARY": _create_role,
     "REACHES_IAMSYNC": _iamsync,
+    "RESOURCE_EXPOSURE": _exposure,
+    "SERVICE_WILDCARD": _service_wildcard,
     "ALLOW_NOT_ACTION": _not_action,
     "CREDENTIAL_EXPOSURE": _secrets,
 }

@@ -55,6 +55,16 @@ class FindingRecord:
 
 
 @dataclass(frozen=True)
+class AnalyzerFinding:
+    """One finding of IAM Access Analyzer's ValidatePolicy (--access-analyzer)."""
+
+    document: str  # "policy deploy", "role app trust policy"
+    type: str  # ERROR, SECURITY_WARNING, WARNING, SUGGESTION
+    issue: str  # its issue code
+    details: str
+
+
+@dataclass(frozen=True)
 class Review:
     access: tuple[AccessChange, ...] = ()
     findings: tuple[FindingRecord, ...] = ()
@@ -62,6 +72,12 @@ class Review:
     notes: tuple[str, ...] = ()
     # changed policy ("policy deploy") -> principals it reaches, for a diagram
     reach: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    analyzer: tuple[AnalyzerFinding, ...] = ()  # with --access-analyzer
+
+    def new_at_or_above(self, level: str) -> tuple[FindingRecord, ...]:
+        """The findings the plan introduces at `level` ("high", "medium", "low") or above."""
+        rank = {"high": 3, "medium": 2, "low": 1}
+        return tuple(f for f in self.findings if f.new and rank[f.severity] >= rank[level])
 
 
 @dataclass(frozen=True)
@@ -182,7 +198,8 @@ def _side(
         if boundary_arn and boundary_arn in docs
         else None
     )
-    return _Side(Principal(kind, record.name, tuple(held), boundary), trust)
+    level = indexer.catalog.access_level
+    return _Side(Principal(kind, record.name, tuple(held), boundary, level), trust)
 
 
 def _policies_of(record: Any) -> frozenset[str]:

@@ -96,6 +96,10 @@ def _misuse(args: argparse.Namespace) -> str | None:
         return "--plan-file goes with --apply"
     if args.detailed_exitcode and args.mode != "plan":
         return "--detailed-exitcode goes with --plan"
+    if args.fail_on and args.mode != "plan":
+        return "--fail-on goes with --plan"
+    if args.access_analyzer and args.mode != "plan":
+        return "--access-analyzer goes with --plan"
     if args.allow_delete_all and args.mode not in ("plan", "apply"):
         return "--allow-delete-all goes with --plan or --apply"
     if args.parallelism < 1:
@@ -157,6 +161,19 @@ def _parser() -> argparse.ArgumentParser:
         "--detailed-exitcode",
         action="store_true",
         help="with --plan: exit 0 when there are no changes, 2 when there are",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=("high", "medium", "low"),
+        metavar="LEVEL",
+        help="with --plan: exit 1 when the plan introduces a risk finding at LEVEL (high, "
+        "medium, low) or above; the plan is still printed in full",
+    )
+    parser.add_argument(
+        "--access-analyzer",
+        action="store_true",
+        help="with --plan: also run IAM Access Analyzer's ValidatePolicy (free, online) on "
+        "every document the plan writes",
     )
     parser.add_argument(
         "--allow-dirty",

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -16,6 +17,7 @@ from iamsync import (
     local,
     plan as plan_mod,
     planfile,
+    safe,
     tree as tree_mod,
     validate as validate_mod,
 )
@@ -24,6 +26,7 @@ from iamsync.cli.applying import carry_out, console_for
 from iamsync.cli.pipeline import compute_plan, show
 from iamsync.cli.status import ExitStatus
 from iamsync.errors import IamsyncError
+from iamsync.render import access as render_access
 
 
 class MassDeletion(IamsyncError):
@@ -32,9 +35,11 @@ class MassDeletion(IamsyncError):
 
 def plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     """Plan what Git would commit now (your edits included); read-only."""
-    computed, _ = compute_plan(
+    computed, connection = compute_plan(
         args.repo, args.target, err, tree_mod.working(args.repo), gitinfo.committed(args.repo)
     )
+    if args.access_analyzer:
+        computed = _with_analyzer(computed, connection, err)
     if computed.deletes_everything and not args.allow_delete_all:
         show(computed, args.format, out)
         raise _mass_deletion(computed, args.repo, "planned")
@@ -46,9 +51,35 @@ def plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         note = "" if computed.commit else " (from uncommitted files: it cannot be applied)"
         print(f"iamsync: plan saved to {args.out}{note}", file=err)
     show(computed, args.format, out, full_plan=os.environ.get("IAMSYNC_FULL_PLAN_HINT", ""))
+    if args.fail_on:
+        blocking = computed.review.new_at_or_above(args.fail_on)
+        if blocking:
+            for f in blocking:
+                print(safe.line(f"iamsync: error: new {render_access.finding(f)}"), file=err)
+            print(
+                f"iamsync: error: the plan introduces {len(blocking)} finding"
+                f"{'s' if len(blocking) > 1 else ''} at {args.fail_on} or above (--fail-on "
+                f"{args.fail_on})",
+                file=err,
+            )
+            return ExitStatus.ERROR
     if args.detailed_exitcode and not computed.empty:
         return ExitStatus.CHANGES
     return ExitStatus.OK
+
+
+def _with_analyzer(
+    computed: plan_mod.Plan, connection: aws.Connection, err: TextIO
+) -> plan_mod.Plan:
+    """The plan with IAM Access Analyzer's findings, or as it was (said) when unavailable."""
+    from iamsync import analyzer
+
+    try:
+        found = analyzer.validate(connection.analyzer(), computed)
+    except IamsyncError as exc:
+        print(safe.line(f"iamsync: warning: {exc}; the plan goes on without it"), file=err)
+        return computed
+    return replace(computed, review=replace(computed.review, analyzer=found))
 
 
 def apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from iamsync.access.review import AccessChange, FindingRecord, Review
+from iamsync.access.review import AccessChange, AnalyzerFinding, FindingRecord, Review
 
 SHOWN = 8  # actions listed per principal and direction; the rest are counted
 
@@ -57,9 +57,13 @@ def existing_summary(review: Review) -> str:
     )
 
 
+def analyzer_line(f: AnalyzerFinding) -> str:
+    return f"{f.document}: {f.type} {f.issue}: {f.details}"
+
+
 def text_lines(review: Review) -> list[str]:
     """The review as plain lines (a terminal, a log)."""
-    if not (review.access or review.findings or review.notes):
+    if not (review.access or review.findings or review.notes or review.analyzer):
         return []
     out = ["Access review:"]
     for change in review.access:
@@ -70,4 +74,7 @@ def text_lines(review: Review) -> list[str]:
     summary = existing_summary(review)
     if summary:
         out.append(f"  {summary}")
+    if review.analyzer:
+        out.append("  IAM Access Analyzer:")
+        out += [f"    {analyzer_line(f)}" for f in review.analyzer]
     return out

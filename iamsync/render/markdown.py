@@ -80,6 +80,10 @@ def _access(review: Review, budget: int) -> list[str]:
     summary = access.existing_summary(review)
     if summary:
         lines += [f"_{safe.code(summary)}_", ""]
+    if review.analyzer:
+        lines.append("#### IAM Access Analyzer")
+        lines += [f"- {safe.code(access.analyzer_line(f))}" for f in review.analyzer]
+        lines.append("")
     lines += _diagram(review)
     kept, _ = _fit(lines, budget)
     if len(kept) < len(lines):

@@ -32,7 +32,7 @@ def render(plan: Plan) -> Text:
         stripped = line.lstrip()
         style = "bold red" if stripped.startswith("NEW high") else _LINE_STYLE.get(stripped[:1], "")
         out.append(safe.line(line) + "\n", style="bold" if line == "Access review:" else style)
-    if plan.review.access or plan.review.findings or plan.review.notes:
+    if access.text_lines(plan.review):
         out.append("\n")
     destroys = plan.count(Action.DELETE)
     summary_style = "bold" if plan.empty else "bold " + ("red" if destroys else "yellow")

@@ -1,0 +1,398 @@
+"""The access review, table by table: effective access on hand-built cases with known
+answers, each risk rule with the condition or boundary that closes it, and the review of
+a plan (who gains, who loses, what is new)."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+
+from iamsync.access import findings
+from iamsync.access.effective import Principal, effective, index, unconstrained
+from iamsync.access.review import review
+from iamsync.desired import build
+from iamsync.validate import default_catalog
+from tests.test_plan_calls import ACCOUNT, live, live_policy, live_user
+
+CATALOG = default_catalog()
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def st(effect: str = "Allow", **body: Any) -> dict[str, Any]:
+    return {"Effect": effect, **body}
+
+
+def pol(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def who(*docs: dict[str, Any], boundary: dict[str, Any] | None = None) -> Principal:
+    return Principal(
+        "user",
+        "u",
+        tuple(index(d, f"policy p{i}", CATALOG) for i, d in enumerate(docs)),
+        index(boundary, "boundary", CATALOG) if boundary else None,
+        CATALOG.access_level,
+    )
+
+
+# -- effective access -------------------------------------------------------------------------
+
+EFFECTIVE = {
+    "a wildcard expands through the catalog": (
+        who(pol(st(Action="s3:Get*", Resource="*"))),
+        {"s3:GetObject", "s3:GetBucketPolicy"},
+        {"s3:PutObject"},
+    ),
+    "a Deny overrides an Allow": (
+        who(
+            pol(
+                st(Action="s3:*", Resource="*"),
+                st("Deny", Action="s3:DeleteObject", Resource="*"),
+            )
+        ),
+        {"s3:GetObject", "s3:PutObject"},
+        {"s3:DeleteObject"},
+    ),
+    "a Deny with a condition narrows, it does not remove": (
+        who(
+            pol(
+                st(Action="s3:*", Resource="*"),
+                st(
+                    "Deny",
+                    Action="s3:DeleteObject",
+                    Resource="*",
+                    Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}},
+                ),
+            )
+        ),
+        {"s3:DeleteObject"},
+        set(),
+    ),
+    "NotAction allows everything but the list": (
+        who(pol(st(NotAction=["iam:*", "organizations:*"], Resource="*"))),
+        {"s3:GetObject", "ec2:RunInstances", "sts:AssumeRole"},
+        {"iam:CreateUser", "organizations:LeaveOrganization"},
+    ),
+    "NotResource keeps the action": (
+        who(pol(st(Action="sqs:SendMessage", NotResource="arn:aws:sqs:*:*:secret"))),
+        {"sqs:SendMessage"},
+        set(),
+    ),
+    "two policies overlap: the union": (
+        who(
+            pol(st(Action=["s3:GetObject"], Resource="*")),
+            pol(st(Action=["s3:GetObject", "s3:ListBucket"], Resource="*")),
+        ),
+        {"s3:GetObject", "s3:ListBucket"},
+        {"s3:PutObject"},
+    ),
+    "a boundary caps a grant": (
+        who(pol(st(Action="*", Resource="*")), boundary=pol(st(Action="s3:*", Resource="*"))),
+        {"s3:GetObject"},
+        {"ec2:RunInstances", "iam:CreateUser"},
+    ),
+    "a boundary's Deny removes what it allows": (
+        who(
+            pol(st(Action="iam:*", Resource="*")),
+            boundary=pol(
+                st(Action="*", Resource="*"), st("Deny", Action="iam:CreateUser", Resource="*")
+            ),
+        ),
+        {"iam:GetUser"},
+        {"iam:CreateUser"},
+    ),
+    "a boundary alone grants nothing": (
+        who(boundary=pol(st(Action="*", Resource="*"))),
+        set(),
+        {"s3:GetObject"},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", EFFECTIVE.values(), ids=EFFECTIVE.keys())
+def test_effective_access(case: tuple[Principal, set[str], set[str]]) -> None:
+    principal, present, absent = case
+    allowed = effective(principal)
+    assert present <= allowed, present - allowed
+    assert not absent & allowed, absent & allowed
+
+
+# -- risk rules, each positive and negative -------------------------------------------------
+
+PASS_ANY = st(Action="iam:PassRole", Resource="*")
+RULES = [
+    ("ADMIN_EQUIVALENT", who(pol(st(Action="*", Resource="*"))), True),
+    (
+        "ADMIN_EQUIVALENT",
+        who(
+            pol(st(Action="*", Resource="*")),
+            boundary=pol(
+                st(Action="*", Resource="*"), st("Deny", Action="iam:Attach*", Resource="*")
+            ),
+        ),
+        False,
+    ),
+    (
+        "IAM_PRIVILEGE_ESCALATION",
+        who(pol(st(Action="iam:CreatePolicyVersion", Resource="*"))),
+        True,
+    ),
+    (
+        "IAM_PRIVILEGE_ESCALATION",
+        who(pol(st(Action="iam:CreatePolicyVersion", Resource="arn:aws:iam::1:policy/app"))),
+        False,
+    ),
+    ("IAM_PRIVILEGE_ESCALATION", who(pol(st(Action="iam:AddUserToGroup", Resource="*"))), True),
+    (
+        "IAM_PRIVILEGE_ESCALATION",
+        who(
+            pol(
+                st(
+                    Action="iam:CreateAccessKey",
+                    Resource="*",
+                    Condition={"StringEquals": {"aws:username": "${aws:username}"}},
+                )
+            )
+        ),
+        False,
+    ),
+    (
+        "PASSROLE_TO_LAUNCHER",
+        who(pol(PASS_ANY, st(Action="lambda:CreateFunction", Resource="*"))),
+        True,
+    ),
+    (
+        "PASSROLE_TO_LAUNCHER",
+        who(
+            pol(
+                st(
+                    Action="iam:PassRole",
+                    Resource="*",
+                    Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                ),
+                st(Action="ecs:RunTask", Resource="*"),
+            )
+        ),
+        False,
+    ),
+    ("PASSROLE_TO_LAUNCHER", who(pol(PASS_ANY)), False),  # nothing to launch with
+    (
+        "CREATE_ROLE_WITHOUT_BOUNDARY",
+        who(
+            pol(st(Action=["iam:CreateRole", "iam:AttachRolePolicy", "iam:PassRole"], Resource="*"))
+        ),
+        True,
+    ),
+    (
+        "CREATE_ROLE_WITHOUT_BOUNDARY",
+        who(
+            pol(
+                st(
+                    Action="iam:CreateRole",
+                    Resource="*",
+                    Condition={
+                        "StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::1:policy/b"}
+                    },
+                ),
+                st(Action=["iam:AttachRolePolicy", "iam:PassRole"], Resource="*"),
+            )
+        ),
+        False,
+    ),
+    (
+        "CREATE_ROLE_WITHOUT_BOUNDARY",
+        who(
+            pol(
+                st(Action=["iam:CreateRole", "iam:AttachRolePolicy", "iam:PassRole"], Resource="*")
+            ),
+            boundary=pol(
+                st(Action="*", Resource="*"),
+                st(
+                    "Deny",
+                    Action="iam:CreateRole",
+                    Resource="*",
+                    Condition={
+                        "StringNotEquals": {"iam:PermissionsBoundary": "arn:aws:iam::1:policy/b"}
+                    },
+                ),
+            ),
+        ),
+        False,
+    ),
+    ("ALLOW_NOT_ACTION", who(pol(st(NotAction="iam:*", Resource="*"))), True),
+    ("ALLOW_NOT_ACTION", who(pol(st("Deny", NotAction="s3:*", Resource="*"))), False),
+    (
+        "CREDENTIAL_EXPOSURE",
+        who(pol(st(Action="secretsmanager:GetSecretValue", Resource="*"))),
+        True,
+    ),
+    (
+        "CREDENTIAL_EXPOSURE",
+        who(pol(st(Action="ssm:GetParameter", Resource="arn:aws:ssm:*:*:parameter/app/*"))),
+        False,
+    ),
+    ("SERVICE_WILDCARD", who(pol(st(Action="ecr:*", Resource="*"))), True),
+    (
+        "SERVICE_WILDCARD",
+        who(pol(st(Action="ecr:*", Resource="arn:aws:ecr:*:*:repository/app"))),
+        False,
+    ),
+    ("RESOURCE_EXPOSURE", who(pol(st(Action="s3:PutBucketPolicy", Resource="*"))), True),
+    (
+        "RESOURCE_EXPOSURE",
+        who(pol(st(Action="s3:PutBucketPolicy", Resource="arn:aws:s3:::app"))),
+        False,
+    ),
+    (
+        "REACHES_IAMSYNC",
+        who(pol(st(Action="iam:PutRolePolicy", Resource="arn:aws:iam::1:role/iamsync-apply"))),
+        True,
+    ),
+    (
+        "REACHES_IAMSYNC",
+        who(pol(st(Action="iam:PutRolePolicy", Resource="arn:aws:iam::1:role/app"))),
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "code, principal, expected",
+    RULES,
+    ids=[f"{c}-{'fires' if e else 'closed'}-{i}" for i, (c, _, e) in enumerate(RULES)],
+)
+def test_risk_rule(code: str, principal: Principal, expected: bool) -> None:
+    found = findings.check(principal, effective(principal))
+    assert (code in {f.code for f in found}) is expected, found
+
+
+def test_every_rule_has_a_registered_severity() -> None:
+    from iamsync import codes
+
+    assert set(findings.RULES) | {"CROSS_ACCOUNT_TRUST"} == set(codes.FINDINGS)
+
+
+@pytest.mark.parametrize(
+    "trust, expected",
+    [
+        ({"AWS": "arn:aws:iam::999999999999:root"}, True),
+        ({"AWS": "999999999999"}, True),
+        ({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, False),
+        ({"Service": "ecs-tasks.amazonaws.com"}, False),
+        ("*", True),
+    ],
+)
+def test_cross_account_trust(trust: Any, expected: bool) -> None:
+    doc = pol(st(Principal=trust, Action="sts:AssumeRole"))
+    assert bool(list(findings.cross_account(doc, ACCOUNT))) is expected
+
+
+def test_unconstrained_needs_every_resource_and_no_condition() -> None:
+    p = who(pol(st(Action="iam:PassRole", Resource="arn:aws:iam::1:role/app")))
+    assert not unconstrained(p, "iam:PassRole", effective(p))
+
+
+# -- the review of a plan ------------------------------------------------------------------
+
+
+def _desired(**values: dict[str, Any]) -> Any:
+    return build(values, account_id=ACCOUNT, partition="aws", path_prefix="/iamsync/")
+
+
+P = f"arn:aws:iam::{ACCOUNT}:policy/iamsync/"
+
+
+def test_an_overlapping_change_grants_nothing_new_and_says_why() -> None:
+    a = pol(st(Action=["s3:GetObject", "s3:ListBucket"], Resource="*"))
+    state = live(
+        live_policy("deploy", a),
+        live_policy("extra", pol(st(Action="sqs:SendMessage", Resource="*"))),
+        live_user("ci", P + "deploy", P + "extra"),
+    )
+    wanted = _desired(
+        policy={
+            "deploy": a,
+            "extra": pol(st(Action=["sqs:SendMessage", "s3:GetObject"], Resource="*")),
+        },
+        user={"ci": {"policies": ["deploy", "extra"]}},
+    )
+    result = review(wanted, state, {}, CATALOG, ["extra"])
+    assert result.access == ()
+    assert result.notes == ("no effective change for user ci: already granted by policy deploy",)
+
+
+def test_an_aws_managed_policy_a_group_and_a_role_are_all_reviewed() -> None:
+    state = live(live_user("ci"))
+    wanted = build(
+        {
+            "policy": {"team": pol(st(Action="sqs:SendMessage", Resource="*"))},
+            "user": {"ci": {"groups": ["team"], "policies": [ADMIN]}},
+            "group": {"team": {"policies": ["team"]}},
+            "role": {
+                "app": {
+                    "trust_policy": pol(
+                        st(
+                            Principal={"Service": "ecs-tasks.amazonaws.com"},
+                            Action="sts:AssumeRole",
+                        )
+                    ),
+                    "policies": ["team"],
+                }
+            },
+        },
+        account_id=ACCOUNT,
+        partition="aws",
+        path_prefix="/iamsync/",
+    )
+    admin = pol(st(Action="*", Resource="*"))
+    result = review(wanted, state, {ADMIN: admin}, CATALOG, ["team"])
+    by = {f"{c.principal.type} {c.principal.name}": c for c in result.access}
+    assert "sqs:SendMessage" in by["role app"].gained and len(by["role app"].gained) == 1
+    assert len(by["user ci"].gained) > 20_000  # AdministratorAccess, read from IAM
+    assert "sqs:SendMessage" in by["user ci"].gained  # through the group too
+    new = {(f.code, f.principal.name) for f in result.findings if f.new}
+    assert ("ADMIN_EQUIVALENT", "ci") in new
+    assert dict(result.reach) == {"policy team": ("role app", "user ci")}
+
+
+def test_a_boundary_caps_what_a_change_grants() -> None:
+    boundary = pol(st(Action="s3:*", Resource="*"))
+    state = live(live_policy("guard", boundary, path="/"), live_user("ci"))
+    wanted = _desired(
+        policy={"wide": pol(st(Action=["s3:GetObject", "ec2:RunInstances"], Resource="*"))},
+        user={
+            "ci": {
+                "policies": ["wide"],
+                "permissions_boundary": f"arn:aws:iam::{ACCOUNT}:policy/guard",
+            }
+        },
+    )
+    (change,) = review(wanted, state, {}, CATALOG, ["wide"]).access
+    assert change.gained == ("s3:GetObject",)
+
+
+def test_a_deleted_user_loses_everything_and_a_narrowed_policy_only_loses() -> None:
+    wide = pol(st(Action=["s3:GetObject", "s3:PutObject"], Resource="*"))
+    state = live(live_policy("p", wide), live_user("ci", P + "p"), live_user("old", P + "p"))
+    wanted = _desired(
+        policy={"p": pol(st(Action="s3:GetObject", Resource="*"))},
+        user={"ci": {"policies": ["p"]}},
+    )
+    result = review(wanted, state, {}, CATALOG, ["p"])
+    by = {c.principal.name: c for c in result.access}
+    assert by["ci"].gained == () and by["ci"].lost == ("s3:PutObject",)
+    assert by["old"].lost == ("s3:GetObject", "s3:PutObject")
+    assert dict(by["ci"].lost_levels) == {"Write": 1}
+    assert not [f for f in result.findings if f.new]
+
+
+def test_a_finding_already_there_is_not_new() -> None:
+    wide = pol(st(Action="iam:CreateAccessKey", Resource="*"))
+    state = live(live_policy("p", wide), live_user("ci", P + "p"))
+    wanted = _desired(policy={"p": wide}, user={"ci": {"policies": ["p"], "tags": {"a": "b"}}})
+    result = review(wanted, state, {}, CATALOG, [])
+    assert [(f.code, f.new) for f in result.findings] == [("IAM_PRIVILEGE_ESCALATION", False)]
+    assert MappingProxyType({}) == result.reach
