@@ -86,6 +86,8 @@ def test_plan_runs_on_pull_requests_read_only_and_tolerates_changes() -> None:
     assert "--detailed-exitcode --format markdown" in plan and "--out plan.json" in plan
     assert "steps.plan.outputs.status == '1'" in plan  # only an error fails, not exit 2
     assert "GITHUB_STEP_SUMMARY" in plan and "upload-artifact" in plan
+    assert "IAMSYNC_FAIL_ON: ${{ vars.IAMSYNC_FAIL_ON }}" in plan
+    assert '${IAMSYNC_FAIL_ON:+--fail-on "$IAMSYNC_FAIL_ON"}' in plan
 
 
 def _run_lines(body: str) -> list[str]:

@@ -42,6 +42,10 @@ class PolicyAccess:
     deny: Mapping[str, tuple[Grant, ...]] = field(default_factory=lambda: MappingProxyType({}))
     allow_not_action: bool = False  # an Allow with NotAction (a finding of its own)
     patterns: tuple[str, ...] = ()  # the Action patterns as written, for display
+    # Computed once per document, for the risk rules of every principal that holds it:
+    open: frozenset[str] = frozenset()  # actions some grant allows unconstrained
+    guarded: frozenset[str] = frozenset()  # actions a Deny with a condition narrows
+    resources: frozenset[str] = frozenset()  # every Resource pattern of its Allows
 
 
 def index(document: Any, source: str, catalog: Catalog) -> PolicyAccess:
@@ -72,6 +76,11 @@ def index(document: Any, source: str, catalog: Catalog) -> PolicyAccess:
         MappingProxyType({a: tuple(g) for a, g in deny.items()}),
         not_action,
         tuple(patterns),
+        frozenset(a for a, gs in allow.items() if any(g.unconstrained for g in gs)),
+        frozenset(a for a, gs in deny.items() if any(g.condition for g in gs)),
+        frozenset(
+            r for gs in allow.values() for g in gs if not g.not_resource for r in g.resources
+        ),
     )
 
 
@@ -125,17 +134,17 @@ def grants(principal: Principal, action: str) -> list[Grant]:
     return [g for p in principal.policies for g in p.allow.get(action, ())]
 
 
-def unconstrained(principal: Principal, action: str, allowed: frozenset[str]) -> bool:
-    """Allowed (`allowed`: the principal's effective actions) on every resource with no
-    condition, and nothing constrains it: no Deny of it with a condition (a boundary's
-    "only with this boundary"), and a boundary that allows it without one."""
-    if action not in allowed:
-        return False
-    if not any(g.unconstrained for g in grants(principal, action)):
-        return False
+def wide(principal: Principal, allowed: frozenset[str]) -> frozenset[str]:
+    """The effective actions (`allowed`) the principal may perform unconstrained: on every
+    resource with no condition, and nothing closing them — no Deny of them with a condition
+    (a boundary's "only with this boundary"), a boundary that allows them without one."""
     everything = (*principal.policies, *((principal.boundary,) if principal.boundary else ()))
-    if any(g.condition for p in everything for g in p.deny.get(action, ())):
-        return False  # a conditional Deny closes the path (e.g. iam:PermissionsBoundary)
+    found = frozenset().union(*(p.open for p in principal.policies)) & allowed
+    found -= frozenset().union(*(p.guarded for p in everything))
     if principal.boundary is not None:
-        return any(g.unconstrained for g in principal.boundary.allow.get(action, ()))
-    return True
+        found &= principal.boundary.open
+    return found
+
+
+def unconstrained(principal: Principal, action: str, allowed: frozenset[str]) -> bool:
+    return action in wide(principal, allowed)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from iamsync import codes
-from iamsync.access.effective import Principal, grants, unconstrained
+from iamsync.access.effective import Principal, wide
 
 ESCALATIONS = (
     "iam:CreatePolicyVersion",
@@ -75,7 +76,16 @@ class Found:
         return codes.FINDINGS[self.code].risk
 
 
-Rule = Callable[[Principal, frozenset[str]], Iterator[str]]
+@dataclass(frozen=True)
+class View:
+    """What the rules read of one principal, computed once."""
+
+    principal: Principal
+    allowed: frozenset[str]  # its effective actions
+    wide: frozenset[str]  # those it may perform unconstrained
+
+
+Rule = Callable[[View], Iterator[str]]
 
 
 def check(
@@ -83,10 +93,11 @@ def check(
 ) -> list[Found]:
     """Every finding for one principal (`allowed`: its effective actions; `trust`: a
     role's trust policy, whose other accounts are told from `account`)."""
+    view = View(principal, allowed, wide(principal, allowed))
     found = [
         Found(code, principal.label, message)
         for code, rule in RULES.items()
-        for message in rule(principal, allowed)
+        for message in rule(view)
     ]
     if trust is not None:
         found += [
@@ -95,14 +106,16 @@ def check(
     return found
 
 
-def _admin(p: Principal, allowed: frozenset[str]) -> Iterator[str]:
-    wide = [pol for pol in p.policies if {"*", "iam:*"} & set(pol.patterns)]
-    if wide and all(unconstrained(p, a, allowed) for a in ESCALATIONS[:4]):
-        yield f"{wide[0].source} allows every action on every resource, IAM included"
+def _admin(v: View) -> Iterator[str]:
+    found = [(pol, a) for pol in v.principal.policies for a in ("*", "iam:*") if a in pol.patterns]
+    if found and all(a in v.wide for a in ESCALATIONS[:4]):
+        policy, pattern = found[0]
+        what = "every action" if pattern == "*" else "every IAM action"
+        yield f"{policy.source} allows {what} ({pattern}) on every resource"
 
 
-def _escalations(p: Principal, allowed: frozenset[str]) -> Iterator[str]:
-    risky = [a for a in ESCALATIONS if unconstrained(p, a, allowed)]
+def _escalations(v: View) -> Iterator[str]:
+    risky = [a for a in ESCALATIONS if a in v.wide]
     if risky:
         yield (
             f"may {_some(risky)} on any resource: each of these grants more access than it "
@@ -110,10 +123,10 @@ def _escalations(p: Principal, allowed: frozenset[str]) -> Iterator[str]:
         )
 
 
-def _passrole(p: Principal, allowed: frozenset[str]) -> Iterator[str]:
-    if not unconstrained(p, "iam:PassRole", allowed):
+def _passrole(v: View) -> Iterator[str]:
+    if "iam:PassRole" not in v.wide:
         return
-    launchers = [a for a in LAUNCHERS if a in allowed]
+    launchers = [a for a in LAUNCHERS if a in v.allowed]
     if launchers:
         yield (
             f"may pass any role to a service it can start ({_some(launchers)}): code runs with "
@@ -122,41 +135,42 @@ def _passrole(p: Principal, allowed: frozenset[str]) -> Iterator[str]:
         )
 
 
-def _create_role(p: Principal, allowed: frozenset[str]) -> Iterator[str]:
-    if not unconstrained(p, "iam:CreateRole", allowed):
+def _create_role(v: View) -> Iterator[str]:
+    if "iam:CreateRole" not in v.wide:
         return
-    gives = [a for a in ("iam:AttachRolePolicy", "iam:PutRolePolicy") if a in allowed]
-    if gives and "iam:PassRole" in allowed:
+    gives = [a for a in ("iam:AttachRolePolicy", "iam:PutRolePolicy") if a in v.allowed]
+    if gives and "iam:PassRole" in v.allowed:
         yield (
             "may create a role, give it any policy and pass it: require "
             "iam:PermissionsBoundary on iam:CreateRole (or a permissions boundary that does)"
         )
 
 
-def _iamsync(p: Principal, allowed: frozenset[str]) -> Iterator[str]:
-    hits = sorted(
-        {
-            f"{action} on {resource}"
-            for action in allowed
-            for grant in grants(p, action)
-            if not grant.not_resource
-            for resource in grant.resources
-            if resource != "*"
-            and any(fnmatch.fnmatchcase(resource, own) for own in IAMSYNC_RESOURCES)
-        }
-    )
-    if hits:
+def _iamsync(v: View) -> Iterator[str]:
+    hits = sorted({r for p in v.principal.policies for r in _own_resources(p.resources)})
+    if hits and v.allowed:
         yield f"reaches iamsync's own access: {_some(hits)}"
 
 
-def _exposure(p: Principal, allowed: frozenset[str]) -> Iterator[str]:
+@lru_cache(maxsize=4096)
+def _own_resources(resources: frozenset[str]) -> tuple[str, ...]:
+    """The resource patterns (of one document) that name iamsync's own roles or stack."""
+    return tuple(
+        r
+        for r in resources
+        if r != "*" and any(fnmatch.fnmatchcase(r, own) for own in IAMSYNC_RESOURCES)
+    )
+
+
+def _exposure(v: View) -> Iterator[str]:
     """Resource policies and grants outside IAM (IAM's own are escalations, above)."""
-    if p.level is None:
+    level = v.principal.level
+    if level is None:
         return
-    wide = [a for a in allowed if not a.startswith("iam:") and unconstrained(p, a, allowed)]
-    if len(wide) > _LEVELS_LOOKED_UP:
+    outside = [a for a in v.wide if not a.startswith("iam:")]
+    if len(outside) > _LEVELS_LOOKED_UP:
         return  # everything, near enough: ADMIN_EQUIVALENT or ALLOW_NOT_ACTION says so
-    exposed = sorted(a for a in wide if p.level(a) == "Permissions management")
+    exposed = sorted(a for a in outside if level(a) == "Permissions management")
     if exposed:
         yield (
             f"may {_some(exposed)} on every resource: resource policies and grants can open "
@@ -167,27 +181,28 @@ def _exposure(p: Principal, allowed: frozenset[str]) -> Iterator[str]:
 _LEVELS_LOOKED_UP = 3000  # beyond this many wide actions, access levels are not looked up
 
 
-def _service_wildcard(p: Principal, allowed: frozenset[str]) -> Iterator[str]:
-    for policy in p.policies:
+def _service_wildcard(v: View) -> Iterator[str]:
+    for policy in v.principal.policies:
         for pattern in policy.patterns:
             service, _, name = pattern.partition(":")
-            if name != "*" or service == "*":
-                continue
-            sample = next(
-                (a for a in allowed if a.partition(":")[0].lower() == service.lower()), None
-            )
-            if sample is not None and unconstrained(p, sample, allowed):
+            if (
+                name == "*"
+                and service != "*"
+                and any(
+                    a.partition(":")[0].lower() == service.lower() for a in v.wide & policy.open
+                )
+            ):
                 yield f"{policy.source} allows {pattern} on every resource"
 
 
-def _not_action(p: Principal, allowed: frozenset[str]) -> Iterator[str]:
-    for policy in p.policies:
+def _not_action(v: View) -> Iterator[str]:
+    for policy in v.principal.policies:
         if policy.allow_not_action:
             yield f"{policy.source} allows every action but a list (NotAction)"
 
 
-def _secrets(p: Principal, allowed: frozenset[str]) -> Iterator[str]:
-    exposed = [a for a in SECRETS if unconstrained(p, a, allowed)]
+def _secrets(v: View) -> Iterator[str]:
+    exposed = [a for a in SECRETS if a in v.wide]
     if exposed:
         yield f"may {_some(exposed)} on every resource"
 

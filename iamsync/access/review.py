@@ -148,13 +148,18 @@ class _Indexer:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self.cache: dict[tuple[str, str], PolicyAccess] = {}
+        self.cache: dict[tuple[str, str], PolicyAccess] = {}  # by content: shared by sides
+        self.seen: dict[tuple[str, int], tuple[Any, PolicyAccess]] = {}  # by object: cheap
 
     def __call__(self, source: str, document: Any) -> PolicyAccess:
+        known = self.seen.get((source, id(document)))
+        if known is not None and known[0] is document:
+            return known[1]
         key = (source, normalize.dumps(document))
         found = self.cache.get(key)
         if found is None:
             found = self.cache[key] = index(document, source, self.catalog)
+        self.seen[(source, id(document))] = (document, found)  # holds the document: ids stay
         return found
 
 

@@ -55,7 +55,7 @@ def plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         blocking = computed.review.new_at_or_above(args.fail_on)
         if blocking:
             for f in blocking:
-                print(safe.line(f"iamsync: error: new {render_access.finding(f)}"), file=err)
+                print(safe.line(f"iamsync: error: {render_access.finding(f)}"), file=err)
             print(
                 f"iamsync: error: the plan introduces {len(blocking)} finding"
                 f"{'s' if len(blocking) > 1 else ''} at {args.fail_on} or above (--fail-on "
