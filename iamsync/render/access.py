@@ -14,16 +14,20 @@ def headline(change: AccessChange) -> str:
     who = f"{change.principal.type} {change.principal.name}"
     parts = []
     if change.gained:
-        parts.append(f"gains {_count(len(change.gained), change.gained_levels)}")
+        parts.append(f"gains {_count(change.gained, change.gained_levels)}")
     if change.lost:
-        parts.append(f"loses {_count(len(change.lost), change.lost_levels)}")
+        parts.append(f"loses {_count(change.lost, change.lost_levels)}")
     return f"{who} {'; '.join(parts)}"
 
 
-def _count(n: int, levels: Mapping[str, int]) -> str:
+def _count(actions: tuple[str, ...], levels: Mapping[str, int]) -> str:
+    """ "3 actions of ecr, s3 (2 Write, 1 List)": how many, of which services, which levels."""
+    n = len(actions)
     noun = "action" if n == 1 else "actions"
+    services = sorted({a.partition(":")[0] for a in actions})
+    of = ", ".join(services[:4]) + (f" and {len(services) - 4} more" if len(services) > 4 else "")
     split = ", ".join(f"{v} {k}" for k, v in levels.items())
-    return f"{n} {noun} ({split})" if split else f"{n} {noun}"
+    return f"{n} {noun} of {of}" + (f" ({split})" if split else "")
 
 
 def lines(change: AccessChange) -> list[str]:
