@@ -139,23 +139,31 @@ def read_credentials(iam: IAMClient, user: str) -> Credentials:
     )
 
 
-def documents(iam: IAMClient, arns: Iterable[str]) -> dict[str, Any]:
-    """The default document of each policy (AWS-managed ones, for the access review).
+def documents(iam: IAMClient, arns: Iterable[str]) -> tuple[dict[str, Any], list[str]]:
+    """The default document of each policy (AWS-managed ones, for the access review), and
+    the policies that could not be read, with why.
 
-    Two calls per policy, run side by side; a policy that does not exist is left out (the
-    plan refuses attaching it anyway).
+    Two calls per policy, run side by side. A policy that does not exist is left out (the
+    plan refuses attaching it anyway); one the credentials may not read (a plan role of an
+    older bootstrap stack) is named, and the review goes on without it.
     """
 
-    def one(arn: str) -> tuple[str, Any]:
+    def one(arn: str) -> tuple[str, Any, str]:
         try:
             version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
             found = iam.get_policy_version(PolicyArn=arn, VersionId=version)
         except iam.exceptions.NoSuchEntityException:
-            return arn, None
-        return arn, normalize.decode(found["PolicyVersion"].get("Document"))
+            return arn, None, ""
+        except ClientError as exc:
+            if "AccessDenied" not in str(exc.response.get("Error", {}).get("Code", "")):
+                raise
+            return arn, None, "AccessDenied"
+        return arn, normalize.decode(found["PolicyVersion"].get("Document")), ""
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        return {arn: doc for arn, doc in pool.map(one, sorted(arns)) if doc is not None}
+        results = list(pool.map(one, sorted(arns)))
+    docs = {arn: doc for arn, doc, _ in results if doc is not None}
+    return docs, [f"{arn} ({why})" for arn, _, why in results if why]
 
 
 def check_policies_exist(iam: IAMClient, plan: Plan, state: Live) -> None:

@@ -93,7 +93,9 @@ def working(root: Path) -> FolderTree:
     Outside a Git repository (or without git), every visible file counts.
     """
     try:
-        out = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--")
+        out = _git(
+            root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *SCOPE
+        )
     except GitError:
         return FolderTree(root)
     in_scope = (p for p in out.decode("utf-8", "surrogateescape").split("\0") if p)

@@ -209,3 +209,13 @@ def test_transport_failure_is_reported_not_raised(iam: Any) -> None:
     with pytest.raises(apply.ApplyFailed) as caught:
         apply.run(stages, dead, pauses=())
     assert caught.value.reason == "cannot connect to http://127.0.0.1:9/"
+
+
+def test_an_aws_managed_document_that_cannot_be_read_is_named_not_fatal(iam: Any) -> None:
+    arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    with Stubber(iam) as stub:
+        stub.add_response("get_policy", {"Policy": {"DefaultVersionId": "v9"}}, {"PolicyArn": arn})
+        stub.add_client_error("get_policy_version", "AccessDenied", "not authorized", 403)
+        docs, unread = live.documents(iam, [arn])
+        stub.assert_no_pending_responses()
+    assert docs == {} and unread == [f"{arn} (AccessDenied)"]

@@ -79,7 +79,7 @@ def compute_plan(
             f"{'s' if len(refusals) > 1 else ''} with live IAM above); nothing was written"
         ) from exc
     with aws.reading("the AWS-managed policies principals hold"):
-        managed = live.documents(connection.iam, access.aws_managed(wanted, state))
+        managed, unread = live.documents(connection.iam, access.aws_managed(wanted, state))
     changed = [
         c.name for c in computed.changes if c.type == "policy" and not c.action.is_destructive
     ]
@@ -90,6 +90,9 @@ def compute_plan(
         desired_digest=fingerprint.desired(wanted),
         review=access.review(wanted, state, managed, catalog, changed),
     )
+    if unread:
+        notes = (*computed.review.notes, f"not in the review (not readable): {', '.join(unread)}")
+        computed = replace(computed, review=replace(computed.review, notes=notes))
     return computed, connection
 
 
