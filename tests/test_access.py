@@ -240,6 +240,16 @@ RULES = [
         who(pol(st(Action="ecr:*", Resource="arn:aws:ecr:*:*:repository/app"))),
         False,
     ),
+    (  # the seed's staging-bucket policy: s3:* on its bucket, one listing action on *
+        "SERVICE_WILDCARD",
+        who(
+            pol(
+                st(Action="s3:*", Resource="arn:aws:s3:::cdktoolkit-stagingbucket-*"),
+                st(Action="s3:ListAllMyBuckets", Resource="*"),
+            )
+        ),
+        False,
+    ),
     ("RESOURCE_EXPOSURE", who(pol(st(Action="s3:PutBucketPolicy", Resource="*"))), True),
     (
         "RESOURCE_EXPOSURE",

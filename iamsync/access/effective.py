@@ -46,6 +46,7 @@ class PolicyAccess:
     open: frozenset[str] = frozenset()  # actions some grant allows unconstrained
     guarded: frozenset[str] = frozenset()  # actions a Deny with a condition narrows
     resources: frozenset[str] = frozenset()  # every Resource pattern of its Allows
+    open_wildcards: tuple[str, ...] = ()  # "svc:*" patterns a statement allows unconstrained
 
 
 def index(document: Any, source: str, catalog: Catalog) -> PolicyAccess:
@@ -54,6 +55,7 @@ def index(document: Any, source: str, catalog: Catalog) -> PolicyAccess:
     deny: dict[str, list[Grant]] = {}
     not_action = False
     patterns: list[str] = []
+    open_wildcards: list[str] = []
     for st in normalize.canonical(document, fold_case=False).get("Statement", []):
         if not isinstance(st, dict) or st.get("Effect") not in ("Allow", "Deny"):
             continue
@@ -67,6 +69,10 @@ def index(document: Any, source: str, catalog: Catalog) -> PolicyAccess:
             normalize.dumps(st["Condition"]) if "Condition" in st else "",
             source,
         )
+        if st["Effect"] == "Allow" and grant.unconstrained:
+            open_wildcards += [
+                a for a in st.get("Action", []) if a.endswith(":*") and not a.startswith("*")
+            ]
         target = allow if st["Effect"] == "Allow" else deny
         for action in actions:
             target.setdefault(action, []).append(grant)
@@ -81,6 +87,7 @@ def index(document: Any, source: str, catalog: Catalog) -> PolicyAccess:
         frozenset(
             r for gs in allow.values() for g in gs if not g.not_resource for r in g.resources
         ),
+        tuple(open_wildcards),
     )
 
 

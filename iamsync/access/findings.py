@@ -182,16 +182,11 @@ _LEVELS_LOOKED_UP = 3000  # beyond this many wide actions, access levels are not
 
 
 def _service_wildcard(v: View) -> Iterator[str]:
+    """A statement that allows every action of a service on every resource, no condition."""
     for policy in v.principal.policies:
-        for pattern in policy.patterns:
-            service, _, name = pattern.partition(":")
-            if (
-                name == "*"
-                and service != "*"
-                and any(
-                    a.partition(":")[0].lower() == service.lower() for a in v.wide & policy.open
-                )
-            ):
+        for pattern in policy.open_wildcards:
+            service = pattern.partition(":")[0].lower()
+            if any(a.partition(":")[0].lower() == service for a in v.wide):
                 yield f"{policy.source} allows {pattern} on every resource"
 
 
