@@ -37,6 +37,9 @@ _REFERS_TO_NEW = frozenset(
         "update_assume_role_policy",
         "update_role",
         "add_role_to_instance_profile",
+        # a boundary policy created in the stage before
+        "create_user",
+        "create_role",
     }
 )
 
@@ -121,17 +124,32 @@ class _Runner:
                 code = error_code(exc)
                 if code == "NoSuchEntity" and call.is_destructive:
                     return None  # already gone: deleting twice converges
-                if (
-                    code == "NoSuchEntity"
-                    and call.operation in _REFERS_TO_NEW
-                    and pause is not None
-                ):
+                if code == "EntityAlreadyExists" and call.operation in _CREATES_OWNED:
+                    return None  # left by an interrupted apply: there, as wanted
+                if pause is not None and _not_there_yet(call, code, error_message(exc)):
                     time.sleep(pause)
                     continue
                 return _explain(call, code, exc)
             except AWS_FAILURES as exc:  # transport, or a garbled answer
                 return failure(exc)
         return "the entity did not appear in time (IAM eventual consistency)"
+
+
+# Created under the ownership path, with nothing to compare: an existing one is the one an
+# interrupted apply made (GAAD does not list an instance profile that holds no role).
+_CREATES_OWNED = frozenset({"create_instance_profile"})
+
+
+def _not_there_yet(call: Call, code: str, message: str) -> bool:
+    """IAM's eventual consistency: something this apply just created is not visible yet."""
+    if code == "NoSuchEntity":
+        return call.operation in _REFERS_TO_NEW
+    # A trust policy naming a role or user created moments ago in the same stage.
+    return (
+        code == "MalformedPolicyDocument"
+        and "invalid principal" in message.lower()
+        and call.operation in ("create_role", "update_assume_role_policy")
+    )
 
 
 def _explain(call: Call, code: str, exc: ClientError) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from iamsync import limits
 from iamsync.kinds import KINDS
 from iamsync.kinds.base import BuildContext
 from iamsync.model import Desired
@@ -18,6 +19,7 @@ def build(
     partition: str,
     path_prefix: str,
     required_boundary: str | None = None,
+    policy_quota: int = limits.DEFAULT_MANAGED_POLICIES_PER_USER,
 ) -> Desired:
     """Desired state from rendered files (already valid): kind -> name -> file value.
 
@@ -34,7 +36,7 @@ def build(
         )
         for kind in KINDS
     }
-    return Desired(path_prefix, MappingProxyType(resources), required_boundary)
+    return Desired(path_prefix, MappingProxyType(resources), required_boundary, policy_quota)
 
 
 def policy_arn(partition: str, account_id: str, path_prefix: str, name: str) -> str:

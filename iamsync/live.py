@@ -169,7 +169,10 @@ def documents(iam: IAMClient, arns: Iterable[str]) -> tuple[dict[str, Any], list
 def check_policies_exist(iam: IAMClient, plan: Plan, state: Live) -> None:
     """Every policy ARN the plan newly attaches exists (one GetPolicy each, only for those)."""
     known = {p.arn for p in state.of("policy").values()}
-    known |= {c.arn for c in plan.changes if c.type == "policy"}
+    # Policies the plan creates or updates exist by the time they are attached; deleted ones
+    # do not (a file naming one is refused before this).
+    known |= {c.arn for c in plan.changes if c.type == "policy" and c.action is not Action.DELETE}
+    known -= {c.arn for c in plan.changes if c.type == "policy" and c.action is Action.DELETE}
     wanted: dict[str, list[tuple[Change, str]]] = {}
     for c in plan.changes:
         if isinstance(c, PrincipalChange) and c.action is not Action.DELETE:

@@ -97,6 +97,7 @@ class Desired:
     # kind type -> name -> that kind's desired record
     resources: Mapping[str, Mapping[str, Any]] = field(default_factory=empty)
     required_boundary: str | None = None  # every owned user and role has it
+    policy_quota: int = 10  # managed policies per principal (iamsync.json's quotas)
 
     def of(self, kind: str) -> Mapping[str, Any]:
         return self.resources.get(kind, MappingProxyType({}))

@@ -44,6 +44,16 @@ def to_json(plan: Plan) -> dict[str, Any]:
     }
 
 
+# What a reviewer reads about access, derived from the changes and from documents AWS may
+# update on its own (AWS-managed policies); not what apply does. A saved plan is compared
+# without them.
+REVIEW_KEYS = ("access", "findings", "access_notes", "reach", "access_analyzer")
+
+
+def without_review(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in REVIEW_KEYS}
+
+
 def change_json(c: Change) -> dict[str, Any]:
     """One change: action, type and name first (the contract), then every other field."""
     head = ("action", "type", "name")
@@ -85,8 +95,9 @@ def loads(text: str, source: str = "plan file") -> Plan:
                 },
             ),
         )
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise IamsyncError(f"{source} is not a plan saved by iamsync --out ({exc})") from exc
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else safe.line(str(exc))
+        raise IamsyncError(f"{source} is not a plan saved by iamsync --out ({reason})") from exc
 
 
 def _json(value: Any) -> Any:

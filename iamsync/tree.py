@@ -41,9 +41,15 @@ class FolderTree:
     label: str = "the working tree"
 
     def files(self, folder: str) -> list[str]:
-        """Every visible entry under `folder` (relative "/" paths, sorted); [] if none."""
+        """Every visible entry under `folder` (relative "/" paths, sorted); [] if none.
+
+        A folder that is a link, or reached through one, is listed itself: is_link() says
+        so, and the loader refuses it (its files may be anywhere).
+        """
         base = self.root / folder
-        if not base.is_dir() or base.is_symlink():
+        if self.is_link(folder):
+            return [folder]
+        if not base.is_dir():
             return []
         found = []
         for top, dirs, names in os.walk(base):
@@ -62,7 +68,9 @@ class FolderTree:
         return os.path.lexists(self.root / rel) and not self.ignored(rel)
 
     def is_link(self, rel: str) -> bool:
-        return (self.root / rel).is_symlink()
+        """Whether `rel`, or a folder on the way to it, is a symbolic link."""
+        parts = Path(rel).parts
+        return any(self.root.joinpath(*parts[:i]).is_symlink() for i in range(1, len(parts) + 1))
 
     def read(self, rel: str) -> bytes:
         path = self.root / rel
@@ -137,6 +145,8 @@ class CommitTree:
         return cls(root, commit, entries)
 
     def files(self, folder: str) -> list[str]:
+        if self.is_link(folder):
+            return [folder]
         prefix = folder.rstrip("/") + "/"
         return sorted(
             p
@@ -151,8 +161,12 @@ class CommitTree:
         return rel in self.entries
 
     def is_link(self, rel: str) -> bool:
-        entry = self.entries.get(rel)
-        return entry is not None and entry.mode == "120000"
+        """Whether `rel`, or a folder on the way to it, is a symbolic link in the commit."""
+        parts = rel.split("/")
+        return any(
+            (entry := self.entries.get("/".join(parts[:i]))) is not None and entry.mode == "120000"
+            for i in range(1, len(parts) + 1)
+        )
 
     def read(self, rel: str) -> bytes:
         entry = self.entries.get(rel)

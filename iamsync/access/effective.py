@@ -10,6 +10,7 @@ condition), and that its permissions boundary allows too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -29,8 +30,22 @@ class Grant:
     @property
     def unconstrained(self) -> bool:
         """Reaches every resource (or all but a few) with no condition: a finding's test."""
-        broad = self.not_resource or any(r == "*" for r in self.resources)
+        broad = self.not_resource or any(_covers_all(r) for r in self.resources)
         return broad and not self.condition
+
+
+_TYPE_STAR = re.compile(r"[A-Za-z-]+/\*")
+
+
+def _covers_all(resource: str) -> bool:
+    """ "*", or an ARN for every resource of its kind: arn:aws:iam::*:user/*, arn:aws:s3:::*."""
+    if resource == "*":
+        return True
+    parts = resource.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return False
+    service, what = parts[2], parts[5]
+    return what == "*" or (service in ("iam", "*") and _TYPE_STAR.fullmatch(what) is not None)
 
 
 @dataclass(frozen=True)
@@ -46,7 +61,7 @@ class PolicyAccess:
     open: frozenset[str] = frozenset()  # actions some grant allows unconstrained
     guarded: frozenset[str] = frozenset()  # actions a Deny with a condition narrows
     resources: frozenset[str] = frozenset()  # every Resource pattern of its Allows
-    open_wildcards: tuple[str, ...] = ()  # "svc:*" patterns a statement allows unconstrained
+    open_patterns: tuple[str, ...] = ()  # Action patterns of the unconstrained Allows
 
 
 def index(document: Any, source: str, catalog: Catalog) -> PolicyAccess:
@@ -55,7 +70,7 @@ def index(document: Any, source: str, catalog: Catalog) -> PolicyAccess:
     deny: dict[str, list[Grant]] = {}
     not_action = False
     patterns: list[str] = []
-    open_wildcards: list[str] = []
+    open_patterns: list[str] = []
     for st in normalize.canonical(document, fold_case=False).get("Statement", []):
         if not isinstance(st, dict) or st.get("Effect") not in ("Allow", "Deny"):
             continue
@@ -70,9 +85,7 @@ def index(document: Any, source: str, catalog: Catalog) -> PolicyAccess:
             source,
         )
         if st["Effect"] == "Allow" and grant.unconstrained:
-            open_wildcards += [
-                a for a in st.get("Action", []) if a.endswith(":*") and not a.startswith("*")
-            ]
+            open_patterns += [a for a in st.get("Action", []) if isinstance(a, str)]
         target = allow if st["Effect"] == "Allow" else deny
         for action in actions:
             target.setdefault(action, []).append(grant)
@@ -87,7 +100,7 @@ def index(document: Any, source: str, catalog: Catalog) -> PolicyAccess:
         frozenset(
             r for gs in allow.values() for g in gs if not g.not_resource for r in g.resources
         ),
-        tuple(open_wildcards),
+        tuple(open_patterns),
     )
 
 

@@ -9,13 +9,12 @@ The codes, severities and help live in iamsync.codes.FINDINGS.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from iamsync import codes
+from iamsync import arn, codes
 from iamsync.access.effective import Principal, wide
 
 ESCALATIONS = (
@@ -56,12 +55,12 @@ SECRETS = (
     "ssm:GetParametersByPath",
     "kms:Decrypt",
 )
-# iamsync's own access: its roles, its boundary, its stack (any account, any region).
+# iamsync's own access: its roles, its boundary, its stack (as the catalog writes ARNs).
 IAMSYNC_RESOURCES = (
-    "arn:*:iam::*:role/iamsync-apply",
-    "arn:*:iam::*:role/iamsync-plan",
-    "arn:*:iam::*:policy/iamsync-boundary",
-    "arn:*:cloudformation:*:*:stack/iamsync-roles/*",
+    "arn:${Partition}:iam::${Account}:role/iamsync-apply",
+    "arn:${Partition}:iam::${Account}:role/iamsync-plan",
+    "arn:${Partition}:iam::${Account}:policy/iamsync-boundary",
+    "arn:${Partition}:cloudformation:${Region}:${Account}:stack/iamsync-roles/${Id}",
 )
 
 
@@ -107,7 +106,9 @@ def check(
 
 
 def _admin(v: View) -> Iterator[str]:
-    found = [(pol, a) for pol in v.principal.policies for a in ("*", "iam:*") if a in pol.patterns]
+    found = [
+        (pol, a) for pol in v.principal.policies for a in ("*", "iam:*") if a in pol.open_patterns
+    ]
     if found and all(a in v.wide for a in ESCALATIONS[:4]):
         policy, pattern = found[0]
         what = "every action" if pattern == "*" else "every IAM action"
@@ -156,9 +157,7 @@ def _iamsync(v: View) -> Iterator[str]:
 def _own_resources(resources: frozenset[str]) -> tuple[str, ...]:
     """The resource patterns (of one document) that name iamsync's own roles or stack."""
     return tuple(
-        r
-        for r in resources
-        if r != "*" and any(fnmatch.fnmatchcase(r, own) for own in IAMSYNC_RESOURCES)
+        r for r in resources if r != "*" and any(arn.fits(r, own) for own in IAMSYNC_RESOURCES)
     )
 
 
@@ -184,8 +183,11 @@ _LEVELS_LOOKED_UP = 3000  # beyond this many wide actions, access levels are not
 def _service_wildcard(v: View) -> Iterator[str]:
     """A statement that allows every action of a service on every resource, no condition."""
     for policy in v.principal.policies:
-        for pattern in policy.open_wildcards:
-            service = pattern.partition(":")[0].lower()
+        for pattern in policy.open_patterns:
+            service, _, name = pattern.partition(":")
+            if name != "*" or service == "*":
+                continue
+            service = service.lower()
             if any(a.partition(":")[0].lower() == service for a in v.wide):
                 yield f"{policy.source} allows {pattern} on every resource"
 
@@ -209,7 +211,8 @@ def cross_account(trust: Any, account: str) -> Iterator[str]:
         if not isinstance(st, dict) or st.get("Effect") != "Allow":
             continue
         principal = st.get("Principal")
-        if principal == "*" or (isinstance(principal, dict) and principal.get("AWS") == "*"):
+        aws_any = isinstance(principal, dict) and "*" in _listed(principal.get("AWS"))
+        if principal == "*" or aws_any:
             if "Condition" not in st:
                 yield "anyone may assume this role (Principal *, no condition)"
             continue
@@ -218,6 +221,10 @@ def cross_account(trust: Any, account: str) -> Iterator[str]:
             other = _account_of(str(who))
             if other is not None and other != account:
                 yield f"account {other} may assume this role ({who})"
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _account_of(principal: str) -> str | None:

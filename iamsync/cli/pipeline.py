@@ -59,6 +59,7 @@ def compute_plan(
         partition=ident.partition,
         path_prefix=result.config.path_prefix,
         required_boundary=result.required_boundary,
+        policy_quota=result.config.managed_policies_per_user,
     )
     with aws.reading("the roles' descriptions and session lengths"):
         state = live.complete_roles(connection.iam, state, live.roles_to_complete(wanted))

@@ -45,7 +45,8 @@ def verify(
             f"live IAM changed since {path} was made, so it is not the plan that was "
             "reviewed; nothing was written. Make a new plan (--plan --out) and review it"
         )
-    if _canonical(planfile.to_json(again)) != _canonical(json.loads(raw)):
+    reviewed = planfile.without_review(json.loads(raw))
+    if _canonical(planfile.without_review(planfile.to_json(again))) != _canonical(reviewed):
         raise PlanRefused(
             f"{path} is not the plan that commit {commit[:12]} makes: the file was edited, "
             "or made by another iamsync version. Nothing was written. Make a new plan "
@@ -56,9 +57,14 @@ def verify(
 
 def _read(path: Path) -> str:
     try:
+        if path.stat().st_size > MAX_PLAN_BYTES:
+            raise IamsyncError(f"{path} is over {MAX_PLAN_BYTES:,} bytes: not a saved plan")
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise IamsyncError(f"cannot read the plan file: {exc}") from exc
+
+
+MAX_PLAN_BYTES = 200_000_000  # a plan of every IAM resource an account can hold is far smaller
 
 
 def _commit(named: str, root: Path, path: Path) -> str:

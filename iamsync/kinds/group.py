@@ -104,7 +104,7 @@ class Group:
                     GroupChange(Action.CREATE, want.name, want.arn, **principal.created(want))
                 )
                 continue
-            fields = principal.updated(want, live_group)
+            fields = principal.updated(want, live_group, ctx.desired.policy_quota)
             moved = old if name not in have else None
             if principal.anything(fields) or moved:
                 changes.append(

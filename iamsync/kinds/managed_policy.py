@@ -109,6 +109,7 @@ class ManagedPolicy:
         for name, policy in sorted(live.of(self.type).items()):
             if owned(policy.path, desired.path_prefix) and name not in desired.of(self.type):
                 yield from _still_used_elsewhere(policy, live, desired.path_prefix)
+                yield from _still_wanted(policy, desired)
 
     # -- plan ------------------------------------------------------------------------------
     def diff(self, ctx: DiffContext) -> list[Change]:
@@ -302,6 +303,26 @@ def _still_used_elsewhere(policy: LivePolicy, live: Live, prefix: str) -> list[C
             f"{prefix}, which iamsync does not touch; remove it from them first, or keep its file",
         )
     ]
+
+
+def _still_wanted(policy: LivePolicy, desired: Desired) -> Iterator[Conflict]:
+    """A policy to delete (its file is gone) that a file still names by its ARN."""
+    for kind, records in sorted(desired.resources.items()):
+        for record in records.values():
+            uses = [("policies", a) for a in getattr(record, "policies", ()) if a == policy.arn]
+            if getattr(record, "permissions_boundary", None) == policy.arn:
+                uses.append(("permissions_boundary", policy.arn))
+            for key, arn in uses:
+                yield Conflict(
+                    kind,
+                    record.name,
+                    "POLICY_IN_USE",
+                    f'policy "{policy.name}" is to be deleted (its file policies/{policy.name}'
+                    f".json is gone) but this {kind} still names it ({arn}); keep the file, or "
+                    "remove it from here",
+                    key,
+                    arn,
+                )
 
 
 def _count_rest(named: list[str], total: int) -> None:

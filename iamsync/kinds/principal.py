@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from iamsync import normalize
+from iamsync import limits, normalize
 from iamsync.kinds.base import Action, AdoptContext, BuildContext, Call, Chain, Change
 from iamsync.model import BOOKKEEPING_TAGS, COMMIT_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, empty
 
@@ -70,6 +70,9 @@ class PrincipalChange(Change):
     boundary: str | None = None  # set this permissions boundary
     remove_boundary: bool = False
     renamed_from: str | None = None  # renamed from this live name first (keeps everything)
+    # At IAM's quota, new before old cannot work: what goes, goes first (said in the plan).
+    detach_first: bool = False  # managed policies: live + new would exceed the quota
+    untag_first: bool = False  # tags: live + new keys would exceed 50
 
 
 # -- building and reading -----------------------------------------------------------------
@@ -120,9 +123,15 @@ def created(want: DesiredPrincipal) -> dict[str, Any]:
     }
 
 
-def updated(want: DesiredPrincipal, have: LivePrincipal) -> dict[str, Any]:
-    """The PrincipalChange fields that make `have` into `want` (all empty: nothing to do)."""
+def updated(want: DesiredPrincipal, have: LivePrincipal, quota: int) -> dict[str, Any]:
+    """The PrincipalChange fields that make `have` into `want` (all empty: nothing to do).
+
+    `quota`: managed policies per principal. Attachments are added before old ones go,
+    unless together they would exceed it; tags likewise with IAM's 50.
+    """
     tags, untag = _tag_changes(want.tags, have.tags)
+    attach = want.policies - have.attached
+    live_keys = {k.lower() for k in have.tags} | {t.lower() for t in BOOKKEEPING_TAGS}
     live_tags = {k.lower(): v for k, v in have.tags.items()}
     changed_inline = {
         n: d
@@ -131,8 +140,11 @@ def updated(want: DesiredPrincipal, have: LivePrincipal) -> dict[str, Any]:
     }
     dropped = tuple(sorted(set(have.inline) - set(want.inline)))
     return {
-        "attach": tuple(sorted(want.policies - have.attached)),
+        "attach": tuple(sorted(attach)),
         "detach": tuple(sorted(have.attached - want.policies)),
+        "detach_first": bool(attach) and len(have.attached) + len(attach) > quota,
+        "untag_first": bool(untag)
+        and len(live_keys | {k.lower() for k in tags}) > limits.TAGS_PER_RESOURCE,
         "put_inline": changed_inline,
         "delete_inline": dropped,
         "inline_before": {
@@ -186,6 +198,8 @@ def tags_param(tags: Mapping[str, str], commit: str) -> list[dict[str, str]]:
 def setup(c: PrincipalChange, api: Api, name: str, commit: str) -> list[Call]:
     """Stage PRINCIPALS of an update: tags (recording the commit) and a new boundary."""
     calls = []
+    if c.untag_first and api.untag:
+        calls.append(api.call(api.untag, name, TagKeys=list(c.untag)))
     if api.tag:
         calls.append(api.call(api.tag, name, Tags=tags_param(c.tags, commit)))
     if c.boundary and api.put_boundary:
@@ -194,8 +208,14 @@ def setup(c: PrincipalChange, api: Api, name: str, commit: str) -> list[Call]:
 
 
 def grant(c: PrincipalChange, api: Api) -> list[Chain]:
-    """Stage GRANT: new attachments and inline policies, one chain each."""
-    chains: list[Chain] = [(api.call(api.attach, c.name, PolicyArn=arn),) for arn in c.attach]
+    """Stage GRANT: new attachments and inline policies, one chain each (at the quota, one
+    chain that detaches the old ones first)."""
+    attaches = [api.call(api.attach, c.name, PolicyArn=arn) for arn in c.attach]
+    if c.detach_first:
+        detaches = [api.call(api.detach, c.name, PolicyArn=arn) for arn in c.detach]
+        chains: list[Chain] = [(*detaches, *attaches)]
+    else:
+        chains = [(call,) for call in attaches]
     chains += [
         (api.call(api.put_inline, c.name, PolicyName=n, PolicyDocument=document(d)),)
         for n, d in c.put_inline.items()
@@ -205,9 +225,11 @@ def grant(c: PrincipalChange, api: Api) -> list[Chain]:
 
 def revoke(c: PrincipalChange, api: Api) -> list[Chain]:
     """Stage REVOKE of an update: what takes access or metadata away."""
-    chains: list[Chain] = [(api.call(api.detach, c.name, PolicyArn=arn),) for arn in c.detach]
+    chains: list[Chain] = [
+        (api.call(api.detach, c.name, PolicyArn=arn),) for arn in c.detach if not c.detach_first
+    ]
     chains += [(api.call(api.delete_inline, c.name, PolicyName=n),) for n in c.delete_inline]
-    if c.untag and api.untag:
+    if c.untag and api.untag and not c.untag_first:
         chains.append((api.call(api.untag, c.name, TagKeys=list(c.untag)),))
     if c.remove_boundary and api.delete_boundary:
         chains.append((api.call(api.delete_boundary, c.name),))
@@ -234,6 +256,8 @@ def details(c: PrincipalChange) -> list[str]:
     out = []
     if c.renamed_from:
         out.append(f"renamed from {c.renamed_from} (credentials and memberships kept)")
+    if c.detach_first:
+        out.append("detaches first: together, old and new would exceed IAM's quota")
     out += [f"+ attach {arn}" for arn in c.attach]
     out += [f"- detach {arn}" for arn in c.detach]
     for name in c.put_inline:

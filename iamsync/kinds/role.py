@@ -171,17 +171,22 @@ class Role:
         prefix = ctx.desired.path_prefix
         changes: list[RoleChange] = []
         for name, want in sorted(ctx.desired.of(self.type).items()):
-            change = _change(want, have.get(name), prefix)
+            change = _change(want, have.get(name), prefix, ctx.desired.policy_quota)
             if change:
                 changes.append(change)
+        required = ctx.desired.required_boundary
         for name, role in sorted(have.items()):
             if owned(role.path, prefix) and name not in ctx.desired.of(self.type):
+                # Under a required boundary, a role without it gets it first: the apply role
+                # changes and deletes only bounded roles.
+                missing = required and role.permissions_boundary != required
                 changes.append(
                     RoleChange(
                         Action.DELETE,
                         name,
                         role.arn,
                         **principal.deleted(role),
+                        boundary=required if missing else None,
                         trust_before=role.trust,
                         remove_instance_profiles=role.instance_profiles,
                     )
@@ -192,7 +197,12 @@ class Role:
         if c.action is Action.DELETE:
             if stage is not Stage.DELETE_PRINCIPALS:
                 return []
-            calls = _leave_profiles(c, ctx.prefix) + principal.teardown(c, API)
+            first = (
+                [API.call("put_role_permissions_boundary", c.name, PermissionsBoundary=c.boundary)]
+                if c.boundary
+                else []
+            )
+            calls = first + _leave_profiles(c, ctx.prefix) + principal.teardown(c, API)
             return [(*calls, API.call("delete_role", c.name))]
         if stage is Stage.PRINCIPALS:
             return [_setup(c, ctx)]
@@ -213,6 +223,8 @@ class Role:
                 else f"deletes the role (IAM cannot rename a role: {c.same_trust_as}, created "
                 "above, has the same trust policy) and, first, its policies:"
             ]
+            if c.boundary:
+                out.append(f"  sets the required permissions boundary {c.boundary} (first)")
             out += [f"  leaves instance profile {n}" for n, _ in c.remove_instance_profiles]
             return out + principal.teardown_details(c)
         out = []
@@ -245,7 +257,7 @@ class Role:
 KIND = Role()
 
 
-def _change(want: DesiredRole, have: LiveRole | None, prefix: str) -> RoleChange | None:
+def _change(want: DesiredRole, have: LiveRole | None, prefix: str, quota: int) -> RoleChange | None:
     if have is None:
         return RoleChange(
             Action.CREATE,
@@ -257,7 +269,7 @@ def _change(want: DesiredRole, have: LiveRole | None, prefix: str) -> RoleChange
             max_session_duration=want.max_session_duration,
             create_instance_profile=want.instance_profile,
         )
-    fields = principal.updated(want, have)
+    fields = principal.updated(want, have, quota)
     trust_changed = normalize.canonical(want.trust) != normalize.canonical(have.trust)
     live_session = have.max_session_duration or limits.DEFAULT_MAX_SESSION_DURATION
     described = want.description is not None and want.description != (have.description or "")

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from iamsync import names
+from iamsync import limits, names
 from iamsync.checks import principals as principal_checks
 from iamsync.kinds import principal
 from iamsync.kinds.base import (
@@ -60,6 +60,7 @@ class LiveUser(LivePrincipal):
 class UserChange(PrincipalChange):
     add_groups: tuple[str, ...] = ()
     remove_groups: tuple[str, ...] = ()
+    leave_first: bool = False  # at IAM's 10 groups per user, old groups are left first
     # On delete: what blocks DeleteUser besides policies and memberships (said in the plan).
     credentials: Credentials = field(default_factory=Credentials)
     type: str = field(default="user", init=False)
@@ -106,6 +107,7 @@ class User:
         return [*principal.fingerprint(record), sorted(record.groups)]
 
     def conflicts(self, desired: Desired, live: Live) -> Iterator[Conflict]:
+        yield from _stuck_memberships(desired, live)
         groups = live.of("group")
         wanted_groups = desired.of("group").keys()
         for user in sorted(desired.of(self.type).values(), key=lambda u: u.name):
@@ -158,12 +160,23 @@ class User:
         for name, want in sorted(ctx.desired.of(self.type).items()):
             old = next((o for o, n in sources.items() if n == name), None)
             live_user = have.get(name) or (have.get(old) if old else None)
-            change = _change(want, live_user, renamed_groups, old if name not in have else None)
+            change = _change(
+                want,
+                live_user,
+                renamed_groups,
+                old if name not in have else None,
+                ctx.desired.policy_quota,
+            )
             if change:
                 changes.append(change)
         for name in doomed(ctx.desired, ctx.live, sources):
             changes.append(
-                _delete(have[name], ctx.credentials.get(name), ctx.desired.required_boundary)
+                _delete(
+                    have[name],
+                    ctx.credentials.get(name),
+                    ctx.desired.required_boundary,
+                    renamed_groups,
+                )
             )
         return changes
 
@@ -172,16 +185,15 @@ class User:
             return [_delete_chain(c)] if stage is Stage.DELETE_PRINCIPALS else []
         if stage is Stage.PRINCIPALS:
             return [_setup(c, ctx)]
+        joins = [API.call("add_user_to_group", c.name, GroupName=g) for g in c.add_groups]
+        leaves = [API.call("remove_user_from_group", c.name, GroupName=g) for g in c.remove_groups]
         if stage is Stage.GRANT:
-            joins: list[Chain] = [
-                (API.call("add_user_to_group", c.name, GroupName=g),) for g in c.add_groups
-            ]
-            return principal.grant(c, API) + joins
+            if c.leave_first:
+                return [*principal.grant(c, API), (*leaves, *joins)]
+            return principal.grant(c, API) + [(call,) for call in joins]
         if stage is Stage.REVOKE and c.action is Action.UPDATE:
-            leaves: list[Chain] = [
-                (API.call("remove_user_from_group", c.name, GroupName=g),) for g in c.remove_groups
-            ]
-            return principal.revoke(c, API) + leaves
+            later = [] if c.leave_first else [(call,) for call in leaves]
+            return principal.revoke(c, API) + later
         return []
 
     # -- words -----------------------------------------------------------------------------
@@ -216,11 +228,38 @@ def doomed(desired: Desired, live: Live, renamed: Mapping[str, str] | None = Non
     )
 
 
+def _stuck_memberships(desired: Desired, live: Live) -> Iterator[Conflict]:
+    """Under a required boundary, the apply role cannot take an owned user out of a group
+    outside the prefix (to leave it, or to delete the user): say so before any write."""
+    if desired.required_boundary is None:
+        return
+    groups, wanted = live.of("group"), desired.of("user")
+    for name, user in sorted(live.of("user").items()):
+        if not owned(user.path, desired.path_prefix):
+            continue
+        keep = wanted[name].groups if name in wanted else frozenset()
+        for group in sorted(user.groups - keep):
+            if group in groups and not owned(groups[group].path, desired.path_prefix):
+                doing = "leaves it" if name in wanted else "deletes the user"
+                yield Conflict(
+                    "user",
+                    name,
+                    "GROUP_OUTSIDE_PREFIX",
+                    f'user "{name}" is in group "{group}" (path {groups[group].path}), outside '
+                    f"{desired.path_prefix}, and this plan {doing}: under the required "
+                    "permissions boundary iamsync's apply role may not change that group's "
+                    f"members; first run: aws iam remove-user-from-group --group-name {group} "
+                    f"--user-name {name}",
+                    "groups",
+                )
+
+
 def _change(
     want: DesiredUser,
     have: LiveUser | None,
     renamed_groups: Mapping[str, str],
     renamed_from: str | None,
+    quota: int,
 ) -> UserChange | None:
     if have is None:
         return UserChange(
@@ -230,7 +269,7 @@ def _change(
             **principal.created(want),
             add_groups=tuple(sorted(want.groups)),
         )
-    fields = principal.updated(want, have)
+    fields = principal.updated(want, have, quota)
     live_groups = {renamed_groups.get(g, g) for g in have.groups}
     add = tuple(sorted(want.groups - live_groups))
     remove = tuple(sorted(live_groups - want.groups))
@@ -244,11 +283,15 @@ def _change(
         renamed_from=renamed_from,
         add_groups=add,
         remove_groups=remove,
+        leave_first=bool(add) and len(live_groups) + len(add) > limits.GROUPS_PER_USER,
     )
 
 
 def _delete(
-    user: LiveUser, credentials: Credentials | None, required_boundary: str | None
+    user: LiveUser,
+    credentials: Credentials | None,
+    required_boundary: str | None,
+    renamed_groups: Mapping[str, str],
 ) -> UserChange:
     """Everything that blocks DeleteUser goes first (a boundary does not block it).
 
@@ -262,7 +305,8 @@ def _delete(
         user.arn,
         **principal.deleted(user),
         boundary=required_boundary if missing else None,
-        remove_groups=tuple(sorted(user.groups)),
+        # A group renamed by this plan has its new name by the time users are deleted.
+        remove_groups=tuple(sorted(renamed_groups.get(g, g) for g in user.groups)),
         credentials=credentials or Credentials(),
     )
 
