@@ -124,8 +124,8 @@ class _Runner:
                 code = error_code(exc)
                 if code == "NoSuchEntity" and call.is_destructive:
                     return None  # already gone: deleting twice converges
-                if code == "EntityAlreadyExists" and call.operation in _CREATES_OWNED:
-                    return None  # left by an interrupted apply: there, as wanted
+                if code == "EntityAlreadyExists" and call.operation == "create_instance_profile":
+                    return self._profile_left_over(call)
                 if pause is not None and _not_there_yet(call, code, error_message(exc)):
                     time.sleep(pause)
                     continue
@@ -134,10 +134,29 @@ class _Runner:
                 return failure(exc)
         return "the entity did not appear in time (IAM eventual consistency)"
 
-
-# Created under the ownership path, with nothing to compare: an existing one is the one an
-# interrupted apply made (GAAD does not list an instance profile that holds no role).
-_CREATES_OWNED = frozenset({"create_instance_profile"})
+    def _profile_left_over(self, call: Call) -> str | None:
+        """An instance profile that already exists: the one an interrupted apply made (GAAD
+        lists no profile that holds no role) when it is under the path and empty; anyone
+        else's is not iamsync's to use (a profile's name is unique whatever its path)."""
+        name, path = call.params["InstanceProfileName"], call.params["Path"]
+        try:
+            found = self.iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+        except ClientError as exc:
+            return (
+                f"an instance profile named {safe.line(name)} already exists and cannot be "
+                f"read ({error_code(exc)}): it is not iamsync's"
+            )
+        except AWS_FAILURES as exc:
+            return failure(exc)
+        roles = [r.get("RoleName", "?") for r in found.get("Roles", [])]
+        if found.get("Path") == path and not roles:
+            return None  # left by an interrupted apply: there, as wanted
+        holding = f", holding role {safe.line(', '.join(roles))}" if roles else ""
+        return (
+            f"an instance profile named {safe.line(name)} already exists at path "
+            f"{safe.line(str(found.get('Path')))}{holding}: it is not iamsync's; rename it, or "
+            "set instance_profile to false"
+        )
 
 
 def _not_there_yet(call: Call, code: str, message: str) -> bool:

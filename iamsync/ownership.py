@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iamsync.errors import IamsyncError
+from iamsync.model import Desired, Live
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,17 @@ def _how_to_adopt(kind: str, name: str, prefix: str) -> str:
         f"A {kind}'s path cannot change: to adopt it, create it anew from this file under "
         "another name and move what uses it, or rename the file"
     )
+
+
+def renames(desired: Desired, live: Live) -> dict[str, dict[str, str]]:
+    """kind -> old name -> new name, for files that say renamed_from and can move now."""
+    found: dict[str, dict[str, str]] = {}
+    for kind, records in desired.resources.items():
+        have = live.of(kind)
+        for name, want in records.items():
+            old: str | None = getattr(want, "renamed_from", None)
+            if old is None or name in have or old not in have or old in records:
+                continue
+            if owned(have[old].path, desired.path_prefix):
+                found.setdefault(kind, {})[old] = name
+    return found

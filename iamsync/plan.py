@@ -54,7 +54,7 @@ class Plan:
 
 def doomed_users(desired: Desired, live: Live) -> list[str]:
     """Owned users that the plan will delete: the only ones whose credentials are read."""
-    return doomed(desired, live, renames(desired, live).get("user", {}))
+    return doomed(desired, live, ownership.renames(desired, live).get("user", {}))
 
 
 def diff(
@@ -69,7 +69,7 @@ def diff(
         MappingProxyType(dict(credentials or {})),
         _holders(live.resources, prefix, lambda p: p.attached),
         _holders(desired.resources, prefix, lambda p: p.policies),
-        renames(desired, live),
+        ownership.renames(desired, live),
     )
     made = [(kind, change) for kind in KINDS for change in kind.diff(ctx)]
     order = {kind.type: i for i, kind in enumerate(KINDS)}
@@ -113,20 +113,6 @@ def check(desired: Desired, live: Live) -> None:
     ]
     if found:
         raise ownership.PlanConflict(found)
-
-
-def renames(desired: Desired, live: Live) -> dict[str, dict[str, str]]:
-    """kind -> old name -> new name, for files that say renamed_from and can move now."""
-    found: dict[str, dict[str, str]] = {}
-    for kind, records in desired.resources.items():
-        have = live.of(kind)
-        for name, want in records.items():
-            old: str | None = getattr(want, "renamed_from", None)
-            if old is None or name in have or old not in have or old in records:
-                continue
-            if ownership.owned(have[old].path, desired.path_prefix):
-                found.setdefault(kind, {})[old] = name
-    return found
 
 
 def _holders(

@@ -16,6 +16,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from iamsync.errors import IamsyncError
+
 # Far above anything IAM accepts (a role's inline policies total 10,240 characters; a
 # managed policy 6,144), small enough that a hostile file cannot exhaust memory or time.
 MAX_FILE_BYTES = 1_000_000
@@ -98,16 +100,30 @@ class FolderTree:
 def working(root: Path) -> FolderTree:
     """The working tree as Git would commit it: tracked and untracked files, not ignored ones.
 
-    Outside a Git repository (or without git), every visible file counts.
+    Outside a Git repository, every visible file counts. Inside one, a git that cannot
+    answer (not installed, "dubious ownership") stops the run: reading every file instead
+    would count ignored ones that no commit holds.
     """
     try:
         out = _git(
             root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *SCOPE
         )
-    except GitError:
-        return FolderTree(root)
+    except GitError as exc:
+        if not _in_git_work_tree(root):
+            return FolderTree(root)
+        raise IamsyncError(
+            f"{root} is in a Git repository but git cannot list its files ({exc}); fix git "
+            "(for a checkout owned by another user: git config --global --add safe.directory "
+            "PATH), so ignored files are not read as if they were committed"
+        ) from exc
     in_scope = (p for p in out.decode("utf-8", "surrogateescape").split("\0") if p)
     return FolderTree(root, frozenset(p for p in in_scope if _in_scope(p)))
+
+
+def _in_git_work_tree(root: Path) -> bool:
+    """Whether `root` or a folder above it holds .git (a folder, or a worktree's file)."""
+    here = root.resolve()
+    return any((folder / ".git").exists() for folder in (here, *here.parents))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ a plan (who gains, who loses, what is new)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
@@ -266,6 +267,32 @@ RULES = [
         who(pol(st(Action="iam:PutRolePolicy", Resource="arn:aws:iam::1:role/app"))),
         False,
     ),
+    # A resource pattern that spans every resource of its type is as open as "*".
+    (
+        "IAM_PRIVILEGE_ESCALATION",
+        who(pol(st(Action="iam:CreateAccessKey", Resource="arn:aws:iam::*:user/*"))),
+        True,
+    ),
+    (
+        "IAM_PRIVILEGE_ESCALATION",
+        who(pol(st(Action="iam:CreateAccessKey", Resource="arn:aws:iam::1:user/ci"))),
+        False,
+    ),
+    ("SERVICE_WILDCARD", who(pol(st(Action="s3:*", Resource="arn:aws:s3:::*"))), True),
+    ("ADMIN_EQUIVALENT", who(pol(st(Action="*", Resource="arn:*"))), True),
+    ("ADMIN_EQUIVALENT", who(pol(st(Action="*", Resource="arn:aws:s3:::app/*"))), False),
+    (  # a policy variable may name any role, iamsync's own too
+        "REACHES_IAMSYNC",
+        who(pol(st(Action="iam:PutRolePolicy", Resource="arn:aws:iam::1:role/${aws:username}"))),
+        True,
+    ),
+    (
+        "REACHES_IAMSYNC",
+        who(
+            pol(st(Action="iam:PutRolePolicy", Resource="arn:aws:iam::1:role/app-${aws:username}"))
+        ),
+        False,
+    ),
 ]
 
 
@@ -293,6 +320,10 @@ def test_every_rule_has_a_registered_severity() -> None:
         ({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, False),
         ({"Service": "ecs-tasks.amazonaws.com"}, False),
         ("*", True),
+        ({"AWS": "*"}, True),
+        ({"AWS": ["*"]}, True),
+        ({"AWS": [f"arn:aws:iam::{ACCOUNT}:root", "*"]}, True),
+        ({"AWS": [f"arn:aws:iam::{ACCOUNT}:role/app"]}, False),
     ],
 )
 def test_cross_account_trust(trust: Any, expected: bool) -> None:
@@ -406,3 +437,49 @@ def test_a_finding_already_there_is_not_new() -> None:
     result = review(wanted, state, {}, CATALOG, [])
     assert [(f.code, f.new) for f in result.findings] == [("IAM_PRIVILEGE_ESCALATION", False)]
     assert MappingProxyType({}) == result.reach
+
+
+def test_a_renamed_user_and_group_keep_their_access_and_their_findings() -> None:
+    from iamsync.kinds.group import LiveGroup
+
+    wide = pol(st(Action="iam:CreateAccessKey", Resource="*"))
+    team = LiveGroup("team", f"arn:aws:iam::{ACCOUNT}:group/iamsync/team", "/iamsync/")
+    state = live(
+        live_policy("p", wide),
+        live_user("old", P + "p", groups=frozenset({"team"}), inline_policies=("mine",)),
+        replace(team, attached=frozenset({P + "p"})),
+    )
+    inline = {"mine": pol(st(Action="s3:GetObject", Resource="*"))}
+    wanted = _desired(
+        policy={"p": wide},
+        user={
+            "new": {
+                "renamed_from": "old",
+                "policies": ["p"],
+                "groups": ["crew"],
+                "inline_policies": inline,
+            }
+        },
+        group={"crew": {"renamed_from": "team", "policies": ["p"]}},
+    )
+    result = review(wanted, state, {}, CATALOG)
+    assert result.access == ()  # not "user old loses everything, user new gains it"
+    assert {(f.code, f.principal.name, f.new) for f in result.findings} == {
+        ("IAM_PRIVILEGE_ESCALATION", "new", False)
+    }
+
+
+def test_only_what_owned_principals_hold_is_read_from_iam() -> None:
+    from iamsync.access.review import aws_managed
+    from iamsync.kinds.group import LiveGroup
+
+    theirs = "arn:aws:iam::aws:policy/TheirsOnly"
+    via_group = "arn:aws:iam::aws:policy/ViaTheirGroup"
+    admins = LiveGroup("Admins", f"arn:aws:iam::{ACCOUNT}:group/Admins", "/")
+    state = live(
+        live_user("human", theirs, path="/"),  # not iamsync's: its policies are not read
+        replace(admins, attached=frozenset({via_group})),
+        live_user("ci", ADMIN),
+    )
+    wanted = _desired(user={"ci": {"groups": ["Admins"]}})
+    assert aws_managed(wanted, state) == {ADMIN, via_group}

@@ -411,6 +411,43 @@ def test_a_symlink_is_refused_and_its_target_never_echoed(write_repo: Any, tmp_p
     assert all("SECRET-CONTENT" not in m for _, _, m in found)
 
 
+def test_a_kind_folder_that_is_a_symlink_is_refused_on_disk_and_in_a_commit(
+    aws: MotoServer, git_repo: GitRepo, tmp_path: Path
+) -> None:
+    from iamsync import tree
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "admin.json").write_text('{"policies": ["SECRET-NAME-1234"]}')
+    git_repo.write({"policies/p.json": doc("s3:GetObject")})
+    (git_repo.root / "users").symlink_to(elsewhere)
+    git_repo.commit()
+    on_disk = _problems(git_repo.root)
+    assert [(f, c) for f, c, _ in on_disk] == [("users", "UNREADABLE")]
+    committed = tree.CommitTree.of(git_repo.root, "HEAD")
+    assert committed.files("users") == ["users"] and committed.is_link("users/admin.json")
+    planned = git_repo.run("--plan")
+    assert planned.code == 1
+    assert planned.err.startswith("users:1:1: error: users is a symbolic link")
+    assert "SECRET-NAME" not in planned.out + planned.err
+
+
+def test_inside_a_git_repository_a_git_that_cannot_answer_stops_the_run(
+    write_repo: Any,
+) -> None:
+    import io
+
+    from iamsync.cli import main
+
+    root = write_repo({"users/ci.json": {}, ".gitignore": "scratch.json\n"})
+    (root / ".git").write_text("gitdir: ./missing-git-dir\n")  # a worktree whose git is gone
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--validate", "--repo", str(root)], stdout=out, stderr=err) == 1
+    assert "is in a Git repository but git cannot list its files" in err.getvalue()
+    (root / ".git").unlink()  # no repository at all: every visible file counts
+    assert main(["--validate", "--repo", str(root)], stdout=out, stderr=err) == 0
+
+
 def test_a_huge_file_is_refused_before_it_is_read(write_repo: Any) -> None:
     from iamsync import tree
 

@@ -53,6 +53,13 @@ def test_line_keeps_untrusted_text_on_one_inert_line(text: str) -> None:
     assert "##[" not in shown
 
 
+@pytest.mark.parametrize("char", ["\u061c", "\u200b", "\u200d", "\u200f", "\u2066", "\ufeff"])
+def test_invisible_and_direction_characters_are_shown_as_escapes(char: str) -> None:
+    # "admin" with an invisible character reads as "admin" in a review: it must not.
+    shown = safe.line(f"adm{char}in")
+    assert char not in shown and shown == f"adm\\u{ord(char):04x}in"
+
+
 def test_code_span_fence_outlasts_any_backtick_run() -> None:
     parsed = MarkdownIt("commonmark").parseInline(safe.code("a `` b ``` c"))[0].children
     assert parsed is not None

@@ -111,7 +111,7 @@ def _every_call_the_loop_makes() -> list[calls.Call]:
             {n: doc("s3:X") for n in inline},
         )
 
-    def role(name: str, *attached: str, **extra: Any) -> LiveRole:
+    def role(name: str, *attached: str, boundary: str | None = BOUNDARY, **extra: Any) -> LiveRole:
         return LiveRole(
             name,
             f"{A}:role/iamsync/{name}",
@@ -119,7 +119,7 @@ def _every_call_the_loop_makes() -> list[calls.Call]:
             frozenset(attached),
             {"old": doc("s3:X")},
             {"managed-by": "iamsync", "stale": "x"},
-            BOUNDARY,
+            boundary,
             trust=TRUST,
             **extra,
         )
@@ -131,6 +131,8 @@ def _every_call_the_loop_makes() -> list[calls.Call]:
         group("doomed", P + "gone", inline=("gi",)),
         role("worker", P + "gone", instance_profiles=profile),
         role("retired", P + "gone", instance_profiles=profile),
+        role("unbounded", P + "gone", boundary=None),  # made by hand: bounded before it goes
+        group("team"),
         live_policy("keep", *(doc(f"s3:A{i}") for i in range(5))),
         live_policy("back", doc("s3:B"), doc("s3:C")),
         live_policy("gone", doc("s3:G"), doc("s3:H")),
@@ -148,6 +150,7 @@ def _every_call_the_loop_makes() -> list[calls.Call]:
             inline_policies=("inl",),
             permissions_boundary=None,
         ),
+        live_user("mover", permissions_boundary=BOUNDARY),
     )
     creds = {
         "leaver": Credentials(
@@ -167,11 +170,13 @@ def _every_call_the_loop_makes() -> list[calls.Call]:
             "user": {
                 "ci": {"policies": ["made", AWS_RO], "groups": ["new"], "inline_policies": inline},
                 "newbie": {"policies": ["keep"], "groups": ["new"], "tags": {"t": "1"}},
+                "moved": {"renamed_from": "mover"},
             },
             "group": {
                 "old": {"policies": ["made"], "inline_policies": inline},
                 "new": {},
                 "fresh": {"policies": ["keep"], "inline_policies": inline},
+                "squad": {"renamed_from": "team"},
             },
             "role": {
                 "worker": {
@@ -205,6 +210,7 @@ def _every_call_the_loop_makes() -> list[calls.Call]:
         "put_user_permissions_boundary", "delete_access_key", "delete_login_profile",
         "deactivate_mfa_device", "delete_virtual_mfa_device", "delete_signing_certificate",
         "delete_ssh_public_key", "delete_service_specific_credential", "delete_user",
+        "update_user", "update_group", "put_role_permissions_boundary",
         "create_group", "attach_group_policy", "detach_group_policy", "put_group_policy",
         "delete_group_policy", "delete_group",
         "create_role", "update_assume_role_policy", "update_role", "tag_role", "untag_role",
@@ -245,10 +251,29 @@ def _as_request(call: calls.Call, boundaries: dict[str, str]) -> Request:
 
 def test_the_apply_role_may_make_every_call_the_loop_makes() -> None:
     # What live IAM has; the calls set the rest as they go.
-    boundaries = {"user ci": BOUNDARY, "role worker": BOUNDARY, "role retired": BOUNDARY}
+    boundaries = {
+        "user ci": BOUNDARY,
+        "user mover": BOUNDARY,
+        "role worker": BOUNDARY,
+        "role retired": BOUNDARY,
+    }
     for call in _every_call_the_loop_makes():
         request = _as_request(call, boundaries)
         assert allowed(APPLY, request), f"{call.describe()} as {request}"
+        # A rename is authorised on the old name and on the new one.
+        new_name = call.params.get("NewUserName") or call.params.get("NewGroupName")
+        if new_name:
+            noun = "user" if "NewUserName" in call.params else "group"
+            target = Request(request.action, f"{A}:{noun}/iamsync/{new_name}")
+            assert allowed(APPLY, target), f"{call.describe()} as {target}"
+            if f"user {call.params.get('UserName')}" in boundaries:
+                boundaries[f"user {new_name}"] = boundaries[f"user {call.params['UserName']}"]
+
+
+def test_the_apply_role_cannot_rename_a_user_out_of_its_path() -> None:
+    request = req("iam:UpdateUser", f"{A}:user/elsewhere/ci")
+    assert allowed(APPLY, req("iam:UpdateUser", f"{A}:user/iamsync/ci"))
+    assert not allowed(APPLY, request)
 
 
 # -- the boundary ---------------------------------------------------------------------------
@@ -358,3 +383,10 @@ def test_the_deploy_user_makes_task_roles_only_under_the_boundary(
     request_: Request, expected: bool
 ) -> None:
     assert allowed(DEPLOYER, request_, BOUNDARY_DOC) is expected
+
+
+def test_the_apply_role_reads_only_its_own_instance_profiles() -> None:
+    # apply reads a profile that already exists to tell an interrupted apply's from another's
+    assert allowed(APPLY, req("iam:GetInstanceProfile", f"{A}:instance-profile/iamsync/app"))
+    assert not allowed(APPLY, req("iam:GetInstanceProfile", f"{A}:instance-profile/app"))
+    assert not allowed(APPLY, req("iam:AddRoleToInstanceProfile", f"{A}:instance-profile/app"))

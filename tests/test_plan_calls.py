@@ -10,6 +10,7 @@ import pytest
 
 from iamsync import calls, normalize, planfile
 from iamsync.desired import build
+from iamsync.kinds import BY_TYPE as KINDS_BY_TYPE
 from iamsync.kinds.group import LiveGroup
 from iamsync.kinds.managed_policy import LivePolicy, PolicyChange
 from iamsync.kinds.user import LiveUser, UserChange
@@ -82,6 +83,7 @@ def plan_of(
     required_boundary: str | None = None,
     *,
     reviewed: bool = False,
+    quota: int = 10,
 ) -> Plan:
     """The plan of these files against `state`; `reviewed` adds the access review."""
     wanted = build(
@@ -90,6 +92,7 @@ def plan_of(
         partition="aws",
         path_prefix="/iamsync/",
         required_boundary=required_boundary,
+        policy_quota=quota,
     )
     plan = diff(wanted, state, credentials)
     if not reviewed:
@@ -236,6 +239,46 @@ def test_update_attaches_new_before_detaching_old() -> None:
         "attach_user_policy:new",
         "detach_user_policy:old",
     ]
+
+
+def test_at_the_quota_old_attachments_go_first_in_one_chain() -> None:
+    old = [f"old{i}" for i in range(10)]
+    state = live(*(live_policy(n, doc("s3:A")) for n in old), live_user("u", *(P + n for n in old)))
+    files = {n: doc("s3:A") for n in (*old[1:], "new")}
+    plan = plan_of(files, {"u": {"policies": [*old[1:], "new"]}}, state)
+    stages = [
+        [[c.operation for c in chain] for chain in stage] for stage in calls.to_calls(plan, "c")
+    ]
+    chains = [chain for stage in stages for chain in stage]
+    # one chain, so "new" is attached only after "old0" is gone: 10 + 1 would fail
+    assert ["detach_user_policy", "attach_user_policy"] in chains
+    assert sum(chain.count("detach_user_policy") for chain in chains) == 1
+    assert ops(plan).index("detach_user_policy:old0") < ops(plan).index("delete_policy:old0")
+    assert "detaches first" in " ".join(KINDS_BY_TYPE["user"].details(plan.changes[1]))
+    # Below the quota, the usual order: attach new before the old one goes.
+    roomy = plan_of(files, {"u": {"policies": [*old[1:], "new"]}}, state, quota=20)
+    assert ops(roomy).index("attach_user_policy:new") < ops(roomy).index("detach_user_policy:old0")
+
+
+def test_at_ten_groups_the_old_group_is_left_before_joining() -> None:
+    old = frozenset(f"g{i}" for i in range(10))
+    state = live(live_user("u", groups=old), groups=old | {"new"})
+    keep = sorted(old - {"g0"})
+    plan = plan_of({}, {"u": {"groups": [*keep, "new"]}}, state)
+    stages = [
+        [[c.operation for c in chain] for chain in stage] for stage in calls.to_calls(plan, "c")
+    ]
+    assert stages[1] == [["remove_user_from_group", "add_user_to_group"]]
+    assert len(stages) == 2  # nothing left for the revoke stage
+
+
+def test_deleting_a_policy_a_file_still_names_by_arn_is_a_conflict() -> None:
+    state = live(live_policy("p", doc("s3:A")), live_user("u", P + "p"))
+    with pytest.raises(PlanConflict, match="still names it") as raised:
+        plan_of({}, {"u": {"policies": [P + "p"]}}, state)
+    assert raised.value.conflicts[0].code == "POLICY_IN_USE"
+    with pytest.raises(PlanConflict, match="still names it"):
+        plan_of({}, {"u": {"permissions_boundary": P + "p"}}, state)
 
 
 def test_prune_comes_before_the_new_default_version() -> None:

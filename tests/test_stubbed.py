@@ -174,6 +174,87 @@ def test_new_entity_not_yet_visible_is_retried(iam: Any) -> None:
     assert len(done) == 1
 
 
+def test_a_trust_naming_a_principal_made_moments_ago_is_retried(iam: Any) -> None:
+    params = {"RoleName": "r", "Path": "/iamsync/", "AssumeRolePolicyDocument": "{}"}
+    answer = {
+        "Role": {
+            "Path": "/iamsync/",
+            "RoleName": "r",
+            "RoleId": "AROAXXXXXXXXXXXXXXXXX",
+            "Arn": f"arn:aws:iam::{ACCOUNT}:role/iamsync/r",
+            "CreateDate": datetime(2026, 1, 1),
+        }
+    }
+    with Stubber(iam) as stub:
+        stub.add_client_error(
+            "create_role", "MalformedPolicyDocument", "Invalid principal in policy", 400
+        )
+        stub.add_response("create_role", answer, params)
+        done = apply.run((_chain(("create_role", params)),), iam, pauses=(0.0,))
+    assert [c.operation for c in done] == ["create_role"]
+    with Stubber(iam) as stub:  # any other malformed document is the file's fault: no retry
+        stub.add_client_error("create_role", "MalformedPolicyDocument", "Syntax errors", 400)
+        with pytest.raises(apply.ApplyFailed, match="Syntax errors"):
+            apply.run((_chain(("create_role", params)),), iam, pauses=(0.0,))
+
+
+def _profile(path: str, *roles: str) -> dict[str, Any]:
+    def role(name: str) -> dict[str, Any]:
+        return {
+            "Path": "/",
+            "RoleName": name,
+            "RoleId": "AROAXXXXXXXXXXXXXXXXX",
+            "Arn": f"arn:aws:iam::{ACCOUNT}:role/{name}",
+            "CreateDate": datetime(2026, 1, 1),
+            "AssumeRolePolicyDocument": "{}",
+        }
+
+    return {
+        "InstanceProfile": {
+            "Path": path,
+            "InstanceProfileName": "app",
+            "InstanceProfileId": "AIPAXXXXXXXXXXXXXXXXX",
+            "Arn": f"arn:aws:iam::{ACCOUNT}:instance-profile{path}app",
+            "CreateDate": datetime(2026, 1, 1),
+            "Roles": [role(r) for r in roles],
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    "existing, refusal",
+    [
+        (_profile("/iamsync/"), None),  # an interrupted apply's: converged
+        (_profile("/"), "already exists at path /: it is not iamsync's"),
+        (_profile("/iamsync/", "theirs"), "holding role theirs"),
+    ],
+)
+def test_an_instance_profile_already_there_is_used_only_if_it_is_the_left_over_one(
+    iam: Any, existing: dict[str, Any], refusal: str | None
+) -> None:
+    params = {"InstanceProfileName": "app", "Path": "/iamsync/"}
+    stages = (_chain(("create_instance_profile", params)),)
+    with Stubber(iam) as stub:
+        stub.add_client_error("create_instance_profile", "EntityAlreadyExists", "exists", 409)
+        stub.add_response("get_instance_profile", existing, {"InstanceProfileName": "app"})
+        if refusal is None:
+            assert [c.operation for c in apply.run(stages, iam, pauses=())] == [
+                "create_instance_profile"
+            ]
+        else:
+            with pytest.raises(apply.ApplyFailed, match=refusal):
+                apply.run(stages, iam, pauses=())
+
+
+def test_an_instance_profile_that_cannot_be_read_is_not_iamsyncs(iam: Any) -> None:
+    params = {"InstanceProfileName": "app", "Path": "/iamsync/"}
+    with Stubber(iam) as stub:
+        stub.add_client_error("create_instance_profile", "EntityAlreadyExists", "exists", 409)
+        stub.add_client_error("get_instance_profile", "AccessDenied", "no", 403)
+        with pytest.raises(apply.ApplyFailed, match=r"cannot be read \(AccessDenied\)"):
+            apply.run((_chain(("create_instance_profile", params)),), iam, pauses=())
+
+
 def test_size_limit_is_reported_as_size_not_as_versions(iam: Any) -> None:
     params = {
         "PolicyArn": f"arn:aws:iam::{ACCOUNT}:policy/iamsync/p",

@@ -106,6 +106,22 @@ def test_a_saved_plan_still_applies_exactly_after_the_branch_moved_on(
     assert attached(iam, "ci") == {f"{PREFIX_ARN}/p"}
 
 
+def test_a_saved_plan_made_with_access_analyzer_findings_still_applies(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    # The review is what the plan's reader was shown, not what is applied: --plan
+    # --access-analyzer adds findings that apply (without the flag) does not remake.
+    path, data = _saved_plan(git_repo)
+    data["access_analyzer"] = [
+        {"document": "policy p", "type": "SUGGESTION", "issue": "X", "details": "d"}
+    ]
+    data["access_notes"] = ["a note"]
+    _write(path, data)
+    applied = git_repo.run("--apply", "--plan-file", str(path))
+    assert applied.code == 0, applied.err
+    assert attached(iam, "ci") == {f"{PREFIX_ARN}/p"}
+
+
 def test_a_plan_of_uncommitted_files_says_it_cannot_be_applied(
     aws: MotoServer, iam: Any, git_repo: GitRepo
 ) -> None:

@@ -199,3 +199,14 @@ def test_pre_commit_hook_runs_validate() -> None:
     assert "id: iamsync-validate" in hooks
     assert "entry: iamsync validate" in hooks
     assert "language: python" in hooks and "pass_filenames: false" in hooks
+
+
+@pytest.mark.parametrize("name", ["plan.yml", "apply.yml"])
+def test_a_change_to_any_kinds_files_triggers_plan_and_apply(name: str) -> None:
+    from iamsync.kinds import KINDS
+
+    # A pull request touching only roles/ must get its plan, and its merge must apply.
+    body = text(name)
+    paths = body[body.index("paths:") : body.index("\n\n", body.index("paths:"))]
+    for kind in KINDS:
+        assert f'- "{kind.folder}/**"' in paths, (name, kind.folder)

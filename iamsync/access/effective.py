@@ -34,18 +34,24 @@ class Grant:
         return broad and not self.condition
 
 
-_TYPE_STAR = re.compile(r"[A-Za-z-]+/\*")
+_TYPE_STAR = re.compile(r"[A-Za-z-]+[/:]\*")
 
 
 def _covers_all(resource: str) -> bool:
-    """ "*", or an ARN for every resource of its kind: arn:aws:iam::*:user/*, arn:aws:s3:::*."""
+    """ "*", or a pattern for every resource of a service or of a resource type in the account:
+    arn:*, arn:aws:s3:*, arn:aws:s3:::*, arn:aws:iam::*:user/*, arn:aws:lambda:*:1:function:*."""
     if resource == "*":
         return True
     parts = resource.split(":", 5)
-    if len(parts) != 6 or parts[0] != "arn":
+    if parts[0] != "arn":
         return False
-    service, what = parts[2], parts[5]
-    return what == "*" or (service in ("iam", "*") and _TYPE_STAR.fullmatch(what) is not None)
+    if len(parts) < 6:
+        return resource.endswith("*")  # the * swallows the segments that follow it
+    what = parts[5]
+    if what == "*":
+        return True
+    # "type/*" or "type:*"; not in S3, whose "bucket/*" is one bucket's objects
+    return parts[2] not in ("s3", "s3-object-lambda") and _TYPE_STAR.fullmatch(what) is not None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ is not recomputed. Findings are checked on the after-state; one the plan introdu
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -18,7 +18,7 @@ from iamsync.access.effective import PolicyAccess, Principal, effective, grants,
 from iamsync.access.findings import Found, check
 from iamsync.catalog import Catalog
 from iamsync.model import Desired, Live
-from iamsync.ownership import owned
+from iamsync.ownership import owned, renames
 
 LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
 SHOWN = 12  # gained or lost actions described one by one; the rest are counted
@@ -91,9 +91,17 @@ def aws_managed(desired: Desired, live: Live) -> set[str]:
     in the account nor in the repository: their documents must be read (GetPolicyVersion)."""
     known = {p.arn for p in live.of("policy").values()}
     known |= {p.arn for p in desired.of("policy").values()}
+    prefix = desired.path_prefix
+    mine = {
+        kind: [r for r in live.of(kind).values() if owned(r.path, prefix)]
+        for kind in ("user", "group", "role")
+    }
+    # Groups an owned user is in, before or after, reach it even when iamsync does not own them.
+    joined = {g for u in (*desired.of("user").values(), *mine["user"]) for g in u.groups}
+    mine["group"] += [g for n, g in live.of("group").items() if n in joined]
     held: set[str] = set()
     for kind in ("user", "group", "role"):
-        for record in (*desired.of(kind).values(), *live.of(kind).values()):
+        for record in (*desired.of(kind).values(), *mine[kind]):
             held |= _policies_of(record)
             boundary = getattr(record, "permissions_boundary", None)
             if boundary:
@@ -111,7 +119,7 @@ def review(
     """The access review. `documents`: AWS-managed ARN -> default document; `changed`: the
     names of the managed policies the plan creates or updates."""
     indexer = _Indexer(catalog)
-    before = _live_sides(live, desired.path_prefix, documents, indexer)
+    before = _live_sides(live, desired, documents, indexer)
     after = _desired_sides(desired, live, documents, indexer)
     access: list[AccessChange] = []
     findings: list[FindingRecord] = []
@@ -185,9 +193,13 @@ def _side(
     docs: Mapping[str, Any],
     indexer: _Indexer,
     trust: Any = None,
+    name: str | None = None,
 ) -> _Side:
+    """`name`: the principal's name when it differs from the record's (a live principal a
+    file renames is reviewed under its new name, so its access is compared, not replaced)."""
+    name = name or record.name
     held = [indexer(_name(arn), docs[arn]) for arn in sorted(attached) if arn in docs]
-    held += [indexer(f"inline policy {n} of {kind} {record.name}", d) for n, d in inline.items()]
+    held += [indexer(f"inline policy {n} of {kind} {name}", d) for n, d in inline.items()]
     for group in groups:
         held += [
             indexer(f"{_name(arn)} (via group {group.name})", docs[arn])
@@ -204,7 +216,7 @@ def _side(
         else None
     )
     level = indexer.catalog.access_level
-    return _Side(Principal(kind, record.name, tuple(held), boundary, level), trust)
+    return _Side(Principal(kind, name, tuple(held), boundary, level), trust)
 
 
 def _policies_of(record: Any) -> frozenset[str]:
@@ -215,16 +227,23 @@ def _policies_of(record: Any) -> frozenset[str]:
 
 
 def _live_sides(
-    live: Live, prefix: str, aws_docs: Mapping[str, Any], indexer: _Indexer
+    live: Live, desired: Desired, aws_docs: Mapping[str, Any], indexer: _Indexer
 ) -> dict[str, _Side]:
     docs = _documents(None, live, aws_docs)
-    groups = live.of("group")
+    prefix = desired.path_prefix
+    moved = renames(desired, live)
+    regrouped = moved.get("group", {})
+    groups = {  # a renamed group's policies reach its members under its new name
+        name: replace(group, name=regrouped[name]) if name in regrouped else group
+        for name, group in live.of("group").items()
+    }
     sides = {}
     for user in live.of("user").values():
         if owned(user.path, prefix):
+            name = moved.get("user", {}).get(user.name, user.name)
             member_of = [groups[g] for g in sorted(user.groups) if g in groups]
-            sides[f"user {user.name}"] = _side(
-                "user", user, user.attached, user.inline, member_of, docs, indexer
+            sides[f"user {name}"] = _side(
+                "user", user, user.attached, user.inline, member_of, docs, indexer, name=name
             )
     for role in live.of("role").values():
         if owned(role.path, prefix):
