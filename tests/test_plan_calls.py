@@ -272,6 +272,19 @@ def test_at_ten_groups_the_old_group_is_left_before_joining() -> None:
     assert len(stages) == 2  # nothing left for the revoke stage
 
 
+def test_at_fifty_tags_the_old_tag_goes_before_the_new_ones_are_set() -> None:
+    # 48 own tags + managed-by + iamsync-commit = IAM's 50: a new key fits only after one goes
+    tags = {f"k{i}": "v" for i in range(48)}
+    state = live(live_user("u", tags={**tags, "managed-by": "iamsync"}))
+    wanted = {k: v for k, v in tags.items() if k != "k0"} | {"new": "v"}
+    assert ops(plan_of({}, {"u": {"tags": wanted}}, state)) == ["untag_user:u", "tag_user:u"]
+    # With room, the old tag goes last, after what grants.
+    roomy = {k: v for k, v in list(tags.items())[:10]}
+    state = live(live_user("u", tags={**roomy, "managed-by": "iamsync"}))
+    wanted = {k: v for k, v in roomy.items() if k != "k0"} | {"new": "v"}
+    assert ops(plan_of({}, {"u": {"tags": wanted}}, state)) == ["tag_user:u", "untag_user:u"]
+
+
 def test_deleting_a_policy_a_file_still_names_by_arn_is_a_conflict() -> None:
     state = live(live_policy("p", doc("s3:A")), live_user("u", P + "p"))
     with pytest.raises(PlanConflict, match="still names it") as raised:
