@@ -123,6 +123,13 @@ def ops(plan: Plan) -> list[str]:
     return out
 
 
+def chain_ops(plan: Plan) -> list[list[list[str]]]:
+    """Stage -> chain -> operations: what runs in sequence and what runs side by side."""
+    return [
+        [[c.operation for c in chain] for chain in stage] for stage in calls.to_calls(plan, "c")
+    ]
+
+
 # -- the diff -----------------------------------------------------------------------------
 
 
@@ -246,9 +253,7 @@ def test_at_the_quota_old_attachments_go_first_in_one_chain() -> None:
     state = live(*(live_policy(n, doc("s3:A")) for n in old), live_user("u", *(P + n for n in old)))
     files = {n: doc("s3:A") for n in (*old[1:], "new")}
     plan = plan_of(files, {"u": {"policies": [*old[1:], "new"]}}, state)
-    stages = [
-        [[c.operation for c in chain] for chain in stage] for stage in calls.to_calls(plan, "c")
-    ]
+    stages = chain_ops(plan)
     chains = [chain for stage in stages for chain in stage]
     # one chain, so "new" is attached only after "old0" is gone: 10 + 1 would fail
     assert ["detach_user_policy", "attach_user_policy"] in chains
@@ -265,9 +270,7 @@ def test_at_ten_groups_the_old_group_is_left_before_joining() -> None:
     state = live(live_user("u", groups=old), groups=old | {"new"})
     keep = sorted(old - {"g0"})
     plan = plan_of({}, {"u": {"groups": [*keep, "new"]}}, state)
-    stages = [
-        [[c.operation for c in chain] for chain in stage] for stage in calls.to_calls(plan, "c")
-    ]
+    stages = chain_ops(plan)
     assert stages[1] == [["remove_user_from_group", "add_user_to_group"]]
     assert len(stages) == 2  # nothing left for the revoke stage
 

@@ -17,6 +17,7 @@ from iamsync import normalize
 from iamsync.access.effective import PolicyAccess, Principal, effective, grants, index
 from iamsync.access.findings import Found, check
 from iamsync.catalog import Catalog
+from iamsync.codes import Risk
 from iamsync.model import Desired, Live
 from iamsync.ownership import owned, renames
 
@@ -76,8 +77,8 @@ class Review:
 
     def new_at_or_above(self, level: str) -> tuple[FindingRecord, ...]:
         """The findings the plan introduces at `level` ("high", "medium", "low") or above."""
-        rank = {"high": 3, "medium": 2, "low": 1}
-        return tuple(f for f in self.findings if f.new and rank[f.severity] >= rank[level])
+        least = Risk(level).rank
+        return tuple(f for f in self.findings if f.new and _rank(f) >= least)
 
 
 @dataclass(frozen=True)
@@ -342,7 +343,7 @@ def _record(found: Found, *, new: bool) -> FindingRecord:
 
 
 def _rank(f: FindingRecord) -> int:
-    return {"high": 3, "medium": 2, "low": 1}[f.severity]
+    return Risk(f.severity).rank
 
 
 def _reach(desired: Desired, changed: set[str]) -> dict[str, tuple[str, ...]]:
