@@ -165,6 +165,22 @@ class Catalog:
             for key in _match_names(tuple(self.actions(service)), action_pat)
         )
 
+    @lru_cache(maxsize=65536)  # noqa: B019
+    def resource_arns(self, full_name: str) -> tuple[str, ...] | None:
+        """The ARN templates an action ("s3:GetObject") takes: () for "*" only, None unknown."""
+        service, _, name = full_name.partition(":")
+        found = self.action(service, name)
+        return found.resource_arns if found else None
+
+    @lru_cache(maxsize=4096)  # noqa: B019
+    def service_arns(self, service: str) -> tuple[str, ...]:
+        """The ARN templates of every resource type of a service."""
+        service = service.lower()
+        if service not in self.services():
+            return ()
+        kinds = self._data.resources.get_resource_types_for_service(service)
+        return tuple(a for a in (self._resource_arn(service, k) for k in kinds) if a)
+
     def access_level(self, full_name: str) -> str:
         """List, Read, Write, Permissions management or Tagging ("" when unknown).
 
@@ -174,6 +190,10 @@ class Catalog:
         service, _, name = full_name.partition(":")
         found = self.action(service, name)
         return found.access_level.split(",")[0].strip() if found else ""
+
+    def permissions_management(self, actions: Iterable[str]) -> list[str]:
+        """Those of `actions` at the Permissions management level, in order."""
+        return [a for a in actions if self.access_level(a) == "Permissions management"]
 
     def _matching_services(self, pattern: str) -> list[str]:
         if not names.has_wildcard(pattern):

@@ -125,18 +125,30 @@ H, M = Risk.HIGH, Risk.MEDIUM
 FINDINGS: dict[str, Finding] = {
     "ADMIN_EQUIVALENT": Finding(H, "every action (*:* or iam:*) on every resource"),
     "IAM_PRIVILEGE_ESCALATION": Finding(
-        H, "an IAM write that grants more access (policy versions, attach/put, groups, keys)"
+        H,
+        "an IAM write that grants more access: policies, versions, boundaries, groups, "
+        "credentials of other users, on any resource or on the principal itself",
     ),
     "PASSROLE_TO_LAUNCHER": Finding(
         H, "iam:PassRole on any role with a service that runs code under it"
     ),
     "CREATE_ROLE_WITHOUT_BOUNDARY": Finding(
-        H, "create a role, give it any policy, pass it: no boundary condition on CreateRole"
+        H, "create a role or user, give it any policy: no boundary condition on the create"
+    ),
+    "COMPUTE_TAKEOVER": Finding(
+        H, "change code that already runs with a role (functions, stacks, instances, notebooks)"
+    ),
+    "ASSUMES_BEYOND_BOUNDARY": Finding(
+        H, "may assume a role of the account that does not have its permissions boundary"
     ),
     "REACHES_IAMSYNC": Finding(H, "access to iamsync's own roles, boundary or stack"),
     "RESOURCE_EXPOSURE": Finding(
         H, "permissions management (resource policies, grants) on every resource"
     ),
+    "PASSROLE_TO_SERVICE": Finding(
+        M, "iam:PassRole on any role with a service that then acts with it"
+    ),
+    "ASSUME_ANY_ROLE": Finding(M, "sts:AssumeRole on every role"),
     "SERVICE_WILDCARD": Finding(M, "every action of a service (svc:*) on every resource"),
     "ALLOW_NOT_ACTION": Finding(M, "an Allow with NotAction: everything but a list"),
     "CREDENTIAL_EXPOSURE": Finding(M, "secrets, parameters or decryption on every resource"),

@@ -21,7 +21,7 @@ from iamsync.kinds import BY_TYPE
 from iamsync.kinds.base import Action, Change
 from iamsync.plan import Plan
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 def to_json(plan: Plan) -> dict[str, Any]:

@@ -11,14 +11,16 @@ from typing import Any
 import pytest
 
 from iamsync.access import findings
-from iamsync.access.effective import Principal, effective, index, unconstrained
+from iamsync.access.effective import Evaluator, Principal, effective, index
 from iamsync.access.review import review
 from iamsync.desired import build
 from iamsync.validate import default_catalog
 from tests.test_plan_calls import ACCOUNT, live, live_policy, live_user
 
 CATALOG = default_catalog()
+EVAL = Evaluator(CATALOG)
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+BOUNDARY_B = "arn:aws:iam::1:policy/b"
 
 
 def st(effect: str = "Allow", **body: Any) -> dict[str, Any]:
@@ -36,6 +38,8 @@ def who(*docs: dict[str, Any], boundary: dict[str, Any] | None = None) -> Princi
         tuple(index(d, f"policy p{i}", CATALOG) for i, d in enumerate(docs)),
         index(boundary, "boundary", CATALOG) if boundary else None,
         CATALOG.access_level,
+        arn="arn:aws:iam::1:user/u",
+        boundary_arn="arn:aws:iam::1:policy/boundary" if boundary else None,
     )
 
 
@@ -116,12 +120,29 @@ EFFECTIVE = {
 @pytest.mark.parametrize("case", EFFECTIVE.values(), ids=EFFECTIVE.keys())
 def test_effective_access(case: tuple[Principal, set[str], set[str]]) -> None:
     principal, present, absent = case
-    allowed = effective(principal)
+    allowed = effective(principal, EVAL)
     assert present <= allowed, present - allowed
     assert not absent & allowed, absent & allowed
 
 
 # -- risk rules, each positive and negative -------------------------------------------------
+
+# A boundary that keeps IAM writes closed (no policy, credential or role writes).
+CONTAINED = pol(
+    st(Action="*", Resource="*"),
+    st("Deny", Action=["iam:*", "sts:AssumeRole"], Resource="*"),
+)
+
+
+def context(documents: dict[str, Any] | None = None) -> findings.Context:
+    """The rules' context; BOUNDARY_B is a contained boundary unless told otherwise."""
+    docs = {BOUNDARY_B: CONTAINED, ADMIN: pol(st(Action="*", Resource="*")), **(documents or {})}
+    return findings.Context(
+        EVAL,
+        "123456789012",
+        resolve=lambda arn: index(docs[arn], arn, CATALOG) if arn in docs else None,
+    )
+
 
 PASS_ANY = st(Action="iam:PassRole", Resource="*")
 RULES = [
@@ -147,7 +168,7 @@ RULES = [
         False,
     ),
     ("IAM_PRIVILEGE_ESCALATION", who(pol(st(Action="iam:AddUserToGroup", Resource="*"))), True),
-    (
+    (  # an always-true condition closes nothing (it once did)
         "IAM_PRIVILEGE_ESCALATION",
         who(
             pol(
@@ -158,6 +179,11 @@ RULES = [
                 )
             )
         ),
+        True,
+    ),
+    (  # keys for itself only: the resource names it
+        "IAM_PRIVILEGE_ESCALATION",
+        who(pol(st(Action="iam:CreateAccessKey", Resource="arn:aws:iam::1:user/${aws:username}"))),
         False,
     ),
     (
@@ -165,7 +191,7 @@ RULES = [
         who(pol(PASS_ANY, st(Action="lambda:CreateFunction", Resource="*"))),
         True,
     ),
-    (
+    (  # any role to ECS, and it may run tasks: the service condition does not close it
         "PASSROLE_TO_LAUNCHER",
         who(
             pol(
@@ -174,6 +200,44 @@ RULES = [
                     Resource="*",
                     Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
                 ),
+                st(Action="ecs:RunTask", Resource="*"),
+            )
+        ),
+        True,
+    ),
+    (  # any role, but only to ECS: Lambda is closed
+        "PASSROLE_TO_LAUNCHER",
+        who(
+            pol(
+                st(
+                    Action="iam:PassRole",
+                    Resource="*",
+                    Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                ),
+                st(Action="lambda:CreateFunction", Resource="*"),
+            )
+        ),
+        False,
+    ),
+    (  # a wildcard service condition (the shipped boundary's) closes nothing
+        "PASSROLE_TO_LAUNCHER",
+        who(
+            pol(
+                st(
+                    Action="iam:PassRole",
+                    Resource="*",
+                    Condition={"StringLike": {"iam:PassedToService": "*.amazonaws.com"}},
+                ),
+                st(Action="lambda:CreateFunction", Resource="*"),
+            )
+        ),
+        True,
+    ),
+    (  # named roles only
+        "PASSROLE_TO_LAUNCHER",
+        who(
+            pol(
+                st(Action="iam:PassRole", Resource="arn:aws:iam::1:role/app-*"),
                 st(Action="ecs:RunTask", Resource="*"),
             )
         ),
@@ -187,7 +251,21 @@ RULES = [
         ),
         True,
     ),
-    (
+    (  # only with boundary b, which keeps IAM writes closed
+        "CREATE_ROLE_WITHOUT_BOUNDARY",
+        who(
+            pol(
+                st(
+                    Action="iam:CreateRole",
+                    Resource="*",
+                    Condition={"StringEquals": {"iam:PermissionsBoundary": BOUNDARY_B}},
+                ),
+                st(Action=["iam:AttachRolePolicy", "iam:PassRole"], Resource="*"),
+            )
+        ),
+        False,
+    ),
+    (  # only with a boundary nobody can read: it closes nothing
         "CREATE_ROLE_WITHOUT_BOUNDARY",
         who(
             pol(
@@ -195,13 +273,41 @@ RULES = [
                     Action="iam:CreateRole",
                     Resource="*",
                     Condition={
-                        "StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::1:policy/b"}
+                        "StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::1:policy/x"}
                     },
                 ),
                 st(Action=["iam:AttachRolePolicy", "iam:PassRole"], Resource="*"),
             )
         ),
-        False,
+        True,
+    ),
+    (  # only with AdministratorAccess as the boundary: it contains nothing
+        "CREATE_ROLE_WITHOUT_BOUNDARY",
+        who(
+            pol(
+                st(
+                    Action="iam:CreateRole",
+                    Resource="*",
+                    Condition={"StringEquals": {"iam:PermissionsBoundary": ADMIN}},
+                ),
+                st(Action=["iam:AttachRolePolicy", "iam:PassRole"], Resource="*"),
+            )
+        ),
+        True,
+    ),
+    (  # StringEqualsIfExists passes a request with no boundary at all
+        "CREATE_ROLE_WITHOUT_BOUNDARY",
+        who(
+            pol(
+                st(
+                    Action="iam:CreateRole",
+                    Resource="*",
+                    Condition={"StringEqualsIfExists": {"iam:PermissionsBoundary": BOUNDARY_B}},
+                ),
+                st(Action=["iam:AttachRolePolicy", "iam:PassRole"], Resource="*"),
+            )
+        ),
+        True,
     ),
     (
         "CREATE_ROLE_WITHOUT_BOUNDARY",
@@ -273,9 +379,14 @@ RULES = [
         who(pol(st(Action="iam:CreateAccessKey", Resource="arn:aws:iam::*:user/*"))),
         True,
     ),
-    (
+    (  # keys for one other user: that user's access (it once passed)
         "IAM_PRIVILEGE_ESCALATION",
         who(pol(st(Action="iam:CreateAccessKey", Resource="arn:aws:iam::1:user/ci"))),
+        True,
+    ),
+    (  # keys for itself, named
+        "IAM_PRIVILEGE_ESCALATION",
+        who(pol(st(Action="iam:CreateAccessKey", Resource="arn:aws:iam::1:user/u"))),
         False,
     ),
     ("SERVICE_WILDCARD", who(pol(st(Action="s3:*", Resource="arn:aws:s3:::*"))), True),
@@ -302,7 +413,7 @@ RULES = [
     ids=[f"{c}-{'fires' if e else 'closed'}-{i}" for i, (c, _, e) in enumerate(RULES)],
 )
 def test_risk_rule(code: str, principal: Principal, expected: bool) -> None:
-    found = findings.check(principal, effective(principal))
+    found = findings.check(principal, context())
     assert (code in {f.code for f in found}) is expected, found
 
 
@@ -331,9 +442,11 @@ def test_cross_account_trust(trust: Any, expected: bool) -> None:
     assert bool(list(findings.cross_account(doc, ACCOUNT))) is expected
 
 
-def test_unconstrained_needs_every_resource_and_no_condition() -> None:
+def test_every_resource_needs_a_pattern_that_spans_the_type() -> None:
     p = who(pol(st(Action="iam:PassRole", Resource="arn:aws:iam::1:role/app")))
-    assert not unconstrained(p, "iam:PassRole", effective(p))
+    assert EVAL.holdings(p).opening("iam:PassRole") is None
+    q = who(pol(st(Action="iam:PassRole", Resource="arn:aws:iam::1:role/?*")))
+    assert EVAL.holdings(q).opening("iam:PassRole") is not None
 
 
 # -- the review of a plan ------------------------------------------------------------------
@@ -483,3 +596,57 @@ def test_only_what_owned_principals_hold_is_read_from_iam() -> None:
     )
     wanted = _desired(user={"ci": {"groups": ["Admins"]}})
     assert aws_managed(wanted, state) == {ADMIN, via_group}
+
+
+# -- the rule tables hold to the catalog and to AWS's API definitions -------------------------
+
+
+def test_every_iam_permissions_management_action_on_identities_is_classified() -> None:
+    """A new IAM action that changes what an identity may do cannot slip past the rules."""
+    classified = {*findings.POLICY_WRITES, *findings.POLICY_REMOVALS, *findings.POLICY_INERT}
+    for name in CATALOG.actions("iam").values():
+        action = CATALOG.action("iam", name)
+        assert action is not None and action.resource_arns is not None
+        on_identities = any(
+            t.split(":")[5].split("/")[0] in ("user", "group", "role", "policy")
+            for t in action.resource_arns
+        )
+        if action.access_level.startswith("Permissions management") and on_identities:
+            assert f"iam:{name}" in classified, f"iam:{name} is not classified"
+
+
+def test_every_action_the_rules_name_is_in_the_catalog() -> None:
+    named = {
+        *findings.POLICY_WRITES,
+        *findings.POLICY_REMOVALS,
+        *findings.POLICY_INERT,
+        *findings.CREDENTIAL_WRITES,
+        *findings.SECRETS,
+        *findings.EXTRA_LAUNCHERS,
+        *findings.ADMIN_PROBES,
+        *(a for way in findings.TAKEOVERS for a in way),
+    }
+    missing = sorted(a for a in named if not CATALOG.action_names(a))
+    assert missing == []
+    assert len(findings.launchers()) > 900  # derived from botocore's service models
+    assert {"lambda:CreateFunction", "ec2:RunInstances", "glue:CreateDevEndpoint"} <= (
+        findings.launchers()
+    )
+    assert not [a for a in findings.launchers() if not CATALOG.action_names(a)]
+
+
+def test_the_role_taking_actions_are_current_with_botocore() -> None:
+    """tools/role_actions.py derives passes_role.txt from the installed botocore: a new
+    botocore release with new role-taking calls fails here until it is regenerated."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "tools" / "role_actions.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr

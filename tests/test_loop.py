@@ -400,7 +400,7 @@ def test_saved_plan_applies_exactly_and_stale_plan_is_refused(
     saved = git_repo.run("--plan", "--out", str(plan_file))
     assert saved.code == 0
     data = json.loads(plan_file.read_text())
-    assert data["format_version"] == 2
+    assert data["format_version"] == 3
     assert [(c["action"], c["type"], c["name"]) for c in data["changes"]] == [
         ("create", "policy", "p"),
         ("create", "user", "ci"),

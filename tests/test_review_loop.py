@@ -47,7 +47,9 @@ def test_widening_ecr_push_shows_what_it_grants_and_a_finding(
     assert "```mermaid" in md.out and '["policy ecr-push"]' in md.out  # two principals reached
     data = json.loads(repo.run("--plan", "--format", "json").out)
     (user,) = [
-        a for a in data["access"] if a["principal"] == {"type": "user", "name": "cdk-deployer"}
+        a
+        for a in data["access"]
+        if a["principal"] == {"type": "user", "name": "cdk-deployer", "owned": True}
     ]
     assert "ecr:DeleteRepository" in user["gained"] and user["lost"] == []
     assert {"code", "severity", "new", "principal", "message"} <= data["findings"][0].keys()
@@ -81,8 +83,15 @@ def test_fail_on_high_blocks_an_introduced_iam_star_and_not_an_unrelated_change(
             "users/cdk-deployer.json": _with_policy(repo, "admin-ish"),
         }
     ).commit("oops")
-    # Under iamsync.json's required boundary, iam:* escalates nothing: the boundary closes it.
-    assert repo.run("--plan", "--fail-on", "high").code == 0
+    # Under iamsync.json's required boundary, iam:* writes no policy, key or trust: the
+    # boundary closes those. It still passes any role to any AWS service the user can start
+    # (the boundary's iam:PassedToService is "*.amazonaws.com"): that is said, not hidden.
+    bounded = repo.run("--plan", "--fail-on", "high")
+    assert bounded.code == 1
+    assert "NEW high PASSROLE_TO_LAUNCHER user cdk-deployer: may pass any role" in bounded.err
+    assert "only if StringLike iam:passedtoservice *.amazonaws.com" in bounded.err
+    assert "IAM_PRIVILEGE_ESCALATION" not in bounded.err
+    assert "ADMIN_EQUIVALENT" not in bounded.err
     config = json.loads((repo.root / "iamsync.json").read_text())
     del config["permissions_boundary"]
     repo.write({"iamsync.json": config}).commit("no boundary")

@@ -1,23 +1,40 @@
-"""Words for the access review, shared by the text and markdown renderers (pure)."""
+"""Words for the access review, shared by the text and markdown renderers (pure).
+
+Danger leads: new findings first (high before medium before low), then one headline per
+principal whose access changes, with what it gains counted by access level (Permissions
+management and Write first) and what it now reaches on more resources said outright.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from iamsync.access.review import AccessChange, AnalyzerFinding, FindingRecord, Review
+from iamsync.access.compare import Widening
+from iamsync.access.review import AccessChange, AnalyzerFinding, FindingRecord, Review, rank
 
 SHOWN = 8  # actions listed per principal and direction; the rest are counted
 
 
+def who(change: AccessChange) -> str:
+    ref = change.principal
+    mark = "" if ref.owned else " (not managed by iamsync)"
+    return f"{ref.type} {ref.name}{mark}"
+
+
 def headline(change: AccessChange) -> str:
-    """ "user ci gains 3 actions (2 Write, 1 List); loses 1 (1 Read)"."""
-    who = f"{change.principal.type} {change.principal.name}"
+    """ "user ci gains 3 actions of ecr (2 Write, 1 List); 6 actions of ecr now on more
+    resources; loses 1 action of s3 (1 Read)"."""
     parts = []
     if change.gained:
         parts.append(f"gains {_count(change.gained, change.gained_levels)}")
+    if change.widened:
+        actions = tuple(w.action for w in change.widened)
+        parts.append(f"{_count(actions, {})} now on more resources")
     if change.lost:
         parts.append(f"loses {_count(change.lost, change.lost_levels)}")
-    return f"{who} {'; '.join(parts)}"
+    if change.narrowed and not change.gained and not change.widened:
+        parts.append(f"{_count(tuple(w.action for w in change.narrowed), {})} on fewer resources")
+    return f"{who(change)} {'; '.join(parts)}"
 
 
 def _count(actions: tuple[str, ...], levels: Mapping[str, int]) -> str:
@@ -31,19 +48,55 @@ def _count(actions: tuple[str, ...], levels: Mapping[str, int]) -> str:
 
 
 def lines(change: AccessChange) -> list[str]:
-    """The actions behind a headline: gained with where they apply, lost by name."""
+    """The actions behind a headline: gained with where they apply, widened and narrowed
+    grouped by their resources, lost by name."""
     out = [f"+ {s}" for s in change.scope[:SHOWN]]
     if len(change.gained) > SHOWN:
         out.append(f"+ … and {len(change.gained) - SHOWN} more")
+    out += [f"~ {line}" for line in _moves(change.widened, "now on")]
+    out += [f"~ {line}" for line in _moves(change.narrowed, "now only on", skip=change.widened)]
     out += [f"- {a}" for a in change.lost[:SHOWN]]
     if len(change.lost) > SHOWN:
         out.append(f"- … and {len(change.lost) - SHOWN} more")
     return out
 
 
+def _moves(items: tuple[Widening, ...], verb: str, skip: tuple[Widening, ...] = ()) -> list[str]:
+    """ "6 actions of ecr now on * (was arn:…:repository/web): ecr:PutImage, … and 2 more"."""
+    seen = set(skip)
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...], str], list[str]] = {}
+    for w in items:
+        if w not in seen:
+            groups.setdefault((w.after, w.before, w.why), []).append(w.action)
+    out = []
+    for (after, before, why), actions in groups.items():
+        names = ", ".join(actions[:4]) + (
+            f" and {len(actions) - 4} more" if len(actions) > 4 else ""
+        )
+        because = f"; {why}" if why else ""
+        out.append(
+            f"{_count(tuple(actions), {})} {verb} {_where(after)} (was {_where(before)}{because}):"
+            f" {names}"
+        )
+    return out
+
+
+def _where(patterns: tuple[str, ...]) -> str:
+    if not patterns:
+        return "nothing"
+    shown = "; ".join(p if p != "*" else "every resource (*)" for p in patterns[:3])
+    return shown + (f" and {len(patterns) - 3} more" if len(patterns) > 3 else "")
+
+
+def new_findings(review: Review) -> list[FindingRecord]:
+    """The findings the plan introduces, most severe first."""
+    return sorted((f for f in review.findings if f.new), key=lambda f: -rank(f))
+
+
 def finding(f: FindingRecord) -> str:
     mark = "NEW " if f.new else ""
-    return f"{mark}{f.severity} {f.code} {f.principal.type} {f.principal.name}: {f.message}"
+    owner = "" if f.principal.owned else " (not managed by iamsync)"
+    return f"{mark}{f.severity} {f.code} {f.principal.type} {f.principal.name}{owner}: {f.message}"
 
 
 def existing_summary(review: Review) -> str:
@@ -66,15 +119,15 @@ def analyzer_line(f: AnalyzerFinding) -> str:
 
 
 def text_lines(review: Review) -> list[str]:
-    """The review as plain lines (a terminal, a log)."""
+    """The review as plain lines (a terminal, a log): new findings first."""
     if not (review.access or review.findings or review.notes or review.analyzer):
         return []
     out = ["Access review:"]
+    out += [f"  {finding(f)}" for f in new_findings(review)]
     for change in review.access:
         out.append(f"  {headline(change)}")
         out += [f"      {line}" for line in lines(change)]
     out += [f"  {note}" for note in review.notes]
-    out += [f"  {finding(f)}" for f in review.findings if f.new]
     summary = existing_summary(review)
     if summary:
         out.append(f"  {summary}")

@@ -12,7 +12,7 @@ plan, which the comment points to.
 from __future__ import annotations
 
 from iamsync import safe
-from iamsync.access.review import Review
+from iamsync.access.review import AccessChange, FindingRecord, Review
 from iamsync.plan import Action, Change, Plan
 from iamsync.render import access, describe
 
@@ -21,7 +21,12 @@ MARKER = "<!-- iamsync-plan -->"  # lets CI find and update its one sticky comme
 
 
 def render(plan: Plan, *, limit: int = GITHUB_LIMIT, full_plan: str = "") -> str:
-    """Markdown under `limit` characters; `full_plan` says where the whole plan is."""
+    """Markdown under `limit` characters; `full_plan` says where the whole plan is.
+
+    Danger leads and is never trimmed away: the destructive changes, then the new findings
+    (every high one is kept, grouped by code if they are many), then who gains what. What
+    is trimmed goes whole, block by block, so no fence or details element is left open.
+    """
     head = [MARKER, "### iamsync plan", "", f"**{describe.summary_line(plan)}**", ""]
     if plan.empty:
         return "\n".join(head)
@@ -34,18 +39,21 @@ def render(plan: Plan, *, limit: int = GITHUB_LIMIT, full_plan: str = "") -> str
             f"{'s' if len(destroyed) > 1 else ''}:** {names}{more}",
             "",
         ]
-    head += _access(plan.review, limit // 4)
     pointer = full_plan or "Run `python sync.py --plan` for the full plan."
     tail = [
         "",
         f"_Account {safe.code(plan.account_id)} · plan fingerprint "
         f"{safe.code(plan.fingerprint[:12])}_",
     ]
-    budget = limit - len("\n".join(head + tail)) - len(pointer) - 200
+    budget = limit - _size(head + tail) - len(pointer) - 400
+    danger = _findings(plan.review, budget // 2)
+    budget -= _size(danger)
+    review = _access(plan.review, budget // 2)
+    budget -= _size(review)
     half = budget // 2  # the table gets up to half; details get the rest
     rows, unused = _fit(_table_rows(plan.changes), half)
     blocks, _ = _fit([_details(c) for c in plan.changes], budget - half + unused)
-    parts = [*head, *_TABLE_HEAD, *rows]
+    parts = [*head, *danger, *review, *_TABLE_HEAD, *rows]
     if len(rows) < len(plan.changes):
         parts.append(f"\n_…and {len(plan.changes) - len(rows)} more changes._")
     parts += ["", *blocks]
@@ -58,37 +66,100 @@ def render(plan: Plan, *, limit: int = GITHUB_LIMIT, full_plan: str = "") -> str
 
 
 _TABLE_HEAD = ["| | Type | Name | What changes |", "|---|---|---|---|"]
+_MORE_ACCESS = "_…the access review is longer: see the JSON plan (`access`, `findings`)._"
+
+
+def _size(blocks: list[str]) -> int:
+    return sum(len(b) + 1 for b in blocks)
+
+
+def _findings(review: Review, budget: int) -> list[str]:
+    """The new findings, most severe first. Every high one is kept: one line each while
+    they fit, else one line per code naming as many principals as fit."""
+    new = access.new_findings(review)
+    if not new:
+        return []
+    lines = [_finding_line(f) for f in new]
+    if _size(lines) <= budget:
+        return ["#### New findings", *lines, ""]
+    high = [f for f in new if f.severity == "high"]
+    kept = [_finding_line(f) for f in high]
+    if _size(kept) > budget:
+        kept = _grouped(high, budget)
+    rest, _ = _fit([_finding_line(f) for f in new if f.severity != "high"], budget - _size(kept))
+    dropped = len(new) - len(high) - len(rest)
+    out = ["#### New findings", *kept, *rest]
+    if dropped:
+        out.append(f"- _…and {dropped} more new findings of lower severity: see the JSON plan._")
+    return [*out, ""]
+
+
+def _finding_line(f: FindingRecord) -> str:
+    owner = "" if f.principal.owned else " (not managed by iamsync)"
+    who = safe.code(f"{f.principal.type} {f.principal.name}") + owner
+    return f"- **{f.severity}** {safe.code(f.code)} {who}: {safe.code(f.message)}"
+
+
+def _grouped(found: list[FindingRecord], budget: int) -> list[str]:
+    """One line per code: "**high** `CODE` on 120 principals: `user a`, … and 117 more"."""
+    by: dict[str, list[FindingRecord]] = {}
+    for f in found:
+        by.setdefault(f.code, []).append(f)
+    share = max(200, budget // max(1, len(by)))
+    out = []
+    for code, items in by.items():
+        names: list[str] = []
+        used = 0
+        for f in items:
+            name = safe.code(f"{f.principal.type} {f.principal.name}")
+            if used + len(name) + 2 > share - 120:
+                break
+            names.append(name)
+            used += len(name) + 2
+        more = f" and {len(items) - len(names)} more" if len(items) > len(names) else ""
+        out.append(
+            f"- **high** {safe.code(code)} on {len(items)} principals: {', '.join(names)}{more}"
+        )
+    return out
 
 
 def _access(review: Review, budget: int) -> list[str]:
-    """Who gains and loses what, new findings, and which principals changed policies reach."""
-    lines: list[str] = []
+    """One headline per principal whose access changes (details collapsed), notes, the
+    existing findings' count, Access Analyzer's findings and the reach diagram: whole
+    blocks, while they fit."""
+    blocks: list[str] = []
     if review.access or review.notes:
-        lines.append("#### Access")
-        for change in review.access:
-            lines.append(f"- {safe.code(access.headline(change))}")
-            lines += [f"  - {safe.code(line)}" for line in access.lines(change)]
-        lines += [f"- {safe.code(note)}" for note in review.notes]
-        lines.append("")
-    new = [f for f in review.findings if f.new]
-    if new:
-        lines.append("#### New findings")
-        for f in new:
-            who = safe.code(f"{f.principal.type} {f.principal.name}")
-            lines.append(f"- **{f.severity}** {safe.code(f.code)} {who}: {safe.code(f.message)}")
-        lines.append("")
+        blocks.append("#### Access")
+        blocks += [_principal_block(c) for c in review.access]
+        blocks += [f"- {safe.code(note)}" for note in review.notes]
+        blocks.append("")
     summary = access.existing_summary(review)
     if summary:
-        lines += [f"_{safe.code(summary)}_", ""]
+        blocks += [f"_{safe.code(summary)}_", ""]
     if review.analyzer:
-        lines.append("#### IAM Access Analyzer")
-        lines += [f"- {safe.code(access.analyzer_line(f))}" for f in review.analyzer]
-        lines.append("")
-    lines += _diagram(review)
-    kept, _ = _fit(lines, budget)
-    if len(kept) < len(lines):
-        kept.append("_…the access review is longer: see the JSON plan (`access`, `findings`)._")
+        blocks.append("#### IAM Access Analyzer")
+        blocks += [f"- {safe.code(access.analyzer_line(f))}" for f in review.analyzer]
+        blocks.append("")
+    diagram = _diagram(review)
+    if diagram:
+        blocks.append("\n".join(diagram))
+    kept, _ = _fit(blocks, budget - len(_MORE_ACCESS) - 2)
+    if len(kept) < len(blocks):
+        kept += [_MORE_ACCESS, ""]
     return kept
+
+
+def _principal_block(change: AccessChange) -> str:
+    """A headline, and the actions behind it: inline when short, else collapsed."""
+    head = f"- {safe.code(access.headline(change))}"
+    items = [f"  - {safe.code(line)}" for line in access.lines(change)]
+    if len(items) <= 3:
+        return "\n".join([head, *items])
+    summary = safe.html_text(f"{len(items)} lines: what it gains, now reaches and loses")
+    body = "\n".join(
+        ["", f"  <details><summary>{summary}</summary>", "", *items, "", "  </details>"]
+    )
+    return head + body
 
 
 def _diagram(review: Review) -> list[str]:
@@ -108,7 +179,7 @@ def _diagram(review: Review) -> list[str]:
     out += [
         f"  {node(policy)} --> {node(who)}" for policy, reached in edges.items() for who in reached
     ]
-    return [*out, "```", ""]
+    return [*out, "```", ""]  # one block: trimmed whole or not at all
 
 
 def _mermaid_text(text: str) -> str:

@@ -1,0 +1,189 @@
+"""Resource patterns as sets of ARNs: containment, matching and "every resource" (pure).
+
+A policy's Resource pattern has `*` (any run), `?` (any one character) and IAM policy
+variables (`${aws:username}`), which stand for one value fixed per request: the same
+variable on both sides is the same value, and only a `*` can stand for it.
+
+Every answer here errs on the side a reviewer needs: `covers(a, b)` is True only when every
+ARN `b` matches is proven to match `a` (a doubtful case says "not covered", so the review
+says "widened" rather than "no change"); `every_resource` is True whenever a pattern spans
+every resource of a type, however it is spelled (`*`, `arn:*`, `…:key/*`, `…:key/?*`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+STAR = "\x00*"  # any run of characters, possibly empty
+ONE = "\x00?"  # any one character
+Token = str  # one character, STAR, ONE, or "\x00$name" (a policy variable)
+
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+# IAM's escapes: ${*}, ${?} and ${$} stand for the characters themselves.
+_LITERAL = {"*": "*", "?": "?", "$": "$"}
+
+
+@lru_cache(maxsize=65536)
+def tokens(pattern: str) -> tuple[Token, ...]:
+    """A policy pattern as tokens; compiled once per distinct pattern."""
+    out: list[Token] = []
+    pos = 0
+    for m in _VARIABLE.finditer(pattern):
+        out += _chars(pattern[pos : m.start()])
+        name = m.group(1)
+        out.append(_LITERAL[name] if name in _LITERAL else "\x00$" + name.lower())
+        pos = m.end()
+    out += _chars(pattern[pos:])
+    return tuple(out)
+
+
+def _chars(text: str) -> list[Token]:
+    return [STAR if c == "*" else ONE if c == "?" else c for c in text]
+
+
+def covers(wide: str, narrow: str) -> bool:
+    """Every ARN that `narrow` matches, `wide` matches too (proven; False when unsure)."""
+    return wide == narrow or wide == "*" or _covers(tokens(wide), tokens(narrow))
+
+
+@lru_cache(maxsize=65536)
+def _covers(a: tuple[Token, ...], b: tuple[Token, ...]) -> bool:
+    """`a` matches `b` read as a word whose wildcards and variables only `a`'s `*` can
+    absorb (`?` absorbs one character or one `?`). O(len(a) x len(b)) states."""
+    seen: set[tuple[int, int]] = set()
+    todo = [(0, 0)]
+    while todo:
+        i, j = todo.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(a):
+            if j == len(b):
+                return True
+            continue
+        x = a[i]
+        if x == STAR:
+            todo.append((i + 1, j))
+            if j < len(b):
+                todo.append((i, j + 1))
+        elif j < len(b):
+            y = b[j]
+            if (x == y and x != STAR) or (x == ONE and (len(y) == 1 or y == ONE)):
+                todo.append((i + 1, j + 1))
+    return False
+
+
+def matches(pattern: str, arn: str, variables: dict[str, str] | None = None) -> bool:
+    """Whether a concrete ARN matches the pattern; a variable takes its value from
+    `variables` (lower-case names) or, when unknown, any value."""
+    known = variables or {}
+    parts: list[str] = []
+    for tok in tokens(pattern):
+        if tok == STAR:
+            parts.append(".*")
+        elif tok == ONE:
+            parts.append(".")
+        elif tok.startswith("\x00$"):
+            name = tok[2:]
+            parts.append(re.escape(known[name]) if name in known else ".*")
+        else:
+            parts.append(re.escape(tok))
+    return _compiled("".join(parts)).fullmatch(arn) is not None
+
+
+@lru_cache(maxsize=16384)
+def _compiled(regex: str) -> re.Pattern[str]:
+    return re.compile(regex, re.DOTALL)
+
+
+def intersects(a: str, b: str) -> bool:
+    """Whether some ARN matches both patterns (variables match anything). Two ARN patterns
+    are compared segment by segment: no real name holds the ":" a `*` could swallow."""
+    x, y = a.split(":", 5), b.split(":", 5)
+    if len(x) == len(y) == 6 and x[0] == y[0] == "arn":
+        return all(_intersects(_loose(p), _loose(q)) for p, q in zip(x, y, strict=True))
+    return _intersects(_loose(a), _loose(b))
+
+
+def _loose(pattern: str) -> tuple[Token, ...]:
+    return tuple(STAR if t.startswith("\x00$") else t for t in tokens(pattern))
+
+
+@lru_cache(maxsize=65536)
+def _intersects(a: tuple[Token, ...], b: tuple[Token, ...]) -> bool:
+    seen: set[tuple[int, int]] = set()
+    todo = [(0, 0)]
+    while todo:
+        i, j = todo.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(a) and j == len(b):
+            return True
+        x = a[i] if i < len(a) else None
+        y = b[j] if j < len(b) else None
+        if x == STAR:
+            todo.append((i + 1, j))
+            if y is not None:
+                todo.append((i, j + 1))
+        if y == STAR:
+            todo.append((i, j + 1))
+            if x is not None:
+                todo.append((i + 1, j))
+        both = x is not None and y is not None and STAR not in (x, y)
+        if both and (x == y or ONE in (x, y)):
+            todo.append((i + 1, j + 1))
+    return False
+
+
+# -- every resource ------------------------------------------------------------------------------
+
+
+def every_resource(pattern: str, templates: tuple[str, ...] | None) -> bool:
+    """Whether `pattern` spans every resource of one of an action's resource types (its
+    catalog ARN templates), in any account and region it names; `()` is an action that takes
+    only "*"; None (unknown) counts any ARN pattern ending in a wildcard."""
+    if pattern == "*":
+        return True
+    if templates is None:
+        return pattern.endswith("*")
+    if not templates:
+        return matches(pattern, "*")  # the request's resource is "*" itself
+    return any(_spans(pattern, t) for t in templates)
+
+
+@lru_cache(maxsize=65536)
+def _spans(pattern: str, template: str) -> bool:
+    """`pattern` covers the template, its partition, region and account taken as the
+    pattern writes them, each ${Var} of the resource read as "any non-empty value"."""
+    p = pattern.split(":", 5)
+    t = template.split(":", 5)
+    if len(t) != 6 or p[0] != "arn":
+        return False
+    word: list[Token] = []
+    for i, segment in enumerate(t):
+        if i:
+            word.append(":")
+        if len(p) == 6 and i in (1, 3, 4):
+            word += tokens(p[i])  # whatever partition, region and account it names
+        else:
+            word += _as_pattern(segment)
+    return _covers(tokens(pattern), tuple(word))
+
+
+def _as_pattern(template: str) -> list[Token]:
+    """A catalog template segment with each ${Var} as one-or-more of anything."""
+    out: list[Token] = []
+    pos = 0
+    for m in _VARIABLE.finditer(template):
+        out += list(template[pos : m.start()])
+        out += [ONE, STAR]
+        pos = m.end()
+    out += list(template[pos:])
+    return out
+
+
+def any_covers(wide: Iterable[str], narrow: str) -> bool:
+    return any(covers(w, narrow) for w in wide)

@@ -1,0 +1,313 @@
+"""The two sides of an access review: every principal a plan reaches, before and after (pure).
+
+Before is live IAM (attachments, default versions, inline policies, groups, boundaries);
+after is live IAM with the repository applied. Owned users and roles are on both sides;
+so is every principal iamsync does not own that the plan reaches: one holding a managed
+policy that changes (attached, or as its boundary), a member of a managed group that
+changes, a member of an unowned group holding a changed policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from iamsync import normalize
+from iamsync.access.effective import PolicyAccess, Principal, index
+from iamsync.catalog import Catalog
+from iamsync.model import Desired, Live
+from iamsync.ownership import owned, renames
+
+
+@dataclass(frozen=True)
+class Side:
+    principal: Principal
+    trust: Any  # a role's trust policy; None for users
+
+
+class Indexer:
+    """One index per distinct document: principals that share a policy share its index."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.cache: dict[tuple[str, str], PolicyAccess] = {}  # by content: shared by sides
+        self.seen: dict[tuple[str, int], tuple[Any, PolicyAccess]] = {}  # by object: cheap
+
+    def __call__(self, source: str, document: Any) -> PolicyAccess:
+        known = self.seen.get((source, id(document)))
+        if known is not None and known[0] is document:
+            return known[1]
+        key = (source, normalize.dumps(document))
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = index(document, source, self.catalog)
+        self.seen[(source, id(document))] = (document, found)  # holds the document: ids stay
+        return found
+
+
+def documents(desired: Desired | None, live: Live, aws_docs: Mapping[str, Any]) -> dict[str, Any]:
+    """Policy ARN -> the document it has on this side (repository first, then live IAM)."""
+    docs = dict(aws_docs)
+    docs.update({p.arn: p.default.document for p in live.of("policy").values()})
+    if desired is not None:
+        docs.update({p.arn: p.document for p in desired.of("policy").values()})
+    return docs
+
+
+def policy_name(arn: str) -> str:
+    return "policy " + arn.rsplit("/", 1)[-1]
+
+
+def policies_of(record: Any) -> frozenset[str]:
+    """A desired principal's policies, or a live one's attachments."""
+    if hasattr(record, "policies"):
+        return frozenset(record.policies)
+    return frozenset(record.attached)
+
+
+# -- what the plan reaches -----------------------------------------------------------------
+
+
+def changed_policies(desired: Desired, live: Live) -> frozenset[str]:
+    """ARNs of the managed policies whose document the plan creates, changes or deletes."""
+    have = {p.arn: p for p in live.of("policy").values() if owned(p.path, desired.path_prefix)}
+    want = {p.arn: p for p in desired.of("policy").values()}
+    changed = {arn for arn in have.keys() ^ want.keys()}
+    changed |= {
+        arn
+        for arn in have.keys() & want.keys()
+        if not normalize.equal(have[arn].default.document, want[arn].document)
+    }
+    return frozenset(changed)
+
+
+def changed_groups(desired: Desired, live: Live) -> frozenset[str]:
+    """Live names of the owned groups whose policies the plan changes, renames or deletes."""
+    moved = {old: new for old, new in renames(desired, live).get("group", {}).items()}
+    wanted = desired.of("group")
+    found = set()
+    for name, group in live.of("group").items():
+        if not owned(group.path, desired.path_prefix):
+            continue
+        want = wanted.get(moved.get(name, name))
+        if want is None or name in moved or not _same_group(want, group):
+            found.add(name)
+    return frozenset(found)
+
+
+def _same_group(want: Any, have: Any) -> bool:
+    if set(want.policies) != set(have.attached) or want.inline.keys() != have.inline.keys():
+        return False
+    return all(normalize.equal(d, have.inline[n]) for n, d in want.inline.items())
+
+
+def reached_unowned(desired: Desired, live: Live) -> dict[str, list[Any]]:
+    """kind -> the live users and roles iamsync does not own that the plan reaches."""
+    prefix = desired.path_prefix
+    policies = changed_policies(desired, live)
+    groups = changed_groups(desired, live)
+    holding = {
+        name
+        for name, g in live.of("group").items()
+        if not owned(g.path, prefix) and g.attached & policies
+    }
+    found: dict[str, list[Any]] = {"user": [], "role": []}
+    for kind in ("user", "role"):
+        for record in live.of(kind).values():
+            if owned(record.path, prefix):
+                continue
+            held = set(record.attached) | {record.permissions_boundary}
+            joined = set(getattr(record, "groups", ()))
+            if held & policies or joined & (groups | holding):
+                found[kind].append(record)
+    return found
+
+
+def aws_managed(desired: Desired, live: Live) -> set[str]:
+    """Policy ARNs the reviewed principals hold (before or after) that are neither
+    customer-managed in the account nor in the repository: their documents must be read
+    (GetPolicyVersion). Principals iamsync does not own count only when the plan reaches
+    them."""
+    known = {p.arn for p in live.of("policy").values()}
+    known |= {p.arn for p in desired.of("policy").values()}
+    prefix = desired.path_prefix
+    mine = {
+        kind: [r for r in live.of(kind).values() if owned(r.path, prefix)]
+        for kind in ("user", "group", "role")
+    }
+    for kind, records in reached_unowned(desired, live).items():
+        mine[kind] += records
+    # Groups a reviewed user is in, before or after, reach it even when iamsync does not own them.
+    joined = {g for u in (*desired.of("user").values(), *mine["user"]) for g in u.groups}
+    mine["group"] += [g for n, g in live.of("group").items() if n in joined]
+    held: set[str] = set()
+    for kind in ("user", "group", "role"):
+        for record in (*desired.of(kind).values(), *mine[kind]):
+            held |= policies_of(record)
+            boundary = getattr(record, "permissions_boundary", None)
+            if boundary:
+                held.add(boundary)
+    return held - known
+
+
+# -- building each side --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Builder:
+    """Makes one side's principals from records, with that side's documents."""
+
+    docs: Mapping[str, Any]
+    indexer: Indexer
+    account: str
+    partition: str
+
+    def side(
+        self,
+        kind: str,
+        record: Any,
+        attached: Iterable[str],
+        inline: Mapping[str, Any],
+        groups: Iterable[Any],
+        *,
+        trust: Any = None,
+        name: str | None = None,
+        owned: bool = True,
+    ) -> Side:
+        """`name`: the principal's name when it differs from the record's (a live principal
+        a file renames is reviewed under its new name, so its access is compared)."""
+        name = name or record.name
+        docs, indexer = self.docs, self.indexer
+        arns = sorted(a for a in attached if a in docs)
+        held = [indexer(policy_name(arn), docs[arn]) for arn in arns]
+        held += [indexer(f"inline policy {n} of {kind} {name}", d) for n, d in inline.items()]
+        group_arns: list[str] = []
+        for group in groups:
+            group_arns.append(group.arn)
+            theirs = sorted(a for a in policies_of(group) if a in docs)
+            arns += theirs
+            held += [
+                indexer(f"{policy_name(arn)} (via group {group.name})", docs[arn]) for arn in theirs
+            ]
+            held += [
+                indexer(f"inline policy {n} of group {group.name}", d)
+                for n, d in group.inline.items()
+            ]
+        boundary_arn = record.permissions_boundary
+        boundary = (
+            indexer(f"boundary {policy_name(boundary_arn)}", docs[boundary_arn])
+            if boundary_arn and boundary_arn in docs
+            else None
+        )
+        principal = Principal(
+            kind,
+            name,
+            tuple(held),
+            boundary,
+            indexer.catalog.access_level,
+            arn=self._arn(kind, record, name),
+            held=tuple(dict.fromkeys(arns)),
+            groups=tuple(group_arns),
+            boundary_arn=boundary_arn,
+            owned=owned,
+        )
+        return Side(principal, trust)
+
+    def _arn(self, kind: str, record: Any, name: str) -> str:
+        arn = str(getattr(record, "arn", "") or "")
+        if name == record.name and arn:
+            return arn
+        path = getattr(record, "path", "/")
+        return f"arn:{self.partition}:iam::{self.account}:{kind}{path}{name}"
+
+    def documents(self) -> Callable[[str], PolicyAccess | None]:
+        """ARN -> that side's index of the policy (for conditions that name a policy)."""
+
+        def resolve(arn: str) -> PolicyAccess | None:
+            doc = self.docs.get(arn)
+            return None if doc is None else self.indexer(policy_name(arn), doc)
+
+        return resolve
+
+
+def live_sides(
+    live: Live, desired: Desired, aws_docs: Mapping[str, Any], indexer: Indexer
+) -> tuple[dict[str, Side], Builder]:
+    build = Builder(documents(None, live, aws_docs), indexer, live.account_id, live.partition)
+    prefix = desired.path_prefix
+    moved = renames(desired, live)
+    regrouped = moved.get("group", {})
+    groups = {  # a renamed group's policies reach its members under its new name
+        name: replace(group, name=regrouped[name]) if name in regrouped else group
+        for name, group in live.of("group").items()
+    }
+    unowned = {k: {r.name for r in v} for k, v in reached_unowned(desired, live).items()}
+    sides = {}
+    for user in live.of("user").values():
+        mine = owned(user.path, prefix)
+        if mine or user.name in unowned["user"]:
+            name = moved.get("user", {}).get(user.name, user.name) if mine else user.name
+            member_of = [groups[g] for g in sorted(user.groups) if g in groups]
+            sides[f"user {name}"] = build.side(
+                "user", user, user.attached, user.inline, member_of, name=name, owned=mine
+            )
+    for role in live.of("role").values():
+        mine = owned(role.path, prefix)
+        if mine or role.name in unowned["role"]:
+            sides[f"role {role.name}"] = build.side(
+                "role", role, role.attached, role.inline, (), trust=role.trust, owned=mine
+            )
+    return sides, build
+
+
+def desired_sides(
+    desired: Desired, live: Live, aws_docs: Mapping[str, Any], indexer: Indexer
+) -> tuple[dict[str, Side], Builder]:
+    build = Builder(documents(desired, live, aws_docs), indexer, live.account_id, live.partition)
+    managed, existing = desired.of("group"), live.of("group")
+    sides = {}
+    for user in desired.of("user").values():
+        member_of = [managed.get(g) or existing.get(g) for g in sorted(user.groups)]
+        sides[f"user {user.name}"] = build.side(
+            "user", user, user.policies, user.inline, [g for g in member_of if g]
+        )
+    for role in desired.of("role").values():
+        sides[f"role {role.name}"] = build.side(
+            "role", role, role.policies, role.inline, (), trust=role.trust
+        )
+    after_group = _groups_after(desired, live)
+    unowned = reached_unowned(desired, live)
+    for user in unowned["user"]:
+        member_of = [after_group[g] for g in sorted(user.groups) if after_group.get(g)]
+        sides[f"user {user.name}"] = build.side(
+            "user", user, user.attached, user.inline, member_of, owned=False
+        )
+    for role in unowned["role"]:
+        sides[f"role {role.name}"] = build.side(
+            "role", role, role.attached, role.inline, (), trust=role.trust, owned=False
+        )
+    return sides, build
+
+
+def _groups_after(desired: Desired, live: Live) -> dict[str, Any]:
+    """Live group name -> the group after the plan (None: deleted), for members iamsync does
+    not own (their memberships stay as they are)."""
+    moved = renames(desired, live).get("group", {})
+    wanted = desired.of("group")
+    out: dict[str, Any] = {}
+    for name, group in live.of("group").items():
+        if owned(group.path, desired.path_prefix):
+            out[name] = wanted.get(moved.get(name, name))
+        else:
+            out[name] = group
+    return out
+
+
+def same(a: Side, b: Side) -> bool:
+    """The same inputs: the same documents (shared index objects), boundary and trust."""
+    return (
+        [id(p) for p in a.principal.policies] == [id(p) for p in b.principal.policies]
+        and a.principal.boundary is b.principal.boundary
+        and normalize.canonical(a.trust) == normalize.canonical(b.trust)
+    )
