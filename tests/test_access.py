@@ -545,11 +545,21 @@ def test_a_deleted_user_loses_everything_and_a_narrowed_policy_only_loses() -> N
 
 def test_a_finding_already_there_is_not_new() -> None:
     wide = pol(st(Action="iam:CreateAccessKey", Resource="*"))
-    state = live(live_policy("p", wide), live_user("ci", P + "p"))
-    wanted = _desired(policy={"p": wide}, user={"ci": {"policies": ["p"], "tags": {"a": "b"}}})
+    more = pol(st(Action="s3:GetObject", Resource="*"))
+    state = live(live_policy("p", wide), live_policy("q", more), live_user("ci", P + "p"))
+    wanted = _desired(policy={"p": wide, "q": more}, user={"ci": {"policies": ["p", "q"]}})
     result = review(wanted, state, {}, CATALOG, [])
     assert [(f.code, f.new) for f in result.findings] == [("IAM_PRIVILEGE_ESCALATION", False)]
     assert MappingProxyType({}) == result.reach
+
+
+def test_a_principal_whose_inputs_do_not_change_is_not_reviewed() -> None:
+    """A tag, or nothing at all: its access is what it was, and no finding is listed."""
+    wide = pol(st(Action="iam:CreateAccessKey", Resource="*"))
+    state = live(live_policy("p", wide), live_user("ci", P + "p"))
+    wanted = _desired(policy={"p": wide}, user={"ci": {"policies": ["p"], "tags": {"a": "b"}}})
+    result = review(wanted, state, {}, CATALOG, [])
+    assert result.access == () and result.findings == () and result.notes == ()
 
 
 def test_a_renamed_user_and_group_keep_their_access_and_their_findings() -> None:

@@ -102,8 +102,8 @@ class PolicyAccess:
 
 def index(document: Any, source: str, catalog: Catalog) -> PolicyAccess:
     """The access index of a document (its canonical form: case and lists normalised)."""
-    allow: dict[str, list[Grant]] = {}
-    deny: dict[str, list[Grant]] = {}
+    allow: dict[str, tuple[Grant, ...]] = {}
+    deny: dict[str, tuple[Grant, ...]] = {}
     not_action = False
     written: list[str] = []
     statements: list[tuple[str, str]] = []
@@ -125,12 +125,14 @@ def index(document: Any, source: str, catalog: Catalog) -> PolicyAccess:
             target = deny
             if not grant.conditions and not grant.not_resource:
                 denied.update(_denied_everywhere(grant, actions, catalog))
+        alone = (grant,)  # shared by every action of the statement that has no other grant
         for action in actions:
-            target.setdefault(action, []).append(grant)
+            held = target.get(action)
+            target[action] = alone if held is None else (*held, grant)
     return PolicyAccess(
         source,
-        MappingProxyType({a: tuple(g) for a, g in allow.items()}),
-        MappingProxyType({a: tuple(g) for a, g in deny.items()}),
+        MappingProxyType(allow),
+        MappingProxyType(deny),
         not_action,
         tuple(written),
         frozenset(allow),

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -152,6 +152,27 @@ CODE_RUNNERS = frozenset(
         "states",
     }
 )
+# Named first in a message: the launchers the escalation catalogues use.
+KNOWN_LAUNCHERS = frozenset(
+    {
+        "lambda:CreateFunction",
+        "ec2:RunInstances",
+        "ec2:RequestSpotInstances",
+        "ecs:RegisterTaskDefinition",
+        "ecs:RunTask",
+        "ecs:StartTask",
+        "ecs:CreateService",
+        "glue:CreateDevEndpoint",
+        "glue:CreateJob",
+        "cloudformation:CreateStack",
+        "codebuild:CreateProject",
+        "sagemaker:CreateNotebookInstance",
+        "sagemaker:CreateTrainingJob",
+        "sagemaker:CreateProcessingJob",
+        "apprunner:CreateService",
+        "datapipeline:PutPipelineDefinition",
+    }
+)
 # Where a role is given that the API definitions do not show as a role parameter.
 EXTRA_LAUNCHERS = ("datapipeline:PutPipelineDefinition",)
 SECRETS = (
@@ -171,6 +192,7 @@ IAMSYNC_RESOURCES = (
     "arn:${Partition}:iam::${Account}:policy/iamsync-boundary",
     "arn:${Partition}:cloudformation:${Region}:${Account}:stack/iamsync-roles/${Id}",
 )
+USER_ARN = "arn:*:iam::*:user/*"
 ADMIN_PROBES = (
     "iam:AttachUserPolicy",
     "iam:AttachRolePolicy",
@@ -374,7 +396,7 @@ def _on_itself(v: View, done: set[str], closes: Closes) -> Iterator[str]:
                 yield f"may {action} on {what}{opened.note()}"
                 break
     if "iam:AddUserToGroup" in v.allowed and "iam:AddUserToGroup" not in done:
-        others = _patterns_beyond(v, "iam:AddUserToGroup", set(v.principal.groups))
+        others = _patterns_beyond(v, "iam:AddUserToGroup", set(v.principal.groups), "group")
         if v.principal.kind == "user" and others:
             yield f"may add users (itself included) to groups {_some(others)}"
 
@@ -395,12 +417,14 @@ def _tail(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
-def _patterns_beyond(v: View, action: str, mine: set[str]) -> list[str]:
-    """The resource patterns `action` is granted on that may name something not in `mine`."""
+def _patterns_beyond(v: View, action: str, mine: set[str], kind: str) -> list[str]:
+    """The resource patterns `action` is granted on that may name a `kind` not in `mine`."""
     out = []
     for g in v.holdings.grants(action):
         for r in ("*",) if g.not_resource else g.resources:
-            if not (mine and all(patterns.covers(m, r) for m in mine)) and r not in out:
+            if r in out or not patterns.intersects(r, f"arn:*:iam::*:{kind}/*"):
+                continue
+            if not any(patterns.covers(m, r) for m in mine):
                 out.append(r)
     return out
 
@@ -416,7 +440,7 @@ def _credentials_of_others(v: View, done: set[str], closes: Closes) -> Iterator[
             for g in v.holdings.grants(action)
             if not any(closes(c, False) for c in g.conditions)
             for r in (("*",) if g.not_resource else g.resources)
-            if not _only_self(r, me, v.principal.variables)
+            if patterns.intersects(r, USER_ARN) and not _only_self(r, me, v.principal.variables)
         ]
         if others and not _all_denied(v, action, others):
             yield f"may {action} for other users ({_some(sorted(set(others)))})"
@@ -429,8 +453,13 @@ def _only_self(pattern: str, me: str, variables: Mapping[str, str]) -> bool:
     resolved = pattern
     for name, value in variables.items():
         resolved = re.sub(r"\$\{" + re.escape(name) + r"\}", value, resolved, flags=re.I)
-    has_wildcard = any(t in (patterns.STAR, patterns.ONE) for t in patterns.tokens(resolved))
-    return not has_wildcard and "${" not in resolved and resolved == me
+    got, want = resolved.split(":", 5), me.split(":", 5)
+    if len(got) != 6 or len(want) != 6:
+        return False
+    if got[4] == "*":  # an IAM call reaches its own account only: any account is its own
+        got[4] = want[4]
+    literal = not any(t in (patterns.STAR, patterns.ONE) for t in patterns.tokens(":".join(got)))
+    return literal and "${" not in resolved and got == want
 
 
 def _all_denied(v: View, action: str, on: list[str]) -> bool:
@@ -492,34 +521,46 @@ def _granted_open(v: View, action: str, closes: Closes) -> bool:
 
 def _iamsync(v: View) -> Iterator[str]:
     """Allowed on iamsync's own roles, boundary or stack (a Deny of them closes it)."""
-    concrete = [
-        t.replace("${Partition}", v.context.partition)
-        .replace("${Account}", "*")  # iamsync's roles in any account are iamsync's
-        .replace("${Region}", "*")
-        .replace("${Id}", "*")
-        for t in IAMSYNC_RESOURCES
-    ]
     hits = []
     for policy in v.principal.policies:
+        named = _iamsync_patterns(policy.resources, v.context.partition)
+        if not named:
+            continue
         for action, grants in policy.allow.items():
             if action not in v.allowed:
                 continue
-            for g in grants:
-                for r in g.resources:
-                    if r == "*" or g.not_resource or r in hits:
-                        continue
-                    if any(patterns.intersects(r, own) for own in concrete) and not _denied_on(
-                        v, action, r, concrete
-                    ):
-                        hits.append(r)
+            for r in {r for g in grants if not g.not_resource for r in g.resources} & named:
+                if r not in hits and not _denied_on(v, action, r):
+                    hits.append(r)
     if hits:
         yield f"reaches iamsync's own access: {_some(sorted(hits))}"
 
 
-def _denied_on(v: View, action: str, pattern: str, own: list[str]) -> bool:
+@lru_cache(maxsize=4096)
+def _iamsync_patterns(resources: frozenset[str], partition: str) -> frozenset[str]:
+    """The patterns of one document that may name iamsync's own resources (not "*": a
+    grant on everything is the other rules' business)."""
+    return frozenset(
+        r for r in resources if r != "*" and any(patterns.intersects(r, o) for o in _own(partition))
+    )
+
+
+@lru_cache(maxsize=16)
+def _own(partition: str) -> tuple[str, ...]:
+    """iamsync's resources as patterns: its roles in any account are iamsync's."""
+    return tuple(
+        t.replace("${Partition}", partition)
+        .replace("${Account}", "*")
+        .replace("${Region}", "*")
+        .replace("${Id}", "*")
+        for t in IAMSYNC_RESOURCES
+    )
+
+
+def _denied_on(v: View, action: str, pattern: str) -> bool:
     """Every iamsync resource `pattern` names is denied to `action` with no condition."""
     denies = [d for d in v.holdings.denies(action) if not d.conditions and not d.not_resource]
-    named = [o for o in own if patterns.intersects(pattern, o)]
+    named = [o for o in _own(v.context.partition) if patterns.intersects(pattern, o)]
     return all(any(patterns.any_covers(d.resources, o) for d in denies) for o in named)
 
 
@@ -542,9 +583,10 @@ def _passrole(v: View, code_runners: bool) -> Iterator[str]:
             found.append(action)
             opening = opening or open_by_service[service]
     if found and opening is not None:
+        found.sort(key=lambda a: (a not in KNOWN_LAUNCHERS, a))
         runs = "code runs with that role's access" if code_runners else "it acts with that role"
         yield (
-            f"may pass any role to a service it can start ({_some(found)}): {runs}; name the "
+            f"may pass any role to a service it can start ({_some(found, 8)}): {runs}; name the "
             f"roles in Resource or add an iam:PassedToService condition{opening.note()}"
         )
 

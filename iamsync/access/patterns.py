@@ -107,6 +107,7 @@ def intersects(a: str, b: str) -> bool:
     return _intersects(_loose(a), _loose(b))
 
 
+@lru_cache(maxsize=65536)
 def _loose(pattern: str) -> tuple[Token, ...]:
     return tuple(STAR if t.startswith("\x00$") else t for t in tokens(pattern))
 
@@ -150,8 +151,16 @@ def every_resource(pattern: str, templates: tuple[str, ...] | None) -> bool:
     if templates is None:
         return pattern.endswith("*")
     if not templates:
-        return matches(pattern, "*")  # the request's resource is "*" itself
+        return _matches_star(tokens(pattern))  # the request's resource is "*" itself
     return any(_spans(pattern, t) for t in templates)
+
+
+@lru_cache(maxsize=16384)
+def _matches_star(toks: tuple[Token, ...]) -> bool:
+    """Whether the pattern matches the one-character resource "*" (wildcards aside, at most
+    one `?` or escaped `*`)."""
+    rest = [t for t in toks if t != STAR]
+    return not rest or (len(rest) == 1 and rest[0] in (ONE, "*"))
 
 
 @lru_cache(maxsize=65536)

@@ -2,9 +2,10 @@
 which risks it brings (pure).
 
 Every principal the plan reaches is reviewed, owned or not (iamsync.access.sides): its
-effective access is computed before and after, per action and resource (a principal whose
-inputs did not change is not recomputed). Findings are checked on both sides; one the
-plan introduces is new.
+effective access is computed before and after, per action and resource. A principal whose
+inputs (documents, boundary, trust) do not change is not reviewed at all: a plan that
+changes nothing reviews nothing. Findings are checked on both sides; one the plan
+introduces is new, one the principal already had is listed as not new.
 """
 
 from __future__ import annotations
@@ -109,11 +110,10 @@ def review(
     notes: list[str] = []
     for label in sorted(set(before) | set(after)):
         was, now = before.get(label), after.get(label)
-        now_found = check(now.principal, now_ctx, now.trust) if now else []
-        ref = _ref(label, (now or was).principal.owned)  # type: ignore[union-attr]
         if was is not None and now is not None and sides.same(was, now):
-            findings += [_record(f, ref, new=False) for f in now_found]
-            continue
+            continue  # its inputs do not change: nothing to review
+        ref = _ref(label, (now or was).owned)  # type: ignore[union-attr]
+        now_found = check(now.principal, now_ctx, now.trust) if now else []
         was_found = check(was.principal, was_ctx, was.trust) if was else []
         old = {(f.code, f.message) for f in was_found}
         findings += [_record(f, ref, new=(f.code, f.message) not in old) for f in now_found]

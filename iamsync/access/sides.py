@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from iamsync import normalize
@@ -20,10 +21,20 @@ from iamsync.model import Desired, Live
 from iamsync.ownership import owned, renames
 
 
-@dataclass(frozen=True)
 class Side:
-    principal: Principal
-    trust: Any  # a role's trust policy; None for users
+    """One principal on one side. `key` says what decides its access (its documents by
+    content, boundary, trust): two sides with equal keys have the same access, and the
+    principal itself (each document indexed) is built only when a review needs it."""
+
+    def __init__(self, key: Any, make: Callable[[], Principal], trust: Any, owned: bool) -> None:
+        self.key = key
+        self._make = make
+        self.trust = trust  # a role's trust policy; None for users
+        self.owned = owned
+
+    @cached_property
+    def principal(self) -> Principal:
+        return self._make()
 
 
 class Indexer:
@@ -32,17 +43,21 @@ class Indexer:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.cache: dict[tuple[str, str], PolicyAccess] = {}  # by content: shared by sides
-        self.seen: dict[tuple[str, int], tuple[Any, PolicyAccess]] = {}  # by object: cheap
+        self.seen: dict[int, tuple[Any, str]] = {}  # by object: its content, computed once
 
-    def __call__(self, source: str, document: Any) -> PolicyAccess:
-        known = self.seen.get((source, id(document)))
+    def content(self, document: Any) -> str:
+        known = self.seen.get(id(document))
         if known is not None and known[0] is document:
             return known[1]
-        key = (source, normalize.dumps(document))
+        text = normalize.dumps(document)
+        self.seen[id(document)] = (document, text)  # holds the document: its id stays
+        return text
+
+    def __call__(self, source: str, document: Any) -> PolicyAccess:
+        key = (source, self.content(document))
         found = self.cache.get(key)
         if found is None:
             found = self.cache[key] = index(document, source, self.catalog)
-        self.seen[(source, id(document))] = (document, found)  # holds the document: ids stay
         return found
 
 
@@ -69,31 +84,38 @@ def policies_of(record: Any) -> frozenset[str]:
 # -- what the plan reaches -----------------------------------------------------------------
 
 
-def changed_policies(desired: Desired, live: Live) -> frozenset[str]:
-    """ARNs of the managed policies whose document the plan creates, changes or deletes."""
-    have = {p.arn: p for p in live.of("policy").values() if owned(p.path, desired.path_prefix)}
-    want = {p.arn: p for p in desired.of("policy").values()}
-    changed = {arn for arn in have.keys() ^ want.keys()}
-    changed |= {
-        arn
-        for arn in have.keys() & want.keys()
-        if not normalize.equal(have[arn].default.document, want[arn].document)
-    }
-    return frozenset(changed)
+class _Changes:
+    """Which managed policies and groups the plan changes, asked only of the ones a
+    principal iamsync does not own holds (most accounts: none, and nothing is compared)."""
 
+    def __init__(self, desired: Desired, live: Live) -> None:
+        prefix = desired.path_prefix
+        self.have = {p.arn: p for p in live.of("policy").values() if owned(p.path, prefix)}
+        self.want = {p.arn: p for p in desired.of("policy").values()}
+        self.moved = renames(desired, live).get("group", {})
+        self.desired, self.prefix = desired, prefix
+        self._policies: dict[str, bool] = {}
 
-def changed_groups(desired: Desired, live: Live) -> frozenset[str]:
-    """Live names of the owned groups whose policies the plan changes, renames or deletes."""
-    moved = {old: new for old, new in renames(desired, live).get("group", {}).items()}
-    wanted = desired.of("group")
-    found = set()
-    for name, group in live.of("group").items():
-        if not owned(group.path, desired.path_prefix):
-            continue
-        want = wanted.get(moved.get(name, name))
-        if want is None or name in moved or not _same_group(want, group):
-            found.add(name)
-    return frozenset(found)
+    def policy(self, arn: str | None) -> bool:
+        """The plan creates, changes or deletes this policy's document."""
+        if arn is None or (arn not in self.have and arn not in self.want):
+            return False
+        if arn not in self._policies:
+            have, want = self.have.get(arn), self.want.get(arn)
+            self._policies[arn] = (
+                have is None
+                or want is None
+                or not normalize.equal(have.default.document, want.document)
+            )
+        return self._policies[arn]
+
+    def group(self, group: Any) -> bool:
+        """An owned group whose policies the plan changes, renames or deletes; an unowned one
+        holding a changed policy."""
+        if not owned(group.path, self.prefix):
+            return any(self.policy(a) for a in group.attached)
+        want = self.desired.of("group").get(self.moved.get(group.name, group.name))
+        return want is None or group.name in self.moved or not _same_group(want, group)
 
 
 def _same_group(want: Any, have: Any) -> bool:
@@ -103,23 +125,19 @@ def _same_group(want: Any, have: Any) -> bool:
 
 
 def reached_unowned(desired: Desired, live: Live) -> dict[str, list[Any]]:
-    """kind -> the live users and roles iamsync does not own that the plan reaches."""
+    """kind -> the live users and roles iamsync does not own that the plan reaches: holding
+    a changed policy (attached or as boundary), or in a group that changes or holds one."""
     prefix = desired.path_prefix
-    policies = changed_policies(desired, live)
-    groups = changed_groups(desired, live)
-    holding = {
-        name
-        for name, g in live.of("group").items()
-        if not owned(g.path, prefix) and g.attached & policies
-    }
+    changes = _Changes(desired, live)
+    groups = live.of("group")
     found: dict[str, list[Any]] = {"user": [], "role": []}
     for kind in ("user", "role"):
         for record in live.of(kind).values():
             if owned(record.path, prefix):
                 continue
-            held = set(record.attached) | {record.permissions_boundary}
-            joined = set(getattr(record, "groups", ()))
-            if held & policies or joined & (groups | holding):
+            held = (*record.attached, record.permissions_boundary)
+            joined = [groups[g] for g in getattr(record, "groups", ()) if g in groups]
+            if any(changes.policy(a) for a in held) or any(changes.group(g) for g in joined):
                 found[kind].append(record)
     return found
 
@@ -180,39 +198,45 @@ class Builder:
         name = name or record.name
         docs, indexer = self.docs, self.indexer
         arns = sorted(a for a in attached if a in docs)
-        held = [indexer(policy_name(arn), docs[arn]) for arn in arns]
-        held += [indexer(f"inline policy {n} of {kind} {name}", d) for n, d in inline.items()]
+        held = [(policy_name(arn), docs[arn]) for arn in arns]
+        held += [(f"inline policy {n} of {kind} {name}", d) for n, d in inline.items()]
         group_arns: list[str] = []
         for group in groups:
             group_arns.append(group.arn)
             theirs = sorted(a for a in policies_of(group) if a in docs)
             arns += theirs
+            held += [(f"{policy_name(arn)} (via group {group.name})", docs[arn]) for arn in theirs]
             held += [
-                indexer(f"{policy_name(arn)} (via group {group.name})", docs[arn]) for arn in theirs
-            ]
-            held += [
-                indexer(f"inline policy {n} of group {group.name}", d)
-                for n, d in group.inline.items()
+                (f"inline policy {n} of group {group.name}", d) for n, d in group.inline.items()
             ]
         boundary_arn = record.permissions_boundary
-        boundary = (
-            indexer(f"boundary {policy_name(boundary_arn)}", docs[boundary_arn])
+        bounded = (
+            (f"boundary {policy_name(boundary_arn)}", docs[boundary_arn])
             if boundary_arn and boundary_arn in docs
             else None
         )
-        principal = Principal(
-            kind,
-            name,
-            tuple(held),
-            boundary,
-            indexer.catalog.access_level,
-            arn=self._arn(kind, record, name),
-            held=tuple(dict.fromkeys(arns)),
-            groups=tuple(group_arns),
-            boundary_arn=boundary_arn,
-            owned=owned,
+        key = (
+            tuple((source, indexer.content(d)) for source, d in held),
+            (bounded[0], indexer.content(bounded[1])) if bounded else None,
+            normalize.dumps(normalize.canonical(trust)) if trust is not None else None,
         )
-        return Side(principal, trust)
+        arn = self._arn(kind, record, name)
+
+        def make() -> Principal:
+            return Principal(
+                kind,
+                name,
+                tuple(indexer(source, d) for source, d in held),
+                indexer(*bounded) if bounded else None,
+                indexer.catalog.access_level,
+                arn=arn,
+                held=tuple(dict.fromkeys(arns)),
+                groups=tuple(group_arns),
+                boundary_arn=boundary_arn,
+                owned=owned,
+            )
+
+        return Side(key, make, trust, owned)
 
     def _arn(self, kind: str, record: Any, name: str) -> str:
         arn = str(getattr(record, "arn", "") or "")
@@ -305,9 +329,5 @@ def _groups_after(desired: Desired, live: Live) -> dict[str, Any]:
 
 
 def same(a: Side, b: Side) -> bool:
-    """The same inputs: the same documents (shared index objects), boundary and trust."""
-    return (
-        [id(p) for p in a.principal.policies] == [id(p) for p in b.principal.policies]
-        and a.principal.boundary is b.principal.boundary
-        and normalize.canonical(a.trust) == normalize.canonical(b.trust)
-    )
+    """The same inputs: the same documents (by content), boundary and trust."""
+    return bool(a.key == b.key)

@@ -8,6 +8,8 @@ management and Write first) and what it now reaches on more resources said outri
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
 
 from iamsync.access.compare import Widening
 from iamsync.access.review import AccessChange, AnalyzerFinding, FindingRecord, Review, rank
@@ -21,17 +23,39 @@ def who(change: AccessChange) -> str:
     return f"{ref.type} {ref.name}{mark}"
 
 
-def headline(change: AccessChange) -> str:
+def grouped(changes: tuple[AccessChange, ...]) -> list[tuple[AccessChange, int]]:
+    """Principals whose access changes alike, as one (first change, how many) each, in
+    order: 150 new users holding the same policies read as one headline."""
+    groups: dict[Any, list[AccessChange]] = {}
+    for c in changes:
+        key = (c.principal.type, c.principal.owned, c.gained, c.lost, c.widened, c.narrowed)
+        groups.setdefault(key, []).append(c)
+    out = []
+    for members in groups.values():
+        first = members[0]
+        if len(members) > 1:
+            names = ", ".join(m.principal.name for m in members[:3])
+            more = f" and {len(members) - 3} more" if len(members) > 3 else ""
+            plural = replace(
+                first.principal, name=f"{names}{more} ({len(members)} {first.principal.type}s)"
+            )
+            first = replace(first, principal=plural)
+        out.append((first, len(members)))
+    return out
+
+
+def headline(change: AccessChange, count: int = 1) -> str:
     """ "user ci gains 3 actions of ecr (2 Write, 1 List); 6 actions of ecr now on more
-    resources; loses 1 action of s3 (1 Read)"."""
+    resources; loses 1 action of s3 (1 Read)" (`count`: how many principals it stands for)."""
+    s = "s" if count == 1 else ""
     parts = []
     if change.gained:
-        parts.append(f"gains {_count(change.gained, change.gained_levels)}")
+        parts.append(f"gain{s} {_count(change.gained, change.gained_levels)}")
     if change.widened:
         actions = tuple(w.action for w in change.widened)
         parts.append(f"{_count(actions, {})} now on more resources")
     if change.lost:
-        parts.append(f"loses {_count(change.lost, change.lost_levels)}")
+        parts.append(f"lose{s} {_count(change.lost, change.lost_levels)}")
     if change.narrowed and not change.gained and not change.widened:
         parts.append(f"{_count(tuple(w.action for w in change.narrowed), {})} on fewer resources")
     return f"{who(change)} {'; '.join(parts)}"
@@ -109,8 +133,8 @@ def existing_summary(review: Review) -> str:
         by[f.severity] = by.get(f.severity, 0) + 1
     split = ", ".join(f"{by[s]} {s}" for s in ("high", "medium", "low") if s in by)
     return (
-        f"{len(old)} existing finding{'s' if len(old) > 1 else ''} not introduced by this plan "
-        f"({split}); --format json lists them"
+        f"{len(old)} finding{'s' if len(old) > 1 else ''} the changed principals already had, "
+        f"not introduced by this plan ({split}); --format json lists them"
     )
 
 
@@ -124,8 +148,8 @@ def text_lines(review: Review) -> list[str]:
         return []
     out = ["Access review:"]
     out += [f"  {finding(f)}" for f in new_findings(review)]
-    for change in review.access:
-        out.append(f"  {headline(change)}")
+    for change, count in grouped(review.access):
+        out.append(f"  {headline(change, count)}")
         out += [f"      {line}" for line in lines(change)]
     out += [f"  {note}" for note in review.notes]
     summary = existing_summary(review)

@@ -17,6 +17,7 @@ from iamsync.plan import Action, Change, Plan
 from iamsync.render import access, describe
 
 GITHUB_LIMIT = 65_536
+DRAWN = 8  # principals drawn per policy in the reach diagram; the rest are one node
 MARKER = "<!-- iamsync-plan -->"  # lets CI find and update its one sticky comment
 
 
@@ -130,7 +131,7 @@ def _access(review: Review, budget: int) -> list[str]:
     blocks: list[str] = []
     if review.access or review.notes:
         blocks.append("#### Access")
-        blocks += [_principal_block(c) for c in review.access]
+        blocks += [_principal_block(c, n) for c, n in access.grouped(review.access)]
         blocks += [f"- {safe.code(note)}" for note in review.notes]
         blocks.append("")
     summary = access.existing_summary(review)
@@ -149,9 +150,9 @@ def _access(review: Review, budget: int) -> list[str]:
     return kept
 
 
-def _principal_block(change: AccessChange) -> str:
+def _principal_block(change: AccessChange, count: int) -> str:
     """A headline, and the actions behind it: inline when short, else collapsed."""
-    head = f"- {safe.code(access.headline(change))}"
+    head = f"- {safe.code(access.headline(change, count))}"
     items = [f"  - {safe.code(line)}" for line in access.lines(change)]
     if len(items) <= 3:
         return "\n".join([head, *items])
@@ -176,9 +177,11 @@ def _diagram(review: Review) -> list[str]:
         return ids[label]
 
     out = ["```mermaid", "flowchart LR"]
-    out += [
-        f"  {node(policy)} --> {node(who)}" for policy, reached in edges.items() for who in reached
-    ]
+    for policy, reached in edges.items():
+        shown = reached if len(reached) <= DRAWN else reached[: DRAWN - 1]
+        out += [f"  {node(policy)} --> {node(who)}" for who in shown]
+        if len(shown) < len(reached):
+            out.append(f"  {node(policy)} --> {node(f'{len(reached) - len(shown)} more')}")
     return [*out, "```", ""]  # one block: trimmed whole or not at all
 
 
