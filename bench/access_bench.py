@@ -155,6 +155,12 @@ def main() -> int:
             f"(+{plans[True] - plans[False]:.3f} s: the boundary's 22,000-action document, "
             "indexed once; the whole plan's ratio is --process)"
         )
+    for roles in (800, 5000):
+        t = best(review, args.runs, *roles_state(roles), {}, catalog, ["shared"])
+        print(
+            f"{roles} bounded roles trusting the account, one shared policy changed: access "
+            f"review {t:.3f} s (each role may assume every other: once quadratic)"
+        )
     if args.process:
         whole = {
             bounded: process_plan(args.process, bounded, args.runs) for bounded in (False, True)
@@ -167,6 +173,67 @@ def main() -> int:
             f"{'met' if ratio <= 1.2 else 'NOT met'})"
         )
     return 0
+
+
+def roles_state(roles: int) -> tuple[Any, Live]:
+    """`roles` owned roles under the boundary, each trusting the account root and allowed
+    sts:AssumeRole on every role, all holding one policy the plan widens."""
+    from iamsync.kinds.role import LiveRole
+
+    arn = f"arn:aws:iam::{ACCOUNT}:policy{PREFIX}shared"
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+    }
+    shared = LivePolicy(
+        "shared", arn, PREFIX, (PolicyVersion("v1", True, datetime(2026, 1, 1), doc),), roles
+    )
+    live_roles = {
+        f"role-{n:05d}": LiveRole(
+            f"role-{n:05d}",
+            f"arn:aws:iam::{ACCOUNT}:role{PREFIX}role-{n:05d}",
+            PREFIX,
+            frozenset({arn}),
+            permissions_boundary=BOUNDARY,
+            trust=trust,
+        )
+        for n in range(roles)
+    }
+    live = Live(
+        ACCOUNT,
+        "aws",
+        MappingProxyType(
+            {
+                "policy": MappingProxyType({"shared": shared, "iamsync-boundary": _boundary()}),
+                "role": MappingProxyType(live_roles),
+            }
+        ),
+    )
+    wider = {
+        **doc,
+        "Statement": [*doc["Statement"], {"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}],
+    }
+    wanted = build(
+        {
+            "policy": {"shared": wider},
+            "role": {n: {"trust_policy": trust, "policies": ["shared"]} for n in live_roles},
+        },
+        account_id=ACCOUNT,
+        partition="aws",
+        path_prefix=PREFIX,
+        required_boundary=BOUNDARY,
+    )
+    return wanted, live
 
 
 def process_plan(users: int, bounded: bool, runs: int) -> float:

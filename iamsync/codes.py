@@ -141,6 +141,9 @@ FINDINGS: dict[str, Finding] = {
     "ASSUMES_BEYOND_BOUNDARY": Finding(
         H, "may assume a role of the account that does not have its permissions boundary"
     ),
+    "POWERFUL_ROLE_ASSUMABLE": Finding(
+        H, "a role with a high finding of its own that AWS principals may assume"
+    ),
     "REACHES_IAMSYNC": Finding(H, "access to iamsync's own roles, boundary or stack"),
     "RESOURCE_EXPOSURE": Finding(
         H, "permissions management (resource policies, grants) on every resource"

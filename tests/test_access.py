@@ -420,7 +420,8 @@ def test_risk_rule(code: str, principal: Principal, expected: bool) -> None:
 def test_every_rule_has_a_registered_severity() -> None:
     from iamsync import codes
 
-    assert set(findings.RULES) | {"CROSS_ACCOUNT_TRUST"} == set(codes.FINDINGS)
+    trust_rules = {"CROSS_ACCOUNT_TRUST", "POWERFUL_ROLE_ASSUMABLE"}
+    assert set(findings.RULES) | trust_rules == set(codes.FINDINGS)
 
 
 @pytest.mark.parametrize(
@@ -660,3 +661,64 @@ def test_the_role_taking_actions_are_current_with_botocore() -> None:
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+# -- trust: who may assume a role is access too ------------------------------------------------
+
+
+def _trust(principal: Any, **extra: Any) -> dict[str, Any]:
+    return pol(st(Principal=principal, Action="sts:AssumeRole", **extra))
+
+
+def _role_review(before: dict[str, Any], after: dict[str, Any]) -> Any:
+    from iamsync.kinds.role import LiveRole
+
+    ops = LiveRole(
+        "ops",
+        f"arn:aws:iam::{ACCOUNT}:role/iamsync/ops",
+        "/iamsync/",
+        frozenset({ADMIN}),
+        trust=before,
+    )
+    wanted = _desired(role={"ops": {"trust_policy": after, "policies": [ADMIN]}})
+    return review(wanted, live(ops), {ADMIN: pol(st(Action="*", Resource="*"))}, CATALOG)
+
+
+def test_opening_an_admin_role_to_a_user_is_new_and_said() -> None:
+    intern = f"arn:aws:iam::{ACCOUNT}:user/intern"
+    result = _role_review(_trust({"Service": "ecs-tasks.amazonaws.com"}), _trust({"AWS": intern}))
+    new = {f.code: f.message for f in result.findings if f.new}
+    assert (
+        intern in new["POWERFUL_ROLE_ASSUMABLE"]
+        and "ADMIN_EQUIVALENT" in (new["POWERFUL_ROLE_ASSUMABLE"])
+    )
+    assert f"who may assume role ops: now also AWS {intern}; no longer Service ecs-tasks" in (
+        " ".join(result.notes)
+    )
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringLike": {"aws:PrincipalArn": "*"}},
+        {"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-abc"}},
+        {"Bool": {"aws:SecureTransport": "true"}},
+    ],
+)
+def test_anyone_with_a_condition_that_lets_anyone_in_is_anyone(condition: Any) -> None:
+    result = _role_review(
+        _trust({"Service": "ecs-tasks.amazonaws.com"}), _trust("*", Condition=condition)
+    )
+    messages = [f.message for f in result.findings if f.code == "CROSS_ACCOUNT_TRUST" and f.new]
+    assert messages and messages[0].startswith("anyone may assume this role")
+
+
+def test_principal_star_pinned_to_this_account_or_an_organisation_says_so() -> None:
+    mine = _trust("*", Condition={"StringEquals": {"aws:PrincipalAccount": ACCOUNT}})
+    org = _trust("*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc"}})
+    service = _trust({"Service": "ecs-tasks.amazonaws.com"})
+    assert not [f for f in _role_review(service, mine).findings if f.code == "CROSS_ACCOUNT_TRUST"]
+    found = [
+        f.message for f in _role_review(service, org).findings if f.code == "CROSS_ACCOUNT_TRUST"
+    ]
+    assert found[0].startswith("principals of organization o-abc may assume this role")

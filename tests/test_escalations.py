@@ -16,7 +16,7 @@ import pytest
 
 from iamsync.access import findings
 from iamsync.access.effective import Principal, index
-from tests.test_access import CATALOG, context, pol, st
+from tests.test_access import BOUNDARY_B, CATALOG, EVAL, context, pol, st
 
 PATHFINDING = {
     "apprunner-001": ("iam:passrole", "apprunner:createservice"),
@@ -267,3 +267,227 @@ def test_detaching_its_own_deny_is_found() -> None:
     )
     found = findings.check(p, context())
     assert any("lifting a Deny" in f.message for f in found), found
+
+
+# -- from the attacker's side: ways around the rules a review found, each closed ------------
+
+DENY_IAMSYNC = st(
+    "Deny",
+    Action="*",
+    Resource=[
+        "arn:aws:iam::*:role/iamsync-*",
+        "arn:aws:iam::*:policy/iamsync-boundary",
+        "arn:aws:cloudformation:*:*:stack/iamsync-roles/*",
+    ],
+)
+LAUNCH = ["iam:PassRole", "ec2:RunInstances", "lambda:CreateFunction"]
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "arn:aws:*",
+        "arn*",
+        "*:*",
+        "*/*",
+        "*role/*",
+        "*:role/*",
+        "?rn:aws:iam::*:role/*",
+        "arn:aws:iam:*",
+        "arn:aws:iam::${aws:PrincipalAccount}:role/*",
+    ],
+)
+def test_every_resource_however_it_is_spelled(resource: str) -> None:
+    found = _codes(_principal("user", st(Action=LAUNCH, Resource=resource), DENY_IAMSYNC))
+    assert "PASSROLE_TO_LAUNCHER" in found, found
+
+
+def test_every_resource_of_a_service_spelled_short() -> None:
+    found = _codes(
+        _principal(
+            "user",
+            st(
+                Action=["lambda:UpdateFunctionCode", "lambda:AddPermission"],
+                Resource="arn:aws:lambda:*",
+            ),
+        )
+    )
+    assert {"COMPUTE_TAKEOVER", "RESOURCE_EXPOSURE"} <= set(found), found
+    admin = _codes(_principal("user", st(Action="*", Resource="arn:aws:*"), DENY_IAMSYNC))
+    assert "ADMIN_EQUIVALENT" in admin, admin
+
+
+@pytest.mark.parametrize("written", ["*:*", "IAM:*", "Iam:*"])
+def test_admin_however_the_action_is_spelled(written: str) -> None:
+    assert "ADMIN_EQUIVALENT" in _codes(_principal("user", st(Action=written, Resource="*")))
+
+
+def test_admin_by_not_action() -> None:
+    found = findings.check(
+        _principal("user", st(NotAction="iam:CreateUser", Resource="*")), context()
+    )
+    (admin,) = [f for f in found if f.code == "ADMIN_EQUIVALENT"]
+    assert "every action but iam:createuser (NotAction)" in admin.message
+
+
+@pytest.mark.parametrize(
+    "kind", ["key-pair", "launch-template", "placement-group", "capacity-reservation"]
+)
+def test_a_deny_of_one_optional_resource_type_keeps_the_action(kind: str) -> None:
+    p = _principal(
+        "user",
+        st(Action=["iam:PassRole", "ec2:RunInstances"], Resource="*"),
+        st("Deny", Action="ec2:RunInstances", Resource=f"arn:aws:ec2:*:*:{kind}/*"),
+    )
+    assert "ec2:RunInstances" in EVAL.holdings(p).allowed
+    assert "PASSROLE_TO_LAUNCHER" in _codes(p)
+
+
+def test_a_not_resource_deny_that_excludes_everything_closes_nothing() -> None:
+    p = _principal(
+        "user",
+        st(Action=["iam:PassRole", "lambda:CreateFunction"], Resource="*"),
+        st(
+            "Deny",
+            Action="iam:PassRole",
+            NotResource="arn:aws:iam::*:role/*",
+            Condition={"StringNotEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+        ),
+    )
+    assert "PASSROLE_TO_LAUNCHER" in _codes(p)
+
+
+def test_a_for_any_value_deny_does_not_require_a_boundary() -> None:
+    actions = ["iam:CreateRole", "iam:AttachRolePolicy", "iam:PutRolePolicy"]
+    p = _principal(
+        "user",
+        st(Action=actions, Resource="*"),
+        st(
+            "Deny",
+            Action=actions,
+            Resource="*",
+            Condition={"ForAnyValue:StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY_B}},
+        ),
+    )
+    assert "CREATE_ROLE_WITHOUT_BOUNDARY" in _codes(p)
+    plain = _principal(  # the plain negated operator does require it: closed
+        "user",
+        st(Action=actions, Resource="*"),
+        st(
+            "Deny",
+            Action=actions,
+            Resource="*",
+            Condition={"StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY_B}},
+        ),
+    )
+    assert "CREATE_ROLE_WITHOUT_BOUNDARY" not in _codes(plain)
+
+
+def test_deleting_a_boundary_is_not_closed_by_naming_it() -> None:
+    x = "arn:aws:iam::1:policy/X"
+    only_x = {"StringEquals": {"iam:PermissionsBoundary": x}}
+    bx = pol(
+        st(Action="s3:GetObject", Resource="*"),
+        st(Action="iam:DeleteUserPermissionsBoundary", Resource="*", Condition=only_x),
+    )
+    mine = pol(
+        st(Action=["iam:AttachUserPolicy", "s3:GetObject"], Resource="arn:aws:iam::1:user/u"),
+        st(Action="iam:DeleteUserPermissionsBoundary", Resource="*", Condition=only_x),
+    )
+    p = Principal(
+        "user",
+        "u",
+        (index(mine, "policy mine", CATALOG),),
+        index(bx, "boundary X", CATALOG),
+        CATALOG.access_level,
+        arn="arn:aws:iam::1:user/u",
+        boundary_arn=x,
+    )
+    found = findings.check(p, context({x: bx}))
+    assert any("DeleteUserPermissionsBoundary" in f.message for f in found), found
+
+
+def test_a_boundary_that_may_rewrite_itself_contains_nothing() -> None:
+    b = "arn:aws:iam::1:policy/self-editing"
+    doc = pol(
+        st(NotAction="iam:*", Resource="*"),
+        st(Action=["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"], Resource=b),
+        st(
+            Action=["iam:CreateRole", "iam:AttachRolePolicy"],
+            Resource="*",
+            Condition={"StringEquals": {"iam:PermissionsBoundary": b}},
+        ),
+    )
+    ctx = context({b: doc})
+    assert not ctx.contains(b)
+    creates = st(
+        Action=["iam:CreateRole", "iam:AttachRolePolicy", "iam:PutRolePolicy"],
+        Resource="*",
+        Condition={"StringEquals": {"iam:PermissionsBoundary": b}},
+    )
+    assert "CREATE_ROLE_WITHOUT_BOUNDARY" in _codes_in(_principal("user", creates), ctx)
+
+
+def test_a_contained_boundary_the_principal_may_rewrite_contains_nothing() -> None:
+    creates = st(
+        Action=["iam:CreateRole", "iam:AttachRolePolicy", "iam:PutRolePolicy"],
+        Resource="*",
+        Condition={"StringEquals": {"iam:PermissionsBoundary": BOUNDARY_B}},
+    )
+    closed = _principal("user", creates)
+    assert "CREATE_ROLE_WITHOUT_BOUNDARY" not in _codes(closed)
+    rewriter = _principal(
+        "user", creates, st(Action="iam:CreatePolicyVersion", Resource=BOUNDARY_B)
+    )
+    assert "CREATE_ROLE_WITHOUT_BOUNDARY" in _codes(rewriter)
+
+
+def _codes_in(p: Principal, ctx: findings.Context) -> dict[str, str]:
+    return {f.code: f.risk.value for f in findings.check(p, ctx)}
+
+
+@pytest.mark.parametrize(
+    "kind, variable", [("user", "${aws:PrincipalTag/team}"), ("role", "${aws:username}")]
+)
+def test_a_deny_whose_variable_is_unknown_does_not_close_a_path_on_itself(
+    kind: str, variable: str
+) -> None:
+    me = f"arn:aws:iam::123456789012:{kind}/attacker"
+    write = "iam:AttachUserPolicy" if kind == "user" else "iam:AttachRolePolicy"
+    p = _principal(
+        kind,
+        st(Action=write, Resource=me),
+        st("Deny", Action=write, Resource=f"arn:aws:iam::123456789012:{kind}/{variable}"),
+    )
+    assert "IAM_PRIVILEGE_ESCALATION" in _codes(p)
+
+
+def test_a_pattern_whose_wildcard_spans_a_colon_is_widened() -> None:
+    from iamsync.access import compare
+
+    action = "lambda:UpdateFunctionCode"
+    cap = pol(st(Action=action, Resource="arn:aws:lambda:*:*:function:prod-*"))
+
+    def bounded(resource: str) -> Principal:
+        return Principal(
+            "user",
+            "u",
+            (index(pol(st(Action=action, Resource=resource)), "policy p", CATALOG),),
+            index(cap, "boundary", CATALOG),
+        )
+
+    before = EVAL.holdings(bounded("arn:aws:lambda:*:*:function:dev-x"))
+    after = EVAL.holdings(bounded("arn:aws:lambda:*:function:prod-a"))
+    diff = compare.difference(before, after)
+    assert [w.action for w in diff.widened] == [action]
+
+
+def test_ssm_automation_with_any_role_and_associations_are_found() -> None:
+    auto = _codes(
+        _principal(
+            "user", st(Action=["iam:PassRole", "ssm:StartAutomationExecution"], Resource="*")
+        )
+    )
+    assert "PASSROLE_TO_LAUNCHER" in auto, auto
+    assoc = _codes(_principal("user", st(Action="ssm:CreateAssociation", Resource="*")))
+    assert "COMPUTE_TAKEOVER" in assoc, assoc

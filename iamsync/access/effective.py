@@ -67,13 +67,27 @@ class Grant:
         return (self.resources, self.not_resource, self.condition)
 
     def every(self, templates: tuple[str, ...] | None) -> bool:
-        """Reaches every resource of one of the action's types (NotResource: all but some)."""
+        """An Allow's reach: every resource of one of the action's types (NotResource, all
+        but some, counts: the finding errs towards saying more)."""
         return self.not_resource or any(
             patterns.every_resource(r, templates) for r in self.resources
         )
 
-    def matches(self, arn: str, variables: Mapping[str, str]) -> bool:
-        hit = any(patterns.matches(r, arn, dict(variables)) for r in self.resources)
+    def blankets(self, templates: tuple[str, ...] | None) -> bool:
+        """A Deny's reach: every resource of every one of the action's types (a Deny of
+        one optional type, or a NotResource Deny, leaves requests it does not cover)."""
+        if self.not_resource:
+            return False
+        if not templates:
+            return any(patterns.every_resource(r, templates) for r in self.resources)
+        return all(any(patterns.every_resource(r, (t,)) for r in self.resources) for t in templates)
+
+    def matches(self, arn: str, variables: Mapping[str, str], *, deny: bool = False) -> bool:
+        """Whether the grant applies to one resource. A Deny with a variable whose value is
+        not known here is not proven to apply (`deny`); an Allow may."""
+        hit = any(patterns.matches(r, arn, variables, unknown=not deny) for r in self.resources)
+        if self.not_resource and deny:
+            return not any(patterns.matches(r, arn, variables) for r in self.resources)
         return hit is not self.not_resource
 
     def describe(self) -> str:
@@ -96,7 +110,7 @@ class PolicyAccess:
     denied: frozenset[str] = frozenset()  # actions a Deny removes outright
     resources: frozenset[str] = frozenset()  # every Resource pattern of its Allows
     # (Action pattern, Resource pattern) of Allows with no condition, for the rules that
-    # name a statement ("allows ecr:* on every resource")
+    # name a statement ("allows ecr:* on every resource"); "!a,b" is NotAction a, b
     statements: tuple[tuple[str, str], ...] = ()
 
 
@@ -119,7 +133,10 @@ def index(document: Any, source: str, catalog: Catalog) -> PolicyAccess:
             not_action = not_action or "NotAction" in st
             if not grant.conditions:
                 on = ["*"] if grant.not_resource else list(grant.resources)
-                statements += [(a, r) for a in action_patterns for r in on]
+                written_here = action_patterns or [
+                    "!" + ",".join(a for a in st.get("NotAction", []) if isinstance(a, str))
+                ]
+                statements += [(a, r) for a in written_here for r in on]
             target = allow
         else:
             target = deny
@@ -172,7 +189,7 @@ def _denied_everywhere(grant: Grant, actions: frozenset[str], catalog: Catalog) 
         candidates: Iterable[str] = actions
     else:
         candidates = [a for a in actions if a.partition(":")[0].lower() in services]
-    return {a for a in candidates if grant.every(catalog.resource_arns(a))}
+    return {a for a in candidates if grant.blankets(catalog.resource_arns(a))}
 
 
 def _actions(st: Mapping[str, Any], catalog: Catalog) -> frozenset[str]:
@@ -290,7 +307,7 @@ class Holdings:
         if not ways:
             return None
         templates = self.catalog.resource_arns(action)
-        denies = tuple(g for g in self.denies(action) if g.conditions and g.every(templates))
+        denies = tuple(g for g in self.denies(action) if g.conditions and g.blankets(templates))
         if closes is not None:
             if any(all(closes(c, True) for c in d.conditions) for d in denies):
                 return None
@@ -314,7 +331,7 @@ class Holdings:
                 if g.matches(arn, variables)
             ]
             mine = [tuple(dict.fromkeys((*a, *b))) for a in mine for b in caps]
-        denies = [g for g in self.denies(action) if g.matches(arn, variables)]
+        denies = [g for g in self.denies(action) if g.matches(arn, variables, deny=True)]
         if any(not d.conditions for d in denies):
             return None
         if closes is not None:

@@ -30,7 +30,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from iamsync import codes
+from iamsync import codes, normalize
 from iamsync.access import patterns
 from iamsync.access.effective import (
     NEGATED,
@@ -99,6 +99,9 @@ TAKEOVERS = (
     ("codebuild:UpdateProject",),
     ("ssm:SendCommand",),
     ("ssm:StartSession",),
+    ("ssm:CreateAssociation",),  # an association runs a command document on instances
+    ("ssm:UpdateAssociation",),
+    ("ssm:CreateAssociationBatch",),
     ("ec2-instance-connect:SendSSHPublicKey",),
     ("ec2-instance-connect:SendSerialConsoleSSHPublicKey",),
     ("ecs:ExecuteCommand",),
@@ -174,7 +177,8 @@ KNOWN_LAUNCHERS = frozenset(
     }
 )
 # Where a role is given that the API definitions do not show as a role parameter.
-EXTRA_LAUNCHERS = ("datapipeline:PutPipelineDefinition",)
+# (an automation's AutomationAssumeRole travels inside its Parameters)
+EXTRA_LAUNCHERS = ("datapipeline:PutPipelineDefinition", "ssm:StartAutomationExecution")
 SECRETS = (
     "secretsmanager:GetSecretValue",
     "ssm:GetParameter",
@@ -193,6 +197,9 @@ IAMSYNC_RESOURCES = (
     "arn:${Partition}:cloudformation:${Region}:${Account}:stack/iamsync-roles/${Id}",
 )
 USER_ARN = "arn:*:iam::*:user/*"
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f")
+# What rewrites a managed policy's effective document.
+REWRITES = ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion")
 ADMIN_PROBES = (
     "iam:AttachUserPolicy",
     "iam:AttachRolePolicy",
@@ -240,15 +247,20 @@ class Context:
     roles: tuple[LiveRole, ...] = ()
     resolve: Callable[[str], PolicyAccess | None] = lambda arn: None  # ARN -> its index
     _contains: dict[str, bool] = field(default_factory=dict)
+    _ways_out: dict[str, list[str]] = field(default_factory=dict)
+    _trusting: tuple[dict[str, list[LiveRole]], list[LiveRole]] | None = None
+    _beyond: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # rule results of principals that hold the same documents (rules that do not read who
     # the principal is): each distinct set of holdings is checked once
     _memo: dict[tuple[str, int], list[str]] = field(default_factory=dict)
 
     def contains(self, arn: str) -> bool:
-        """Whether a policy, as a boundary or as the only policy attached, keeps IAM writes
-        closed: an administrator under it cannot write policies, credentials or trust.
-        Unknown documents contain nothing. A boundary that requires itself on new
-        principals is read as containing while it is judged (the fixed point)."""
+        """Whether a policy, as a boundary or as the only policy attached, contains who
+        holds it: an administrator under it can write no policy, credential or trust,
+        create no principal without a contained boundary, pass no role to a service that
+        runs code, and assume no role (a role not under it is not capped by it). Unknown
+        documents contain nothing. A boundary that requires itself on new principals is
+        read as containing while it is judged (the fixed point)."""
         if arn in self._contains:
             return self._contains[arn]
         doc = self.resolve(arn)
@@ -256,21 +268,84 @@ class Context:
             return False
         self._contains[arn] = True
         admin = self.evaluator.admin_under(doc)
-        closes = self.closer()
-        escapes = any(
-            admin.opening(a, closes) for a in (*POLICY_WRITES, *CREDENTIAL_WRITES, "iam:CreateRole")
-        )
-        self._contains[arn] = not escapes
-        return not escapes
+        self._ways_out[arn] = [
+            f"{a} on itself" for a in REWRITES if admin.on(a, arn, {}) is not None
+        ] + self.escapes(admin)
+        self._contains[arn] = contained = not self._ways_out[arn]
+        return contained
 
-    def closer(self) -> Closes:
+    def uncontained(self, opening: Opening) -> str:
+        """ " (boundary X does not contain: iam:PassRole to ec2, sts:AssumeRole)" for the
+        boundaries an opening's conditions name that contain nothing, or ""."""
+        said = []
+        for c in opening.conditions:
+            if c.key == "iam:permissionsboundary":
+                for arn in c.values:
+                    if not self.contains(arn):
+                        ways = self._ways_out.get(arn)
+                        why = f": {', '.join(ways[:3])}" if ways else " (it cannot be read)"
+                        said.append(f"boundary {arn.rsplit('/', 1)[-1]} does not contain{why}")
+        return f" ({'; '.join(said)})" if said else ""
+
+    def escapes(self, admin: Holdings) -> list[str]:
+        """The ways out an administrator holding `admin` has (none: contained)."""
+        ways = [
+            a
+            for a in (*POLICY_WRITES, *CREDENTIAL_WRITES, "iam:CreateRole", "iam:CreateUser")
+            if admin.opening(a, self.closer(a))
+        ]
+        services = {a.partition(":")[0].lower() for a in launchers() & admin.allowed}
+        ways += [
+            f"iam:PassRole to {s}"
+            for s in sorted(services & CODE_RUNNERS, key=lambda s: (s not in _FAMOUS, s))
+            if admin.opening("iam:PassRole", _passed_elsewhere(s))
+        ][:1]
+        if admin.opening("sts:AssumeRole"):
+            ways.append("sts:AssumeRole")
+        return ways
+
+    def trusting(self) -> tuple[dict[str, list[LiveRole]], list[LiveRole]]:
+        """The account's roles by who their trust names: principal ARN -> roles, and the
+        roles that trust the whole account (or anyone). Built once per review."""
+        if self._trusting is None:
+            direct: dict[str, list[LiveRole]] = {}
+            by_account: list[LiveRole] = []
+            for role in self.roles:
+                aws = [name for kind, name in trusted(role.trust) if kind == "AWS"]
+                if any(_trusts_account(n, self.account) for n in aws):
+                    by_account.append(role)
+                for name in aws:
+                    direct.setdefault(name, []).append(role)
+            self._trusting = (direct, by_account)
+        return self._trusting
+
+    def beyond(self, boundary: str) -> tuple[str, ...]:
+        """Names of the roles that trust the account and do not have `boundary`, sorted."""
+        if boundary not in self._beyond:
+            _, by_account = self.trusting()
+            names = {_tail(r.arn) for r in by_account if r.boundary != boundary}
+            self._beyond[boundary] = tuple(sorted(names))
+        return self._beyond[boundary]
+
+    def closer(self, action: str = "", writer: Callable[[str], bool] | None = None) -> Closes:
         """Conditions that close IAM writes: a contained boundary required, or only
-        policies that are contained themselves attached."""
+        policies that are contained themselves attached. `writer(arn)`: whether the
+        principal being judged may itself rewrite that policy (then it contains nothing).
+        On Delete*PermissionsBoundary the boundary key names what is removed: it closes
+        nothing there."""
+        removes = action in (
+            "iam:DeleteUserPermissionsBoundary",
+            "iam:DeleteRolePermissionsBoundary",
+        )
 
         def closes(c: Condition, in_deny: bool) -> bool:
             if c.key not in ("iam:permissionsboundary", "iam:policyarn"):
                 return False
-            return _names_only(c, in_deny) and all(self.contains(v) for v in c.values)
+            if removes and c.key == "iam:permissionsboundary":
+                return False
+            return _names_only(c, in_deny) and all(
+                self.contains(v) and not (writer and writer(v)) for v in c.values
+            )
 
         return closes
 
@@ -280,8 +355,8 @@ def _names_only(c: Condition, in_deny: bool) -> bool:
     (not IfExists: an absent key would pass), a negated one in a Deny."""
     if not c.literal:
         return False
-    if in_deny:
-        return c.base in NEGATED
+    if in_deny:  # ForAnyValue / ForAllValues change what an absent key does: not these
+        return c.base in NEGATED and ":" not in c.operator
     return c.base in POSITIVE and not c.if_exists and not c.operator.startswith("ForAllValues")
 
 
@@ -302,6 +377,14 @@ class View:
 
     def on(self, action: str, arn: str, closes: Closes | None = None) -> Opening | None:
         return self.holdings.on(action, arn, self.principal.variables, closes)
+
+    def closer(self, action: str = "") -> Closes:
+        """The context's closing conditions for `action`, where a boundary or policy the
+        principal may itself rewrite closes nothing."""
+        return self.context.closer(action, self._writes)
+
+    def _writes(self, arn: str) -> bool:
+        return any(self.on(a, arn) is not None for a in REWRITES)
 
 
 Rule = Callable[[View], Iterator[str]]
@@ -325,6 +408,17 @@ def check(principal: Principal, context: Context, trust: Any = None) -> list[Fou
             Found("CROSS_ACCOUNT_TRUST", principal.label, m)
             for m in cross_account(trust, context.account)
         ]
+        high = sorted({f.code for f in found if f.risk is codes.Risk.HIGH})
+        who = [name for kind, name in trusted(trust) if kind == "AWS"]
+        if high and who:
+            found.append(
+                Found(
+                    "POWERFUL_ROLE_ASSUMABLE",
+                    principal.label,
+                    f"may be assumed by {_some(who)}, who then hold what it holds "
+                    f"({', '.join(high)})",
+                )
+            )
     return found
 
 
@@ -332,15 +426,24 @@ def check(principal: Principal, context: Context, trust: Any = None) -> list[Fou
 
 
 def _admin(v: View) -> Iterator[str]:
-    closes = v.context.closer()
+    closes = v.closer()
     if not all(v.opening(a, closes) for a in ADMIN_PROBES):
         return
     for policy in v.principal.policies:
         for action, resource in policy.statements:
-            if action in ("*", "iam:*") and _spans_service(v, action, resource):
-                what = "every action" if action == "*" else "every IAM action"
+            written = action.lower()
+            if written.startswith("!"):
+                what, written = f"every action but {_some(written[1:].split(','))}", "*"
+            elif written in ("*", "*:*"):
+                what, written = "every action", "*"
+            elif written == "iam:*":
+                what = "every IAM action"
+            else:
+                continue
+            if _spans_service(v, written, resource):
                 note = v.opening(ADMIN_PROBES[0], closes)
-                yield f"{policy.source} allows {what} ({action}) on every resource" + (
+                shown = action if not action.startswith("!") else "NotAction"
+                yield f"{policy.source} allows {what} ({shown}) on every resource" + (
                     note.note() if note else ""
                 )
                 return
@@ -348,7 +451,9 @@ def _admin(v: View) -> Iterator[str]:
 
 def _spans_service(v: View, action: str, resource: str) -> bool:
     """The statement's resource reaches every resource its action pattern can name."""
-    if resource == "*" or patterns.covers(resource, "arn:*:*:*:*:*"):
+    if resource == "*" or any(
+        patterns.covers(resource, f"arn:{part}:*:*:*:*") for part in ("*", *PARTITIONS)
+    ):
         return True
     service = action.partition(":")[0]
     if action == "*" or patterns.STAR in patterns.tokens(service):
@@ -362,11 +467,10 @@ def _spans_service(v: View, action: str, resource: str) -> bool:
 
 
 def _escalations(v: View) -> Iterator[str]:
-    closes = v.context.closer()
     anywhere: list[tuple[str, Opening]] = []
     for action in (*POLICY_WRITES, *CREDENTIAL_WRITES):
         if action in v.allowed:
-            opened = v.opening(action, closes)
+            opened = v.opening(action, v.closer(action))
             if opened is not None:
                 anywhere.append((action, opened))
     if anywhere:
@@ -376,12 +480,12 @@ def _escalations(v: View) -> Iterator[str]:
             f"own or another principal's){_notes(o for _, o in anywhere)}"
         )
     done = {a for a, _ in anywhere}
-    yield from _on_itself(v, done, closes)
-    yield from _credentials_of_others(v, done, closes)
-    yield from _removes_own_deny(v, closes)
+    yield from _on_itself(v, done)
+    yield from _credentials_of_others(v, done)
+    yield from _removes_own_deny(v)
 
 
-def _on_itself(v: View, done: set[str], closes: Closes) -> Iterator[str]:
+def _on_itself(v: View, done: set[str]) -> Iterator[str]:
     """Policy writes limited by a resource pattern that still names the principal itself,
     its groups, or a policy it holds (its boundary included)."""
     mine = _own_resources(v.principal)
@@ -391,7 +495,7 @@ def _on_itself(v: View, done: set[str], closes: Closes) -> Iterator[str]:
         if action == "iam:AddUserToGroup":
             continue  # joining one's own group adds nothing; other groups: below
         for arn, what in mine.get(kind, ()):
-            opened = v.on(action, arn, closes)
+            opened = v.on(action, arn, v.closer(action))
             if opened is not None:
                 yield f"may {action} on {what}{opened.note()}"
                 break
@@ -429,12 +533,13 @@ def _patterns_beyond(v: View, action: str, mine: set[str], kind: str) -> list[st
     return out
 
 
-def _credentials_of_others(v: View, done: set[str], closes: Closes) -> Iterator[str]:
+def _credentials_of_others(v: View, done: set[str]) -> Iterator[str]:
     """Credentials made for a user other than the principal (its own are no escalation)."""
     me = v.principal.arn if v.principal.kind == "user" else ""
     for action in CREDENTIAL_WRITES:
         if action in done or action not in v.allowed:
             continue
+        closes = v.closer(action)
         others = [
             r
             for g in v.holdings.grants(action)
@@ -468,7 +573,7 @@ def _all_denied(v: View, action: str, on: list[str]) -> bool:
     return all(any(patterns.any_covers(d.resources, r) for d in denies) for r in on)
 
 
-def _removes_own_deny(v: View, closes: Closes) -> Iterator[str]:
+def _removes_own_deny(v: View) -> Iterator[str]:
     """Detaching or deleting a policy of its own that holds a Deny lifts the Deny."""
     if not any(p.deny for p in v.principal.policies):
         return
@@ -477,20 +582,21 @@ def _removes_own_deny(v: View, closes: Closes) -> Iterator[str]:
         if action not in v.allowed:
             continue
         for arn, what in mine.get(kind, ()):
-            opened = v.on(action, arn, closes)
+            opened = v.on(action, arn, v.closer(action))
             if opened is not None:
                 yield f"may {action} on {what}, lifting a Deny it holds{opened.note()}"
                 return
 
 
 def _create_principal(v: View) -> Iterator[str]:
-    closes = v.context.closer()
+    """Creating a role or user and giving it any policy: the create's Resource only names
+    the new principal, so any grant of it counts (the name is the creator's choice)."""
     for kind, create, writes, use in (
         (
             "role",
             "iam:CreateRole",
             ("iam:AttachRolePolicy", "iam:PutRolePolicy"),
-            None,  # the new role's trust policy may name the creator: assuming needs nothing
+            (),  # the new role's trust policy may name the creator: assuming needs nothing
         ),
         (
             "user",
@@ -499,24 +605,55 @@ def _create_principal(v: View) -> Iterator[str]:
             ("iam:CreateAccessKey", "iam:CreateLoginProfile"),
         ),
     ):
-        opened = v.opening(create, closes) if create in v.allowed else None
-        if opened is None:
+        made = _granted(v, create, v.closer(create))
+        if made is None:
             continue
-        gives = [a for a in writes if _granted_open(v, a, closes)]
-        uses = [a for a in use if _granted_open(v, a, closes)] if use else ["its trust policy"]
-        if gives and uses:
+        opened, names = made
+        gives = [a for a in writes if _granted(v, a, v.closer(a), on=names)]
+        uses = [a for a in use if _granted(v, a, v.closer(a), on=names)]
+        if gives and (uses or not use):
             yield (
-                f"may create a {kind} without a permissions boundary and give it any policy "
-                f"({_some(gives)}): require iam:PermissionsBoundary on {create} (or a "
-                f"permissions boundary that does){opened.note()}"
+                f"may create a {kind} and give it any policy ({_some(gives)}), with no "
+                f"permissions boundary that contains it: require iam:PermissionsBoundary on "
+                f"{create} naming a boundary that keeps IAM writes, role passing and "
+                f"assuming closed{opened.note()}{v.context.uncontained(opened)}"
             )
 
 
-def _granted_open(v: View, action: str, closes: Closes) -> bool:
-    """Some grant allows `action` on some resource with no condition that closes it."""
-    return action in v.allowed and any(
-        not any(closes(c, False) for c in g.conditions) for g in v.holdings.grants(action)
-    )
+def _granted(
+    v: View, action: str, closes: Closes, on: tuple[str, ...] = ()
+) -> tuple[Opening, tuple[str, ...]] | None:
+    """Whether some grant allows `action` on some resource (on one `on` names, if given)
+    with no condition that closes it, within the boundary and no closing Deny: how, and
+    the resource patterns it is granted on."""
+    if action not in v.allowed:
+        return None
+    mine = [
+        g
+        for g in v.holdings.grants(action)
+        if not any(closes(c, False) for c in g.conditions)
+        and (
+            not on
+            or g.not_resource
+            or any(patterns.intersects(r, o) for r in g.resources for o in on)
+        )
+    ]
+    boundary = v.holdings.boundary
+    if boundary is not None:
+        caps = [
+            g
+            for g in boundary.allow.get(action, ())
+            if not any(closes(c, False) for c in g.conditions)
+        ]
+        if not caps:
+            return None
+    templates = v.holdings.catalog.resource_arns(action)
+    denies = [d for d in v.holdings.denies(action) if d.conditions and d.blankets(templates)]
+    if any(all(closes(c, True) for c in d.conditions) for d in denies) or not mine:
+        return None
+    best = min(mine, key=lambda g: len(g.conditions))
+    names = tuple(r for g in mine for r in (("*",) if g.not_resource else g.resources))
+    return Opening(best.conditions, tuple(denies)), names
 
 
 def _iamsync(v: View) -> Iterator[str]:
@@ -541,7 +678,7 @@ def _iamsync_patterns(resources: frozenset[str], partition: str) -> frozenset[st
     """The patterns of one document that may name iamsync's own resources (not "*": a
     grant on everything is the other rules' business)."""
     return frozenset(
-        r for r in resources if r != "*" and any(patterns.intersects(r, o) for o in _own(partition))
+        r for r in resources if r != "*" and any(patterns.may_name(r, o) for o in _own(partition))
     )
 
 
@@ -560,7 +697,7 @@ def _own(partition: str) -> tuple[str, ...]:
 def _denied_on(v: View, action: str, pattern: str) -> bool:
     """Every iamsync resource `pattern` names is denied to `action` with no condition."""
     denies = [d for d in v.holdings.denies(action) if not d.conditions and not d.not_resource]
-    named = [o for o in _own(v.context.partition) if patterns.intersects(pattern, o)]
+    named = [o for o in _own(v.context.partition) if patterns.may_name(pattern, o)]
     return all(any(patterns.any_covers(d.resources, o) for d in denies) for o in named)
 
 
@@ -599,6 +736,7 @@ def _passrole_service(v: View) -> Iterator[str]:
     return _passrole(v, False)
 
 
+_FAMOUS = ("lambda", "ec2", "ecs", "glue", "cloudformation")
 _ALIASES = {"ecs": ("ecs-tasks",), "batch": ("ecs-tasks",), "elasticmapreduce": ("emr",)}
 
 
@@ -648,48 +786,61 @@ def _assume_any(v: View) -> Iterator[str]:
 
 
 def _assumes_beyond_boundary(v: View) -> Iterator[str]:
-    """Roles of the account it may assume that do not have its boundary."""
+    """Roles of the account it may assume that do not have its boundary: those whose trust
+    names it (same account: no permission of its own is needed), and those that trust the
+    account when its sts:AssumeRole reaches them."""
     p = v.principal
     if p.boundary_arn is None or not p.arn:
         return
-    reachable = []
-    for role in v.context.roles:
-        if role.arn == p.arn or role.boundary == p.boundary_arn:
-            continue
-        direct = _trusts(role.trust, p.arn, "")
-        if direct or (
-            _trusts(role.trust, p.arn, v.context.account)
-            and v.on("sts:AssumeRole", role.arn) is not None
-        ):
-            reachable.append(role.arn.rsplit("/", 1)[-1])
-    if reachable:
+    direct, by_account = v.context.trusting()
+    names = {_tail(r.arn) for r in direct.get(p.arn, ()) if r.boundary != p.boundary_arn}
+    every: tuple[str, ...] = ()
+    if "sts:AssumeRole" in v.allowed:
+        if v.opening("sts:AssumeRole") is not None:  # every such role: one list per boundary
+            every = v.context.beyond(p.boundary_arn)
+        else:
+            names |= {
+                _tail(r.arn)
+                for r in by_account
+                if r.boundary != p.boundary_arn and v.on("sts:AssumeRole", r.arn) is not None
+            }
+    me = _tail(p.arn) if p.kind == "role" else ""
+    shown = sorted((names | set(every[:6])) - {me})[:4]
+    count = len(every) + len(names - set(every)) - (me in names or me in every)
+    if count > 0:
+        more = f" and {count - len(shown)} more" if count > len(shown) else ""
         yield (
-            f"may assume {_some(sorted(reachable))}, not under its permissions boundary "
+            f"may assume {', '.join(shown)}{more}, not under its permissions boundary "
             f"{_tail(p.boundary_arn)}: the boundary does not contain it"
         )
 
 
-def _trusts(trust: Any, principal_arn: str, account: str) -> bool:
-    """The trust policy lets `principal_arn` (or, with `account`, any principal of that
-    account) call sts:AssumeRole, ignoring conditions."""
+def trusted(trust: Any) -> list[tuple[str, str]]:
+    """(kind, principal) pairs a trust policy lets call sts:AssumeRole (or its SAML and
+    web-identity forms), conditions aside: ("AWS", "arn:…:user/ci"), ("AWS", "*")."""
     statements = trust.get("Statement", []) if isinstance(trust, dict) else []
+    found: list[tuple[str, str]] = []
     for st in statements if isinstance(statements, list) else [statements]:
         if not isinstance(st, dict) or st.get("Effect") != "Allow":
             continue
         actions = [a.lower() for a in _listed(st.get("Action", [])) if isinstance(a, str)]
-        if not any(patterns.matches(a, "sts:assumerole") for a in actions):
+        if not any(patterns.matches(a, "sts:assumerole") for a in actions) and not any(
+            patterns.matches(a, f"sts:assumerolewith{w}")
+            for a in actions
+            for w in ("saml", "webidentity")
+        ):
             continue
         who = st.get("Principal")
-        aws = _listed(who.get("AWS", [])) if isinstance(who, dict) else [who]
-        for name in aws:
-            name = str(name)
-            if name == "*" or name == principal_arn:
-                return True
-            if account and name in (account, f"arn:aws:iam::{account}:root"):
-                return True
-            if account and name.endswith(f":{account}:root"):
-                return True
-    return False
+        if who == "*":
+            found.append(("AWS", "*"))
+        elif isinstance(who, dict):
+            for kind, names in who.items():
+                found += [(str(kind), str(n)) for n in _listed(names)]
+    return list(dict.fromkeys(found))
+
+
+def _trusts_account(name: str, account: str) -> bool:
+    return name == "*" or name == account or name.endswith(f":{account}:root")
 
 
 # -- wide grants ------------------------------------------------------------------------------
@@ -746,14 +897,42 @@ def cross_account(trust: Any, account: str) -> Iterator[str]:
         principal = st.get("Principal")
         aws_any = isinstance(principal, dict) and "*" in _listed(principal.get("AWS"))
         if principal == "*" or aws_any:
-            if "Condition" not in st:
-                yield "anyone may assume this role (Principal *, no condition)"
+            limit = _who_may(st.get("Condition"), account)
+            if limit != "this account":
+                yield f"{limit} may assume this role (Principal *{_conditions_said(st)})"
             continue
         aws = principal.get("AWS", []) if isinstance(principal, Mapping) else []
         for who in aws if isinstance(aws, list) else [aws]:
             other = _account_of(str(who))
             if other is not None and other != account:
                 yield f"account {other} may assume this role ({who})"
+
+
+def _who_may(block: Any, account: str) -> str:
+    """Who a Principal "*" statement's conditions let in: "this account" (the principal's
+    account or ARN pinned to it), "principals of organization o-…", or "anyone"."""
+    if not isinstance(block, dict):
+        return "anyone"
+    for op, keys in block.items():
+        if not isinstance(keys, dict) or str(op).rpartition(":")[2] not in POSITIVE:
+            continue
+        for key, values in keys.items():
+            vals = [str(v) for v in _listed(values)]
+            if any(c in v for v in vals for c in "*?$"):
+                continue
+            name = str(key).lower()
+            if name in ("aws:principalaccount", "aws:sourceaccount") and vals == [account]:
+                return "this account"
+            if name == "aws:principalarn" and all(f":{account}:" in v for v in vals):
+                return "this account"
+            if name == "aws:principalorgid":
+                return f"principals of organization {', '.join(vals)}"
+    return "anyone"
+
+
+def _conditions_said(st: Mapping[str, Any]) -> str:
+    block = st.get("Condition")
+    return f", only if {normalize.dumps(block)}" if block else ", no condition"
 
 
 def _listed(value: Any) -> list[Any]:

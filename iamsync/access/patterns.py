@@ -13,7 +13,7 @@ every resource of a type, however it is spelled (`*`, `arn:*`, `…:key/*`, `…
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 STAR = "\x00*"  # any run of characters, possibly empty
@@ -75,10 +75,24 @@ def _covers(a: tuple[Token, ...], b: tuple[Token, ...]) -> bool:
     return False
 
 
-def matches(pattern: str, arn: str, variables: dict[str, str] | None = None) -> bool:
-    """Whether a concrete ARN matches the pattern; a variable takes its value from
-    `variables` (lower-case names) or, when unknown, any value."""
+def matches(
+    pattern: str, arn: str, variables: Mapping[str, str] | None = None, *, unknown: bool = True
+) -> bool:
+    """Whether a concrete ARN matches the pattern. A variable takes its value from
+    `variables` (lower-case names); an unknown one matches anything (`unknown`), or
+    nothing (`unknown=False`: a Deny whose variable may resolve to something else is not
+    proven to apply)."""
     known = variables or {}
+    names = [t[2:] for t in tokens(pattern) if t.startswith("\x00$")]
+    if not unknown and any(n not in known for n in names):
+        return False
+    fixed = tuple(sorted((n, known[n]) for n in names if n in known))
+    return _regex(pattern, fixed).fullmatch(arn) is not None
+
+
+@lru_cache(maxsize=16384)
+def _regex(pattern: str, fixed: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    values = dict(fixed)
     parts: list[str] = []
     for tok in tokens(pattern):
         if tok == STAR:
@@ -87,24 +101,25 @@ def matches(pattern: str, arn: str, variables: dict[str, str] | None = None) -> 
             parts.append(".")
         elif tok.startswith("\x00$"):
             name = tok[2:]
-            parts.append(re.escape(known[name]) if name in known else ".*")
+            parts.append(re.escape(values[name]) if name in values else ".*")
         else:
             parts.append(re.escape(tok))
-    return _compiled("".join(parts)).fullmatch(arn) is not None
-
-
-@lru_cache(maxsize=16384)
-def _compiled(regex: str) -> re.Pattern[str]:
-    return re.compile(regex, re.DOTALL)
+    return re.compile("".join(parts), re.DOTALL)
 
 
 def intersects(a: str, b: str) -> bool:
-    """Whether some ARN matches both patterns (variables match anything). Two ARN patterns
-    are compared segment by segment: no real name holds the ":" a `*` could swallow."""
+    """Whether some string matches both patterns (variables match anything): True unless
+    proven disjoint, whatever a `*` swallows (":" included)."""
+    return _intersects(_loose(a), _loose(b))
+
+
+def may_name(a: str, b: str) -> bool:
+    """Whether two ARN patterns may name one resource, segment by segment: for resource
+    types whose ARNs have exactly six parts and names without ":" (IAM's, a stack's)."""
     x, y = a.split(":", 5), b.split(":", 5)
     if len(x) == len(y) == 6 and x[0] == y[0] == "arn":
         return all(_intersects(_loose(p), _loose(q)) for p, q in zip(x, y, strict=True))
-    return _intersects(_loose(a), _loose(b))
+    return intersects(a, b)
 
 
 @lru_cache(maxsize=65536)
@@ -165,21 +180,40 @@ def _matches_star(toks: tuple[Token, ...]) -> bool:
 
 @lru_cache(maxsize=65536)
 def _spans(pattern: str, template: str) -> bool:
-    """`pattern` covers the template, its partition, region and account taken as the
-    pattern writes them, each ${Var} of the resource read as "any non-empty value"."""
-    p = pattern.split(":", 5)
+    """`pattern` covers the template in the partition, region and account it names: a
+    complete segment of the pattern at those places stands for itself, anything else for
+    any value; each ${Var} of the resource is "any non-empty value"."""
     t = template.split(":", 5)
-    if len(t) != 6 or p[0] != "arn":
+    if len(t) != 6:
         return False
+    p = _segments(pattern)
     word: list[Token] = []
     for i, segment in enumerate(t):
         if i:
             word.append(":")
-        if len(p) == 6 and i in (1, 3, 4):
-            word += tokens(p[i])  # whatever partition, region and account it names
+        complete = i < len(p) - 1  # the pattern's last segment may swallow the ones after it
+        if i in (1, 3, 4) and complete:
+            word += list(tokens(p[i]))  # whatever partition, region, account it names
+        elif i in (1, 3, 4) and _VARIABLE.fullmatch(segment):
+            word += [ONE, STAR]
         else:
             word += _as_pattern(segment)
     return _covers(tokens(pattern), tuple(word))
+
+
+def _segments(pattern: str) -> list[str]:
+    """The pattern split at each ":" outside a policy variable (${aws:username} is one)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(pattern):
+        if ch == "{" and pattern[i - 1 : i] == "$":
+            depth += 1
+        elif ch == "}" and depth:
+            depth -= 1
+        elif ch == ":" and not depth:
+            out.append(pattern[start:i])
+            start = i + 1
+    out.append(pattern[start:])
+    return out
 
 
 def _as_pattern(template: str) -> list[Token]:

@@ -11,14 +11,14 @@ introduces is new, one the principal already had is listed as not new.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
 from iamsync.access import compare, sides
 from iamsync.access.compare import Difference, Widening
 from iamsync.access.effective import Evaluator, Holdings, Scope
-from iamsync.access.findings import Context, Found, LiveRole, check
+from iamsync.access.findings import Context, Found, LiveRole, check, trusted
 from iamsync.catalog import Catalog
 from iamsync.codes import Risk
 from iamsync.model import Desired, Live
@@ -105,6 +105,7 @@ def review(
     was_ctx = _context(evaluator, live, None, old_build)
     now_ctx = _context(evaluator, live, desired, new_build)
     differences: dict[tuple[int, int], Difference] = {}
+    changes: dict[tuple[int, int], AccessChange] = {}
     access: list[AccessChange] = []
     findings: list[FindingRecord] = []
     notes: list[str] = []
@@ -124,9 +125,14 @@ def review(
         if diff is None:
             diff = differences[key] = compare.difference(hb, ha)
         if not diff.none:
-            access.append(_change(ref, diff, ha, catalog))
+            said = changes.get(key)  # principals whose holdings change alike share the words
+            if said is None:
+                said = changes[key] = _change(ref, diff, ha, catalog)
+            access.append(replace(said, principal=ref))
         elif was is not None and now is not None and hb is not None and ha is not None:
             notes.append(_already(label, was, now, hb, ha))
+        if was is not None and now is not None and was.trust != now.trust:
+            notes.append(_trust_note(label, was.trust, now.trust))
     return Review(
         tuple(access),
         tuple(sorted(findings, key=lambda f: (not f.new, -rank(f), f.principal.name))),
@@ -215,6 +221,16 @@ def _granted(theirs: set[Any], grant: Any) -> bool:
     outer = Scope(frozenset(theirs), frozenset(), False, None)
     inner = Scope(frozenset({grant}), frozenset(), False, None)
     return compare.contains(outer, inner)
+
+
+def _trust_note(label: str, before: Any, after: Any) -> str:
+    """ "who may assume role ops: now also AWS arn:…:user/intern; no longer Service …"."""
+    was, now = trusted(before), trusted(after)
+    added = [f"{k} {n}" for k, n in now if (k, n) not in was]
+    removed = [f"{k} {n}" for k, n in was if (k, n) not in now]
+    parts = [f"now also {', '.join(added)}"] if added else []
+    parts += [f"no longer {', '.join(removed)}"] if removed else []
+    return f"who may assume {label}: {'; '.join(parts) or 'its trust conditions change'}"
 
 
 def _record(found: Found, ref: Ref, *, new: bool) -> FindingRecord:
