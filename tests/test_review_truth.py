@@ -58,7 +58,8 @@ def _policy(repo: GitRepo, name: str, *statements: dict[str, Any]) -> dict[str, 
 def _with_policy(repo: GitRepo, name: str) -> dict[str, Any]:
     """The seed user holding one more policy (all it held, kept)."""
     user: dict[str, Any] = json.loads((repo.root / "users" / "cdk-deployer.json").read_text())
-    user["policies"].append(name)
+    if name not in user["policies"]:
+        user["policies"].append(name)
     return user
 
 
@@ -349,3 +350,36 @@ def test_passing_only_the_stack_roles_to_ecs_stays_closed(
         "cdk-deployer",
     )
     assert found == {}
+
+
+def test_each_escalation_class_reaches_the_plan_and_fails_it(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    """One plan per class, through the command line: taking over running compute, a trust
+    write, a policy write on itself, assuming roles outside the boundary."""
+    repo = _applied_seed(git_repo, iam)
+    me = f"arn:aws:iam::{ACCOUNT}:user/iamsync/cdk-deployer"
+    classes = {
+        "COMPUTE_TAKEOVER": {
+            "Effect": "Allow",
+            "Action": "lambda:UpdateFunctionCode",
+            "Resource": "*",
+        },
+        "IAM_PRIVILEGE_ESCALATION": {
+            "Effect": "Allow",
+            "Action": "iam:UpdateAssumeRolePolicy",
+            "Resource": "*",
+        },
+        "ASSUME_ANY_ROLE": {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
+    }
+    for code, statement in classes.items():
+        found = _new(_add_policy(repo, statement), "cdk-deployer")
+        assert code in found, (code, found)
+        assert repo.run("--plan", "--fail-on", "medium").code == 1
+    on_itself = {"Effect": "Allow", "Action": "iam:PutUserPolicy", "Resource": me}
+    bounded = _new(_add_policy(repo, on_itself), "cdk-deployer")
+    assert "IAM_PRIVILEGE_ESCALATION" not in bounded  # the boundary denies it outright
+    _without_boundary(repo)
+    itself = _new(_add_policy(repo, on_itself), "cdk-deployer")
+    message = itself["IAM_PRIVILEGE_ESCALATION"]
+    assert "may iam:PutUserPolicy on itself (user cdk-deployer)" in message
