@@ -15,7 +15,7 @@ from typing import Any
 from iamsync.kinds import KINDS
 from iamsync.kinds.base import AdoptContext
 from iamsync.model import Live
-from iamsync.ownership import owned
+from iamsync.ownership import owned, under
 
 
 @dataclass(frozen=True)
@@ -26,13 +26,13 @@ class Written:
 
 def files(live: Live, prefix: str, present: Mapping[str, Collection[str]]) -> list[Written]:
     """A file for every owned resource whose kind has no file of that name (`present`)."""
-    policy_names = {p.arn: p.name for p in live.of("policy").values() if owned(p.path, prefix)}
+    policy_names = {p.arn: p.name for p in live.of("policy").values() if owned(p, prefix)}
     ctx = AdoptContext(live, prefix, policy_names)
     return [
         Written(f"{kind.folder}/{name}.json", _dump(kind.adopt(record, ctx)))
         for kind in KINDS
         for name, record in sorted(live.of(kind.type).items())
-        if owned(record.path, prefix) and name not in present.get(kind.type, ())
+        if under(record.path, prefix) and name not in present.get(kind.type, ())
     ]
 
 
@@ -42,7 +42,7 @@ def unowned(live: Live, prefix: str) -> list[Any]:
         record
         for records in live.resources.values()
         for record in records.values()
-        if not owned(record.path, prefix)
+        if not under(record.path, prefix)
     ]
 
 

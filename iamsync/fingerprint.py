@@ -10,7 +10,7 @@ from typing import Any
 from iamsync import normalize
 from iamsync.kinds import BY_TYPE
 from iamsync.model import Desired, Live
-from iamsync.ownership import owned
+from iamsync.ownership import under
 
 
 def of(live: Live, prefix: str, names: Iterable[str]) -> str:
@@ -23,7 +23,7 @@ def of(live: Live, prefix: str, names: Iterable[str]) -> str:
     lines = [f"account {live.account_id}"]
     for kind, records in live.resources.items():
         for record in records.values():
-            if owned(record.path, prefix) or record.name.lower() in wanted:
+            if under(record.path, prefix) or record.name.lower() in wanted:
                 lines.append(normalize.dumps([kind, *BY_TYPE[kind].fingerprint(record)]))
     return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
 

@@ -16,10 +16,11 @@ from iamsync.aws import Garbled
 from iamsync.errors import IamsyncError
 from iamsync.kinds import KINDS
 from iamsync.kinds.base import Action, Change
+from iamsync.kinds.managed_policy import LivePolicy
 from iamsync.kinds.principal import PrincipalChange
 from iamsync.kinds.role import LiveRole
 from iamsync.model import Credentials, Desired, Live
-from iamsync.ownership import Conflict, PlanConflict
+from iamsync.ownership import Conflict, PlanConflict, under
 from iamsync.plan import Plan
 
 if TYPE_CHECKING:
@@ -77,6 +78,29 @@ def complete_roles(iam: IAMClient, state: Live, names: list[str]) -> Live:
                 max_session_duration=role.get("MaxSessionDuration"),
             )
     resources = {**state.resources, "role": MappingProxyType(roles)}
+    return replace(state, resources=MappingProxyType(resources))
+
+
+def policies_to_check(desired: Desired, state: Live) -> list[str]:
+    """The policies a plan would delete: under the prefix, named by no file. Their tags
+    say whether iamsync made them (the bulk read has no policy tags)."""
+    wanted = desired.of("policy")
+    return sorted(
+        name
+        for name, p in state.of("policy").items()
+        if under(p.path, desired.path_prefix) and name not in wanted
+    )
+
+
+def complete_policy_tags(iam: IAMClient, state: Live, names: list[str]) -> Live:
+    """The tags of the named policies (ListPolicyTags each, only for those)."""
+    policies: dict[str, LivePolicy] = dict(state.of("policy"))
+    for name in names:
+        if name in policies:
+            pages = iam.get_paginator("list_policy_tags").paginate(PolicyArn=policies[name].arn)
+            tags = {t["Key"]: t["Value"] for page in pages for t in page.get("Tags", [])}
+            policies[name] = replace(policies[name], tags=MappingProxyType(tags))
+    resources = {**state.resources, "policy": MappingProxyType(policies)}
     return replace(state, resources=MappingProxyType(resources))
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iamsync.errors import IamsyncError
-from iamsync.model import Desired, Live
+from iamsync.model import MANAGED_BY_TAG, MANAGED_BY_VALUE, Desired, Live
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,35 @@ class PlanConflict(IamsyncError):
         self.conflicts = conflicts
 
 
-def owned(path: str, prefix: str) -> bool:
+def under(path: str, prefix: str) -> bool:
+    """The path is under the ownership prefix (a user's or group's path anyone with
+    UpdateUser / UpdateGroup could set; a role's or policy's is fixed at creation)."""
     return path.startswith(prefix)
+
+
+def owned(record: Any, prefix: str) -> bool:
+    """iamsync's own: under the prefix and, for the kinds IAM tags (users, roles), carrying
+    the managed-by tag iamsync writes when it creates them. A user moved under the prefix
+    by someone else is not iamsync's: it is never deleted or changed unless a file names
+    it (an adoption the plan says)."""
+    if not under(record.path, prefix):
+        return False
+    if not getattr(record, "bookkept", False):
+        return True
+    return bool(record.tags.get(MANAGED_BY_TAG) == MANAGED_BY_VALUE)
+
+
+def foreign(live: Live, prefix: str, wanted: Mapping[str, Iterable[str]]) -> list[str]:
+    """ "user alice": records under the prefix that iamsync did not make and no file names,
+    which the plan leaves alone (said, so an adoption is one --import away)."""
+    return [
+        f"{kind} {name}"
+        for kind, records in sorted(live.resources.items())
+        for name, record in sorted(records.items())
+        if under(record.path, prefix)
+        and not owned(record, prefix)
+        and name not in set(wanted.get(kind, ()))
+    ]
 
 
 def collisions(
@@ -44,7 +71,7 @@ def collisions(
         have = by_lower.get(name.lower())
         if have is None:
             continue
-        if not owned(have.path, prefix):
+        if not under(have.path, prefix):
             found.append(
                 Conflict(
                     kind,
@@ -89,6 +116,6 @@ def renames(desired: Desired, live: Live) -> dict[str, dict[str, str]]:
             old: str | None = getattr(want, "renamed_from", None)
             if old is None or name in have or old not in have or old in records:
                 continue
-            if owned(have[old].path, desired.path_prefix):
+            if owned(have[old], desired.path_prefix):
                 found.setdefault(kind, {})[old] = name
     return found

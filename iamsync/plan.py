@@ -37,6 +37,8 @@ class Plan:
     desired_digest: str = ""
     # The access review, set by the caller (it needs AWS-managed documents read live).
     review: Review = field(default_factory=Review)
+    # Display: "user alice", under the prefix but not made by iamsync and named by no file.
+    left_alone: tuple[str, ...] = ()
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)
@@ -87,7 +89,7 @@ def diff(
         1
         for records in live.resources.values()
         for r in records.values()
-        if ownership.owned(r.path, prefix)
+        if ownership.owned(r, prefix)
     )
     return Plan(
         kept,
@@ -96,6 +98,7 @@ def diff(
         prefix,
         fingerprint.of(live, prefix, (c.name for c in kept)),
         owned,
+        left_alone=tuple(ownership.foreign(live, prefix, desired.resources)),
     )
 
 
@@ -122,7 +125,7 @@ def _holders(
     found: dict[str, set[str]] = {}
     for kind, records in resources.items():
         for record in records.values():
-            if isinstance(record, LivePrincipal) and not ownership.owned(record.path, prefix):
+            if isinstance(record, LivePrincipal) and not ownership.owned(record, prefix):
                 continue
             if isinstance(record, DesiredPrincipal | LivePrincipal):
                 for arn in policies(record):

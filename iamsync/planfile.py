@@ -41,6 +41,7 @@ def to_json(plan: Plan) -> dict[str, Any]:
         "access_notes": _json(plan.review.notes),
         "reach": _json(plan.review.reach),
         "access_analyzer": _json(plan.review.analyzer),
+        "left_alone": list(plan.left_alone),
     }
 
 
@@ -84,6 +85,7 @@ def loads(text: str, source: str = "plan file") -> Plan:
             owned=int(data["owned"]),
             commit=str(data["commit"]),
             desired_digest=str(data["desired_digest"]),
+            left_alone=tuple(str(x) for x in data["left_alone"]),
             review=_build(
                 Review,
                 {

@@ -678,6 +678,7 @@ def _role_review(before: dict[str, Any], after: dict[str, Any]) -> Any:
         f"arn:aws:iam::{ACCOUNT}:role/iamsync/ops",
         "/iamsync/",
         frozenset({ADMIN}),
+        tags=MappingProxyType({"managed-by": "iamsync"}),
         trust=before,
     )
     wanted = _desired(role={"ops": {"trust_policy": after, "policies": [ADMIN]}})

@@ -491,3 +491,57 @@ def test_ssm_automation_with_any_role_and_associations_are_found() -> None:
     assert "PASSROLE_TO_LAUNCHER" in auto, auto
     assoc = _codes(_principal("user", st(Action="ssm:CreateAssociation", Resource="*")))
     assert "COMPUTE_TAKEOVER" in assoc, assoc
+
+
+# -- the shipped boundary, judged by the review as the evaluator proves it -------------------
+
+
+def _shipped_context(*roles: findings.LiveRole) -> findings.Context:
+    from tests.test_bootstrap import policy_file, render
+
+    boundary = "arn:aws:iam::123456789012:policy/iamsync-boundary"
+    doc = render(policy_file("iamsync-boundary"))
+    return findings.Context(
+        EVAL,
+        "123456789012",
+        roles=roles,
+        resolve=lambda arn: index(doc, arn, CATALOG) if arn == boundary else None,
+    )
+
+
+SHIPPED = "arn:aws:iam::123456789012:policy/iamsync-boundary"
+
+
+def test_the_shipped_boundary_contains_what_it_bounds() -> None:
+    bounded = findings.LiveRole(
+        "arn:aws:iam::123456789012:role/bounded/FargateServiceStack-TaskRole", {}, SHIPPED
+    )
+    ctx = _shipped_context(bounded)
+    assert ctx.contains(SHIPPED), ctx._ways_out
+
+
+def test_an_unbounded_role_on_a_bounded_path_breaks_the_boundary() -> None:
+    stray = findings.LiveRole("arn:aws:iam::123456789012:role/bounded/Admin", {}, None)
+    ctx = _shipped_context(stray)
+    assert not ctx.contains(SHIPPED)
+    assert "iam:PassRole" in " ".join(ctx._ways_out[SHIPPED])
+
+
+def test_the_old_boundary_did_not_contain() -> None:
+    """The boundary before this design (PassRole of any role to any AWS service, any
+    sts:AssumeRole) is judged uncontained: the check can fail."""
+    from tests.test_bootstrap import policy_file, render
+
+    doc = render(policy_file("iamsync-boundary"))
+    doc["Statement"] = [
+        s
+        for s in doc["Statement"]
+        if s["Sid"] not in ("PassAndAssumeOnlyRolesThatCarryThisBoundary",)
+    ]
+    ctx = findings.Context(
+        EVAL,
+        "123456789012",
+        resolve=lambda arn: index(doc, arn, CATALOG) if arn == SHIPPED else None,
+    )
+    assert not ctx.contains(SHIPPED)
+    assert {"sts:AssumeRole"} <= set(ctx._ways_out[SHIPPED])

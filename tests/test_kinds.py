@@ -382,6 +382,14 @@ def test_import_round_trip_of_an_account_built_by_hand(
     assert shared["Statement"][0]["Action"] == ["s3:ListBucket"]  # the default, v3
     git_repo.commit("import")
     assert git_repo.run("--validate").code == 0
+    # The role was made by hand (no managed-by tag): the plan adopts it, says so, and only
+    # tags it; the user carried the tag already.
+    adopting = plan_text(git_repo)
+    assert "~ role worker\n    adopts it: iamsync did not make it" in adopting
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in adopting
+    assert git_repo.run("--apply").code == 0
+    tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName="worker")["Tags"]}
+    assert tags["managed-by"] == "iamsync" and tags["team"] == "data"
     assert no_changes(git_repo)
     again = git_repo.run("--import")
     assert again.code == 0 and again.out == ""

@@ -278,7 +278,7 @@ def test_the_apply_role_cannot_rename_a_user_out_of_its_path() -> None:
 
 # -- the boundary ---------------------------------------------------------------------------
 
-ROLE = f"{A}:role/FargateServiceStack-TaskRole"
+ROLE = f"{A}:role/bounded/FargateServiceStack-TaskRole"  # task roles live under /bounded/
 WITH_BOUNDARY = {"iam__PermissionsBoundary": BOUNDARY}
 
 BOUNDED_ADMIN_DENIED = {
@@ -377,6 +377,14 @@ DEPLOYER = [_seed_policy("cdk-deploy")]
         (req("iam:PassRole", ROLE, iam__PassedToService="ecs-tasks.amazonaws.com"), True),
         (req("iam:PassRole", ROLE, iam__PassedToService="lambda.amazonaws.com"), False),
         (req("iam:CreateRole", f"{A}:role/other", **WITH_BOUNDARY), False),
+        (  # a task role outside /bounded/ cannot be passed, even one the user could name
+            req(
+                "iam:PassRole",
+                f"{A}:role/FargateServiceStack-TaskRole",
+                iam__PassedToService="ecs-tasks.amazonaws.com",
+            ),
+            False,
+        ),
     ],
 )
 def test_the_deploy_user_makes_task_roles_only_under_the_boundary(
@@ -390,3 +398,80 @@ def test_the_apply_role_reads_only_its_own_instance_profiles() -> None:
     assert allowed(APPLY, req("iam:GetInstanceProfile", f"{A}:instance-profile/iamsync/app"))
     assert not allowed(APPLY, req("iam:GetInstanceProfile", f"{A}:instance-profile/app"))
     assert not allowed(APPLY, req("iam:AddRoleToInstanceProfile", f"{A}:instance-profile/app"))
+
+
+# -- the boundary contains a bounded principal: what it can reach is bounded too ------------
+
+BOUNDED_ROLE = f"{A}:role/bounded/FargateServiceStack-TaskRole"
+UNBOUNDED_ADMIN_ROLE = f"{A}:role/Admin"
+
+BOUNDED_ADMIN_CANNOT_ESCAPE = {
+    "assume an unbounded role": req("sts:AssumeRole", UNBOUNDED_ADMIN_ROLE),
+    "assume a role in another account": req(
+        "sts:AssumeRole", "arn:aws:iam::999999999999:role/bounded/x"
+    ),
+    "pass an unbounded admin role to EC2": req(
+        "iam:PassRole", UNBOUNDED_ADMIN_ROLE, iam__PassedToService="ec2.amazonaws.com"
+    ),
+    "pass an unbounded admin role to Lambda": req(
+        "iam:PassRole", UNBOUNDED_ADMIN_ROLE, iam__PassedToService="lambda.amazonaws.com"
+    ),
+    "pass a role with a path of its own": req(
+        "iam:PassRole", f"{A}:role/ops/Admin", iam__PassedToService="ec2.amazonaws.com"
+    ),
+    "move any user under iamsync's path": req("iam:UpdateUser", f"{A}:user/alice"),
+    "rename a managed user": req("iam:UpdateUser", f"{A}:user/iamsync/ci"),
+    "move a group under iamsync's path": req("iam:UpdateGroup", f"{A}:group/Admins"),
+    "tag an unbounded role": req("iam:TagRole", UNBOUNDED_ADMIN_ROLE),
+    "untag an unbounded role": req("iam:UntagRole", UNBOUNDED_ADMIN_ROLE),
+    "tag a user": req("iam:TagUser", f"{A}:user/alice"),
+    "trust itself in iamsync's apply role": req(
+        "iam:UpdateAssumeRolePolicy", f"{A}:role/iamsync-apply"
+    ),
+    "trust itself in iamsync's plan role": req(
+        "iam:UpdateAssumeRolePolicy", f"{A}:role/iamsync-plan", **WITH_BOUNDARY
+    ),
+    "mark a role as iamsync's": req("iam:TagRole", BOUNDED_ROLE, aws__TagKeys=["managed-by"]),
+    "create a role marked as iamsync's": req(
+        "iam:CreateRole",
+        f"{A}:role/iamsync/fake",
+        aws__TagKeys=["iamsync-commit"],
+        **WITH_BOUNDARY,
+    ),
+    "create a user marked as iamsync's": req(
+        "iam:CreateUser", f"{A}:user/iamsync/fake", aws__TagKeys=["managed-by"], **WITH_BOUNDARY
+    ),
+}
+
+BOUNDED_DEPLOY_STILL_WORKS = {
+    "create a task role under /bounded/ with the boundary": req(
+        "iam:CreateRole", BOUNDED_ROLE, **WITH_BOUNDARY
+    ),
+    "tag its task role": req("iam:TagRole", BOUNDED_ROLE, aws__TagKeys=["aws-cdk:path"]),
+    "give its task role a policy": req("iam:PutRolePolicy", BOUNDED_ROLE, **WITH_BOUNDARY),
+    "pass its task role to ECS tasks": req(
+        "iam:PassRole", BOUNDED_ROLE, iam__PassedToService="ecs-tasks.amazonaws.com"
+    ),
+    "pass a role iamsync made to ECS tasks": req(
+        "iam:PassRole", f"{A}:role/iamsync/app", iam__PassedToService="ecs-tasks.amazonaws.com"
+    ),
+    "assume a role iamsync made": req("sts:AssumeRole", f"{A}:role/iamsync/app"),
+    "deploy a stack": req(
+        "cloudformation:ExecuteChangeSet",
+        f"arn:aws:cloudformation:eu-west-1:{ACCOUNT}:stack/FargateServiceStack/abc",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "request_", BOUNDED_ADMIN_CANNOT_ESCAPE.values(), ids=BOUNDED_ADMIN_CANNOT_ESCAPE.keys()
+)
+def test_a_bounded_administrator_cannot_reach_beyond_the_boundary(request_: Request) -> None:
+    assert not allowed([ADMIN_DOC], request_, BOUNDARY_DOC)
+
+
+@pytest.mark.parametrize(
+    "request_", BOUNDED_DEPLOY_STILL_WORKS.values(), ids=BOUNDED_DEPLOY_STILL_WORKS.keys()
+)
+def test_bounded_deploy_work_still_passes_the_boundary(request_: Request) -> None:
+    assert allowed([ADMIN_DOC], request_, BOUNDARY_DOC)

@@ -575,7 +575,14 @@ def test_import_writes_files_for_owned_resources_and_then_there_is_nothing_to_do
     for policy in (arn, f"{PREFIX_ARN}/kept", "arn:aws:iam::aws:policy/ReadOnlyAccess"):
         iam.attach_user_policy(UserName="console-user", PolicyArn=policy)
     iam.create_user(UserName="someone-else", Path="/")
-    assert "- user console-user" in git_repo.run("--plan").out  # would be deleted
+    # iamsync did not make them (no managed-by tag): never deleted, said, adoption offered
+    before = git_repo.run("--plan")
+    assert before.code == 0, before.err
+    assert "left alone: user console-user is under /iamsync/ but iamsync did not make it" in (
+        before.out
+    )
+    assert "left alone: policy console-made is under /iamsync/" in before.out
+    assert "No changes." in before.out
 
     imported = git_repo.run("--import")
     assert imported.code == 0, imported.err
@@ -594,7 +601,10 @@ def test_import_writes_files_for_owned_resources_and_then_there_is_nothing_to_do
     assert "left alone" in imported.err
     git_repo.commit("import")
     assert git_repo.run("--validate").code == 0
-    # iamsync's own bookkeeping tags are missing on console-made resources: not a change.
+    # The user is adopted by the plan, said as such: its file is the reviewed request.
+    adopting = git_repo.run("--plan").out
+    assert "~ user console-user\n    adopts it: iamsync did not make it" in adopting
+    assert git_repo.run("--apply").code == 0
     assert "No changes." in git_repo.run("--plan").out
     assert git_repo.run("--import").out == ""  # nothing left to import
 

@@ -91,6 +91,8 @@ def test_fail_on_high_blocks_an_introduced_iam_star_and_not_an_unrelated_change(
     assert "NEW high PASSROLE_TO_LAUNCHER user cdk-deployer: may pass any role" in bounded.err
     assert "only if StringLike iam:passedtoservice *.amazonaws.com" in bounded.err
     assert "ADMIN_EQUIVALENT" not in bounded.err  # no policy or version edits, no attaching
+    assert "IAM_PRIVILEGE_ESCALATION" not in bounded.err  # the boundary contains IAM writes
+    assert "only on arn:aws:iam::123456789012:role/bounded/*" in bounded.err  # roles it bounds
     config = json.loads((repo.root / "iamsync.json").read_text())
     del config["permissions_boundary"]
     repo.write({"iamsync.json": config}).commit("no boundary")

@@ -365,11 +365,6 @@ def test_each_escalation_class_reaches_the_plan_and_fails_it(
             "Action": "lambda:UpdateFunctionCode",
             "Resource": "*",
         },
-        "IAM_PRIVILEGE_ESCALATION": {
-            "Effect": "Allow",
-            "Action": "iam:UpdateAssumeRolePolicy",
-            "Resource": "*",
-        },
         "ASSUME_ANY_ROLE": {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
     }
     for code, statement in classes.items():
@@ -379,7 +374,10 @@ def test_each_escalation_class_reaches_the_plan_and_fails_it(
     on_itself = {"Effect": "Allow", "Action": "iam:PutUserPolicy", "Resource": me}
     bounded = _new(_add_policy(repo, on_itself), "cdk-deployer")
     assert "IAM_PRIVILEGE_ESCALATION" not in bounded  # the boundary denies it outright
-    _without_boundary(repo)
+    trust = {"Effect": "Allow", "Action": "iam:UpdateAssumeRolePolicy", "Resource": "*"}
+    assert "IAM_PRIVILEGE_ESCALATION" not in _new(_add_policy(repo, trust), "cdk-deployer")
+    _without_boundary(repo)  # the boundary allowed trust writes only on roles it bounds
+    assert "IAM_PRIVILEGE_ESCALATION" in _new(_add_policy(repo, trust), "cdk-deployer")
     itself = _new(_add_policy(repo, on_itself), "cdk-deployer")
     message = itself["IAM_PRIVILEGE_ESCALATION"]
     assert "may iam:PutUserPolicy on itself (user cdk-deployer)" in message

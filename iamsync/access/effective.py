@@ -232,10 +232,11 @@ class Opening:
 
     conditions: tuple[Condition, ...]
     denies: tuple[Grant, ...]
+    limits: tuple[str, ...] = ()  # an unconditional NotResource Deny leaves only these
 
     def note(self) -> str:
-        """ " (only if …; a Deny applies if …)" — what may make the path not hold."""
-        parts = []
+        """ " (only on …; only if …; a Deny applies if …)" — what may make the path not hold."""
+        parts = [f"only on {', '.join(self.limits)}"] if self.limits else []
         if self.conditions:
             parts.append("only if " + " and ".join(_said(c) for c in self.conditions))
         if self.denies:
@@ -315,7 +316,7 @@ class Holdings:
             if not ways:
                 return None
             denies = tuple(d for d in denies if not any(closes(c, True) for c in d.conditions))
-        return Opening(ways[0], denies)
+        return Opening(ways[0], denies, self.limits(action) or ())
 
     def on(
         self, action: str, arn: str, variables: Mapping[str, str], closes: Closes | None = None
@@ -341,6 +342,16 @@ class Holdings:
         if not mine:
             return None
         return Opening(min(mine, key=len), tuple(d for d in denies))
+
+    def caps(self, action: str) -> list[Grant]:
+        """The boundary's grants of `action` (none without a boundary)."""
+        return list(self.boundary.allow.get(action, ())) if self.boundary else []
+
+    def limits(self, action: str) -> tuple[str, ...] | None:
+        """The resources an unconditional NotResource Deny leaves `action` on ("only on
+        these"), or None when no such Deny limits it."""
+        found = [g.resources for g in self.denies(action) if g.not_resource and not g.conditions]
+        return found[0] if found else None
 
     def scope(self, action: str) -> Scope:
         """What decides on which resources `action` is allowed (for widened / narrowed)."""

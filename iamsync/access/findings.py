@@ -270,7 +270,7 @@ class Context:
         admin = self.evaluator.admin_under(doc)
         self._ways_out[arn] = [
             f"{a} on itself" for a in REWRITES if admin.on(a, arn, {}) is not None
-        ] + self.escapes(admin)
+        ] + self.escapes(admin, arn)
         self._contains[arn] = contained = not self._ways_out[arn]
         return contained
 
@@ -287,22 +287,50 @@ class Context:
                         said.append(f"boundary {arn.rsplit('/', 1)[-1]} does not contain{why}")
         return f" ({'; '.join(said)})" if said else ""
 
-    def escapes(self, admin: Holdings) -> list[str]:
-        """The ways out an administrator holding `admin` has (none: contained)."""
+    def escapes(self, admin: Holdings, boundary: str = "") -> list[str]:
+        """The ways out an administrator holding `admin` (under `boundary`) has; none:
+        contained. Passing or assuming a role is a way out unless every role it may reach
+        is one the boundary limits it to (an unconditional Deny with NotResource, or Allows
+        on named role paths) and every live role there carries the boundary."""
         ways = [
             a
             for a in (*POLICY_WRITES, *CREDENTIAL_WRITES, "iam:CreateRole", "iam:CreateUser")
             if admin.opening(a, self.closer(a))
         ]
         services = {a.partition(":")[0].lower() for a in launchers() & admin.allowed}
-        ways += [
+        passing = [
             f"iam:PassRole to {s}"
             for s in sorted(services & CODE_RUNNERS, key=lambda s: (s not in _FAMOUS, s))
             if admin.opening("iam:PassRole", _passed_elsewhere(s))
         ][:1]
-        if admin.opening("sts:AssumeRole"):
+        if passing and not self._only_bounded_roles(admin, "iam:PassRole", boundary):
+            ways += passing
+        if admin.opening("sts:AssumeRole") and not self._only_bounded_roles(
+            admin, "sts:AssumeRole", boundary
+        ):
             ways.append("sts:AssumeRole")
         return ways
+
+    def _only_bounded_roles(self, admin: Holdings, action: str, boundary: str) -> bool:
+        """Every role `action` may reach is named by a role path, in this account, and
+        every live role there has `boundary`."""
+        limits = admin.limits(action)
+        if limits is None:  # no NotResource Deny: the boundary's Allows bound it
+            limits = tuple(
+                r for g in admin.caps(action) for r in (("*",) if g.not_resource else g.resources)
+            )
+        here = f"arn:{self.partition}:iam::{self.account}:role/"
+        for pattern in limits:
+            rest = pattern[len(here) :] if pattern.startswith(here) else ""
+            head = rest.split("/", 1)[0] if "/" in rest else rest
+            literal = not any(c in head for c in "*?$")
+            if not rest or not literal:  # every role, or a name pattern at any path
+                return False
+        return all(
+            role.boundary == boundary
+            for role in self.roles
+            if any(patterns.matches(p, role.arn) for p in limits)
+        )
 
     def trusting(self) -> tuple[dict[str, list[LiveRole]], list[LiveRole]]:
         """The account's roles by who their trust names: principal ARN -> roles, and the

@@ -148,7 +148,7 @@ def _context(evaluator: Evaluator, live: Live, desired: Desired | None, build: A
     }
     if desired is not None:
         for name, r in live.of("role").items():
-            if owned(r.path, desired.path_prefix) and name not in desired.of("role"):
+            if owned(r, desired.path_prefix) and name not in desired.of("role"):
                 roles.pop(name, None)
         for name, r in desired.of("role").items():
             roles[name] = LiveRole(r.arn, r.trust, r.permissions_boundary)

@@ -90,7 +90,7 @@ class _Changes:
 
     def __init__(self, desired: Desired, live: Live) -> None:
         prefix = desired.path_prefix
-        self.have = {p.arn: p for p in live.of("policy").values() if owned(p.path, prefix)}
+        self.have = {p.arn: p for p in live.of("policy").values() if owned(p, prefix)}
         self.want = {p.arn: p for p in desired.of("policy").values()}
         self.moved = renames(desired, live).get("group", {})
         self.desired, self.prefix = desired, prefix
@@ -112,7 +112,7 @@ class _Changes:
     def group(self, group: Any) -> bool:
         """An owned group whose policies the plan changes, renames or deletes; an unowned one
         holding a changed policy."""
-        if not owned(group.path, self.prefix):
+        if not owned(group, self.prefix):
             return any(self.policy(a) for a in group.attached)
         want = self.desired.of("group").get(self.moved.get(group.name, group.name))
         return want is None or group.name in self.moved or not _same_group(want, group)
@@ -133,7 +133,7 @@ def reached_unowned(desired: Desired, live: Live) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = {"user": [], "role": []}
     for kind in ("user", "role"):
         for record in live.of(kind).values():
-            if owned(record.path, prefix):
+            if owned(record, prefix):
                 continue
             held = (*record.attached, record.permissions_boundary)
             joined = [groups[g] for g in getattr(record, "groups", ()) if g in groups]
@@ -151,7 +151,7 @@ def aws_managed(desired: Desired, live: Live) -> set[str]:
     known |= {p.arn for p in desired.of("policy").values()}
     prefix = desired.path_prefix
     mine = {
-        kind: [r for r in live.of(kind).values() if owned(r.path, prefix)]
+        kind: [r for r in live.of(kind).values() if owned(r, prefix)]
         for kind in ("user", "group", "role")
     }
     for kind, records in reached_unowned(desired, live).items():
@@ -269,7 +269,7 @@ def live_sides(
     unowned = {k: {r.name for r in v} for k, v in reached_unowned(desired, live).items()}
     sides = {}
     for user in live.of("user").values():
-        mine = owned(user.path, prefix)
+        mine = owned(user, prefix) or user.name in desired.of("user")  # an adoption too
         if mine or user.name in unowned["user"]:
             name = moved.get("user", {}).get(user.name, user.name) if mine else user.name
             member_of = [groups[g] for g in sorted(user.groups) if g in groups]
@@ -277,7 +277,7 @@ def live_sides(
                 "user", user, user.attached, user.inline, member_of, name=name, owned=mine
             )
     for role in live.of("role").values():
-        mine = owned(role.path, prefix)
+        mine = owned(role, prefix) or role.name in desired.of("role")
         if mine or role.name in unowned["role"]:
             sides[f"role {role.name}"] = build.side(
                 "role", role, role.attached, role.inline, (), trust=role.trust, owned=mine
@@ -321,7 +321,7 @@ def _groups_after(desired: Desired, live: Live) -> dict[str, Any]:
     wanted = desired.of("group")
     out: dict[str, Any] = {}
     for name, group in live.of("group").items():
-        if owned(group.path, desired.path_prefix):
+        if owned(group, desired.path_prefix):
             out[name] = wanted.get(moved.get(name, name))
         else:
             out[name] = group

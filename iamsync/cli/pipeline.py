@@ -15,6 +15,7 @@ from iamsync import (
     live,
     plan as plan_mod,
     planfile,
+    safe,
     validate as validate_mod,
 )
 from iamsync.access import review as access
@@ -63,6 +64,10 @@ def compute_plan(
     )
     with aws.reading("the roles' descriptions and session lengths"):
         state = live.complete_roles(connection.iam, state, live.roles_to_complete(wanted))
+    with aws.reading("the tags of policies no file names"):
+        state = live.complete_policy_tags(
+            connection.iam, state, live.policies_to_check(wanted, state)
+        )
     with aws.reading("the credentials of users to delete"):
         credentials = {
             name: live.read_credentials(connection.iam, name)
@@ -102,8 +107,9 @@ def show(chosen: plan_mod.Plan, fmt: str, out: TextIO, *, full_plan: str = "") -
         out.write(planfile.dumps(chosen))
     elif fmt == "markdown":
         out.write(markdown.render(chosen, full_plan=full_plan) + "\n")
-    elif chosen.empty:
-        out.write(describe.summary_line(chosen) + "\n")  # no need to load rich for one line
+    elif chosen.empty:  # no need to load rich for a line or two
+        out.write("".join(safe.line(line) + "\n" for line in describe.left_alone(chosen)))
+        out.write(describe.summary_line(chosen) + "\n")
     else:
         from iamsync.cli.applying import console_for
         from iamsync.render import text

@@ -68,7 +68,7 @@ MAX_PLAN_BYTES = 200_000_000  # a plan of every IAM resource an account can hold
 
 
 def _commit(named: str, root: Path, path: Path) -> str:
-    """The saved plan's commit, if it is one of this branch's history."""
+    """The saved plan's commit, if it is the commit checked out (HEAD)."""
     if not named:
         raise PlanRefused(
             f"{path} was made from files that were not all committed, so no commit holds "
@@ -84,11 +84,18 @@ def _commit(named: str, root: Path, path: Path) -> str:
             f"{path} names commit {named[:40]!r}, which this repository does not have; "
             "nothing was written"
         ) from exc
-    if not tree_mod.is_ancestor(root, commit, "HEAD"):
+    head = tree_mod.resolve(root, "HEAD")
+    if commit != head:
+        behind = tree_mod.is_ancestor(root, commit, "HEAD")
+        why = (
+            "an older commit of this branch: applying it would undo what came after it"
+            if behind
+            else "not in the history of the checked-out branch"
+        )
         raise PlanRefused(
-            f"{path} was made from commit {commit[:12]}, which is not in the history of the "
-            "checked-out branch (HEAD): only reviewed, merged work is applied. Nothing was "
-            "written"
+            f"{path} was made from commit {commit[:12]}, which is not the commit being "
+            f"applied (HEAD, {head[:12]}): {why}. A saved plan applies only to its own "
+            "commit; plan HEAD again (--plan --out) and review that. Nothing was written"
         )
     return commit
 

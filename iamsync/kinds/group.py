@@ -113,7 +113,7 @@ class Group:
         leaving = set(_doomed_users(ctx))
         for name, group in sorted(have.items()):
             wanted = name in ctx.desired.of(self.type) or name in sources
-            if owned(group.path, ctx.desired.path_prefix) and not wanted:
+            if owned(group, ctx.desired.path_prefix) and not wanted:
                 changes.append(
                     GroupChange(
                         Action.DELETE,

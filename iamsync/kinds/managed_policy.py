@@ -49,6 +49,13 @@ class LivePolicy:
     versions: tuple[PolicyVersion, ...]
     attachment_count: int  # every principal: users, groups, roles
     boundary_count: int = 0  # principals that have it as their permissions boundary
+    # None: not read (the bulk read has no policy tags); read for the policies a plan would
+    # delete, so one iamsync did not make (no managed-by tag) is never deleted.
+    tags: Mapping[str, str] | None = None
+
+    @property
+    def bookkept(self) -> bool:
+        return self.tags is not None
 
     @property
     def default(self) -> PolicyVersion:
@@ -107,7 +114,7 @@ class ManagedPolicy:
 
     def conflicts(self, desired: Desired, live: Live) -> Iterator[Conflict]:
         for name, policy in sorted(live.of(self.type).items()):
-            if owned(policy.path, desired.path_prefix) and name not in desired.of(self.type):
+            if owned(policy, desired.path_prefix) and name not in desired.of(self.type):
                 yield from _still_used_elsewhere(policy, live, desired.path_prefix)
                 yield from _still_wanted(policy, desired)
 
@@ -124,7 +131,7 @@ class ManagedPolicy:
             if change:
                 changes.append(change)
         for name, policy in sorted(have.items()):
-            if owned(policy.path, prefix) and name not in ctx.desired.of(self.type):
+            if owned(policy, prefix) and name not in ctx.desired.of(self.type):
                 changes.append(_delete(policy, ctx.attached_by))
         return list(_mark_renames(changes, ctx))
 
@@ -276,7 +283,7 @@ def _still_used_elsewhere(policy: LivePolicy, live: Live, prefix: str) -> list[C
         for p in records.values():
             if not isinstance(p, LivePrincipal):
                 continue
-            if owned(p.path, prefix):
+            if owned(p, prefix):
                 mine_attached += policy.arn in p.attached
                 mine_bounding += p.permissions_boundary == policy.arn
                 continue

@@ -70,6 +70,7 @@ class PrincipalChange(Change):
     boundary: str | None = None  # set this permissions boundary
     remove_boundary: bool = False
     renamed_from: str | None = None  # renamed from this live name first (keeps everything)
+    adopt: bool = False  # under the prefix but not made by iamsync: this plan tags it as its
     # At IAM's quota, new before old cannot work: what goes, goes first (said in the plan).
     detach_first: bool = False  # managed policies: live + new would exceed the quota
     untag_first: bool = False  # tags: live + new keys would exceed 50
@@ -139,7 +140,9 @@ def updated(want: DesiredPrincipal, have: LivePrincipal, quota: int) -> dict[str
         if n not in have.inline or normalize.canonical(d) != normalize.canonical(have.inline[n])
     }
     dropped = tuple(sorted(set(have.inline) - set(want.inline)))
+    bookkept = getattr(have, "bookkept", False)
     return {
+        "adopt": bookkept and have.tags.get(MANAGED_BY_TAG) != MANAGED_BY_VALUE,
         "attach": tuple(sorted(attach)),
         "detach": tuple(sorted(have.attached - want.policies)),
         "detach_first": bool(attach) and len(have.attached) + len(attach) > quota,
@@ -254,6 +257,11 @@ def document(doc: Any) -> str:
 def details(c: PrincipalChange) -> list[str]:
     """The shared lines of a create or update: policies, inline policies, boundary, tags."""
     out = []
+    if c.adopt:
+        out.append(
+            f"adopts it: iamsync did not make it (no {MANAGED_BY_TAG} tag); this plan tags it "
+            "as iamsync's, and from then on iamsync manages (and may delete) it"
+        )
     if c.renamed_from:
         out.append(f"renamed from {c.renamed_from} (credentials and memberships kept)")
     if c.detach_first:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from iamsync import checks, limits, names, normalize, schema
 from iamsync.checks import principals as principal_checks
@@ -32,7 +32,7 @@ from iamsync.kinds.base import (
 )
 from iamsync.kinds.principal import Api, DesiredPrincipal, LivePrincipal, PrincipalChange
 from iamsync.model import Desired, Live
-from iamsync.ownership import Conflict, owned
+from iamsync.ownership import Conflict, owned, under
 from iamsync.problems import Problem
 from iamsync.source import Source
 
@@ -60,6 +60,7 @@ class DesiredRole(DesiredPrincipal):
 
 @dataclass(frozen=True)
 class LiveRole(LivePrincipal):
+    bookkept: ClassVar[bool] = True  # iamsync tags what it makes: ownership reads it
     trust: Any = None
     description: str | None = None  # known only when read with GetRole
     max_session_duration: int | None = None  # likewise
@@ -131,7 +132,7 @@ class Role:
             record.max_session_duration != limits.DEFAULT_MAX_SESSION_DURATION
         ):
             value["max_session_duration"] = record.max_session_duration
-        if any(n == record.name and owned(p, ctx.prefix) for n, p in record.instance_profiles):
+        if any(n == record.name and under(p, ctx.prefix) for n, p in record.instance_profiles):
             value["instance_profile"] = True
         return value
 
@@ -176,7 +177,7 @@ class Role:
                 changes.append(change)
         required = ctx.desired.required_boundary
         for name, role in sorted(have.items()):
-            if owned(role.path, prefix) and name not in ctx.desired.of(self.type):
+            if owned(role, prefix) and name not in ctx.desired.of(self.type):
                 # Under a required boundary, a role without it gets it first: the apply role
                 # changes and deletes only bounded roles.
                 missing = required and role.permissions_boundary != required
@@ -277,7 +278,7 @@ def _change(want: DesiredRole, have: LiveRole | None, prefix: str, quota: int) -
     # UpdateRole is sent with every managed value: an omitted one may be reset.
     description = want.description if described or timed else None
     session = want.max_session_duration if described or timed else None
-    mine = [(n, p) for n, p in have.instance_profiles if n == want.name and owned(p, prefix)]
+    mine = [(n, p) for n, p in have.instance_profiles if n == want.name and under(p, prefix)]
     create_profile = want.instance_profile and not mine
     drop_profiles = tuple(mine) if not want.instance_profile else ()
     if not (
@@ -376,7 +377,7 @@ def _leave_profiles(c: RoleChange, prefix: str) -> list[Call]:
         calls.append(
             API.call("remove_role_from_instance_profile", c.name, InstanceProfileName=name)
         )
-        if owned(path, prefix):
+        if under(path, prefix):
             calls.append(
                 Call("delete_instance_profile", {"InstanceProfileName": name}, f"role {c.name}")
             )

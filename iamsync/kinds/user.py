@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from iamsync import limits, names
 from iamsync.checks import principals as principal_checks
@@ -53,6 +53,7 @@ class DesiredUser(DesiredPrincipal):
 
 @dataclass(frozen=True)
 class LiveUser(LivePrincipal):
+    bookkept: ClassVar[bool] = True  # iamsync tags what it makes: ownership reads it
     groups: frozenset[str] = frozenset()
 
 
@@ -112,7 +113,7 @@ class User:
         wanted_groups = desired.of("group").keys()
         for user in sorted(desired.of(self.type).values(), key=lambda u: u.name):
             for group in sorted(user.groups & groups.keys() - wanted_groups):
-                if owned(groups[group].path, desired.path_prefix):
+                if owned(groups[group], desired.path_prefix):
                     yield Conflict(
                         "user",
                         user.name,
@@ -137,7 +138,7 @@ class User:
                 continue
             for group in sorted(user.groups & groups.keys()):
                 path = groups[group].path
-                if not owned(path, desired.path_prefix):
+                if not owned(groups[group], desired.path_prefix):
                     yield Conflict(
                         "user",
                         user.name,
@@ -224,7 +225,7 @@ def doomed(desired: Desired, live: Live, renamed: Mapping[str, str] | None = Non
     return sorted(
         n
         for n, u in live.of("user").items()
-        if owned(u.path, desired.path_prefix) and n not in wanted and n not in moving
+        if owned(u, desired.path_prefix) and n not in wanted and n not in moving
     )
 
 
@@ -235,11 +236,11 @@ def _stuck_memberships(desired: Desired, live: Live) -> Iterator[Conflict]:
         return
     groups, wanted = live.of("group"), desired.of("user")
     for name, user in sorted(live.of("user").items()):
-        if not owned(user.path, desired.path_prefix):
+        if not owned(user, desired.path_prefix):
             continue
         keep = wanted[name].groups if name in wanted else frozenset()
         for group in sorted(user.groups - keep):
-            if group in groups and not owned(groups[group].path, desired.path_prefix):
+            if group in groups and not owned(groups[group], desired.path_prefix):
                 doing = "leaves it" if name in wanted else "deletes the user"
                 yield Conflict(
                     "user",

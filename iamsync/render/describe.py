@@ -27,6 +27,16 @@ def summary_line(plan: Plan) -> str:
     )
 
 
+def left_alone(plan: Plan) -> list[str]:
+    """One line per resource under the prefix that iamsync did not make and leaves alone."""
+    return [
+        f"left alone: {what} is under {plan.path_prefix} but iamsync did not make it (no "
+        "managed-by tag), so it is never changed or deleted; to adopt it, iamsync --import "
+        "writes its file and the next apply tags it"
+        for what in plan.left_alone
+    ]
+
+
 def details(change: Change) -> list[str]:
     """One line per effect of the change, most important first."""
     return BY_TYPE[change.type].details(change)

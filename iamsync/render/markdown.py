@@ -29,6 +29,9 @@ def render(plan: Plan, *, limit: int = GITHUB_LIMIT, full_plan: str = "") -> str
     is trimmed goes whole, block by block, so no fence or details element is left open.
     """
     head = [MARKER, "### iamsync plan", "", f"**{describe.summary_line(plan)}**", ""]
+    head += [f"> {safe.code(line)}" for line in describe.left_alone(plan)[:20]]
+    if plan.left_alone:
+        head.append("")
     if plan.empty:
         return "\n".join(head)
     destroyed = [c for c in plan.changes if c.action.is_destructive]

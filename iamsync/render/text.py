@@ -34,6 +34,8 @@ def render(plan: Plan) -> Text:
         out.append(safe.line(line) + "\n", style="bold" if line == "Access review:" else style)
     if access.text_lines(plan.review):
         out.append("\n")
+    for line in describe.left_alone(plan):
+        out.append(safe.line(line) + "\n", style="yellow")
     destroys = plan.count(Action.DELETE)
     summary_style = "bold" if plan.empty else "bold " + ("red" if destroys else "yellow")
     out.append(describe.summary_line(plan), style=summary_style)

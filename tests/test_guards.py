@@ -1,0 +1,107 @@
+"""Guards that hold from the attacker's side, on a moto server: ownership is iamsync's
+bookkeeping, not a path anyone can set; a saved plan applies only to its own commit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import GitRepo, MotoServer
+from tests.test_loop import ACCOUNT, doc
+from tests.test_review_loop import _applied_seed
+
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def _console_admin(iam: Any, name: str = "alice") -> str:
+    """An administrator made in the console, with an access key and a password."""
+    iam.create_user(UserName=name, Path="/")
+    iam.attach_user_policy(UserName=name, PolicyArn=ADMIN)
+    key = iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"]
+    iam.create_login_profile(UserName=name, Password="Correct-Horse-1")
+    return str(key)
+
+
+def test_a_user_moved_under_the_prefix_is_never_deleted_or_changed(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    repo = _applied_seed(git_repo, iam)
+    key = _console_admin(iam)
+    iam.update_user(UserName="alice", NewPath="/iamsync/")  # anyone with UpdateUser could
+
+    planned = repo.run("--plan", "--format", "json")
+    assert planned.code == 0, planned.err
+    data = json.loads(planned.out)
+    assert not [c for c in data["changes"] if c["name"] == "alice"]
+    assert data["left_alone"] == ["user alice"]
+    text = repo.run("--plan")
+    assert "left alone: user alice is under /iamsync/ but iamsync did not make it" in text.out
+    assert "- user alice" not in text.out
+
+    applied = repo.run("--apply")
+    assert applied.code == 0, applied.err
+    assert "alice" not in applied.out.replace("left alone: user alice", "")
+    user = iam.get_user(UserName="alice")["User"]
+    assert user["Path"] == "/iamsync/"
+    keys = iam.list_access_keys(UserName="alice")["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in keys] == [key]
+    assert iam.get_login_profile(UserName="alice")["LoginProfile"]["UserName"] == "alice"
+    attached = iam.list_attached_user_policies(UserName="alice")["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [ADMIN]
+
+
+def test_a_file_for_a_moved_user_is_an_adoption_the_plan_says(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    repo = _applied_seed(git_repo, iam)
+    _console_admin(iam, "bob")
+    iam.update_user(UserName="bob", NewPath="/iamsync/")
+    imported = repo.run("--import")
+    assert imported.code == 0 and "wrote users/bob.json" in imported.out
+    user = json.loads((repo.root / "users" / "bob.json").read_text())
+    user["permissions_boundary"] = f"arn:aws:iam::{ACCOUNT}:policy/iamsync-boundary"
+    repo.write({"users/bob.json": user}).commit("adopt bob")
+    plan = repo.run("--plan")
+    assert "~ user bob\n    adopts it: iamsync did not make it" in plan.out, plan.out
+
+
+def test_a_policy_iamsync_did_not_make_is_never_deleted(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    """Policies carry no tags in the bulk read: a plan reads the tags of the ones it would
+    delete (one call each), and leaves alone those iamsync did not make."""
+    repo = _applied_seed(git_repo, iam)
+    iam.create_policy(
+        PolicyName="by-hand", Path="/iamsync/", PolicyDocument=json.dumps(doc("s3:X"))
+    )
+    data = json.loads(repo.run("--plan", "--format", "json").out)
+    assert data["changes"] == [] and data["left_alone"] == ["policy by-hand"]
+    ecr = repo.root / "policies" / "ecr-push.json"
+    user = json.loads((repo.root / "users" / "cdk-deployer.json").read_text())
+    role = json.loads((repo.root / "roles" / "cdk-deployer-github.json").read_text())
+    for holder in (user, role):
+        holder["policies"].remove("ecr-push")
+    ecr.unlink()
+    repo.write({"users/cdk-deployer.json": user, "roles/cdk-deployer-github.json": role})
+    repo.commit("drop ecr-push")
+    gone = json.loads(repo.run("--plan", "--format", "json").out)
+    deleted = [(c["type"], c["name"]) for c in gone["changes"] if c["action"] == "delete"]
+    assert deleted == [("policy", "ecr-push")]  # iamsync's own: tagged when it made it
+    assert gone["left_alone"] == ["policy by-hand"]
+
+
+def test_a_saved_plan_of_an_older_commit_is_refused_with_no_writes(
+    aws: MotoServer, iam: Any, git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = _applied_seed(git_repo, iam)
+    admin = {"policies": [ADMIN]}
+    repo.write({"users/intruder.json": admin}).commit("add an admin")
+    saved = tmp_path / "plan.json"
+    assert repo.run("--plan", "--out", str(saved)).code == 0
+    (repo.root / "users" / "intruder.json").unlink()
+    repo.commit("remove it again")
+    rolled = repo.run("--apply", "--plan-file", str(saved))
+    assert rolled.code == 1
+    assert "not the commit being applied" in rolled.err
+    assert "intruder" not in {u["UserName"] for u in iam.list_users()["Users"]}
