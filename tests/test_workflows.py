@@ -210,3 +210,100 @@ def test_a_change_to_any_kinds_files_triggers_plan_and_apply(name: str) -> None:
     paths = body[body.index("paths:") : body.index("\n\n", body.index("paths:"))]
     for kind in KINDS:
         assert f'- "{kind.folder}/**"' in paths, (name, kind.folder)
+
+
+# -- the comment job, run under Node with GitHub's API faked ---------------------------------
+
+_HARNESS = r"""
+const script = require("fs").readFileSync(process.argv[2], "utf8");
+const scenario = JSON.parse(process.argv[3]);
+const posted = [];
+const github = {
+  rest: {
+    pulls: { get: async () => ({ data: { head: { sha: scenario.pr_head } } }) },
+    repos: {
+      getContent: async ({ ref }) => ({ data: { sha: scenario.blobs[ref] } }),
+    },
+    issues: {
+      listComments: "list",
+      createComment: async (args) => posted.push(["create", args.body]),
+      updateComment: async (args) => posted.push(["update", args.body]),
+    },
+  },
+  paginate: async () => scenario.comments || [],
+};
+const core = { notice: (m) => posted.push(["notice", m]) };
+const context = { repo: { owner: "acme", repo: "iam" } };
+const run = new Function("github", "context", "core", "require", "process",
+  `return (async () => { ${script} })();`);
+run(github, context, core, require, process).then(() => {
+  console.log(JSON.stringify(posted));
+});
+"""
+
+
+def _comment_script() -> str:
+    lines = text("plan-comment.yml").splitlines()
+    start = next(i for i, line in enumerate(lines) if "plan-comment-script" in line)
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    body = []
+    for line in lines[start:]:
+        if line.strip() and len(line) - len(line.lstrip()) < indent:
+            break
+        body.append(line[indent:])
+    return "\n".join(body)
+
+
+def _run_comment(tmp_path: Path, **scenario: object) -> list[list[str]]:
+    if not shutil.which("node"):
+        pytest.skip("node is not installed")
+    import json
+
+    (tmp_path / "script.js").write_text(_comment_script())
+    (tmp_path / "harness.js").write_text(_HARNESS)
+    (tmp_path / "plan.md").write_text("<!-- iamsync-plan -->\n### iamsync plan\n\nNo changes.")
+    env = {
+        **os.environ,
+        "PULL_REQUESTS": json.dumps([{"number": 7}]),
+        "RUN_PATH": ".github/workflows/plan.yml",
+        "RUN_HEAD_SHA": "a" * 40,
+        "RUN_URL": "https://example.invalid/run/1",
+        "DEFAULT_BRANCH": "main",
+        **{k: str(v) for k, v in scenario.pop("env", {}).items()},  # type: ignore[attr-defined]
+    }
+    defaults = {"pr_head": "a" * 40, "blobs": {"a" * 40: "same", "main": "same"}}
+    proc = subprocess.run(
+        ["node", "harness.js", "script.js", json.dumps({**defaults, **scenario})],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result: list[list[str]] = json.loads(proc.stdout)
+    return result
+
+
+def test_the_comment_posts_the_plan_of_the_current_head_naming_its_commit(tmp_path: Path) -> None:
+    (posted,) = _run_comment(tmp_path)
+    assert posted[0] == "create"
+    assert posted[1].startswith("<!-- iamsync-plan -->\n_Planned commit `aaaaaaaaaaaa`")
+    assert "No changes." in posted[1]
+
+
+def test_a_workflow_merely_named_iamsync_plan_is_not_posted(tmp_path: Path) -> None:
+    (posted,) = _run_comment(tmp_path, env={"RUN_PATH": ".github/workflows/fake.yml"})
+    assert posted[0] == "notice" and "nothing posted" in posted[1]
+
+
+def test_a_run_of_an_older_push_is_not_posted(tmp_path: Path) -> None:
+    (posted,) = _run_comment(tmp_path, pr_head="b" * 40)
+    assert posted[0] == "notice" and "not posted" in posted[1]
+
+
+def test_a_pull_request_that_changes_the_plan_workflow_gets_no_plan(tmp_path: Path) -> None:
+    (posted,) = _run_comment(tmp_path, blobs={"a" * 40: "changed", "main": "same"})
+    assert posted[0] == "create"
+    assert "changes `.github/workflows/plan.yml`" in posted[1]
+    assert "No changes." not in posted[1]

@@ -44,9 +44,10 @@ def render(plan: Plan, *, limit: int = GITHUB_LIMIT, full_plan: str = "") -> str
             "",
         ]
     pointer = full_plan or "Run `python sync.py --plan` for the full plan."
+    planned = f" · files of commit {safe.code(plan.commit[:12])}" if plan.commit else ""
     tail = [
         "",
-        f"_Account {safe.code(plan.account_id)} · plan fingerprint "
+        f"_Account {safe.code(plan.account_id)}{planned} · plan fingerprint "
         f"{safe.code(plan.fingerprint[:12])}_",
     ]
     budget = limit - _size(head + tail) - len(pointer) - 400
