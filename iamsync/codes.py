@@ -77,6 +77,10 @@ CODES: dict[str, Code] = {
     "INVALID_PRINCIPAL": Code(E, "a Principal IAM does not accept"),
     "OIDC_WITHOUT_SUBJECT": Code(E, "an OIDC trust without a subject condition: anyone may assume"),
     "OIDC_WITHOUT_AUDIENCE": Code(W, "an OIDC trust without an audience condition"),
+    "FEDERATED_WITHOUT_AUDIENCE": Code(
+        E, "a public identity provider's trust without its application: anyone may assume"
+    ),
+    "TRUST_ANYONE": Code(E, "Principal * (or NotPrincipal) with nothing pinning the caller"),
     # -- users, groups, roles
     "UNKNOWN_POLICY": Code(E, "a policy name with no file in policies/"),
     "INVALID_POLICY_ARN": Code(E, "a policy reference that is not a managed policy ARN"),
@@ -144,6 +148,7 @@ FINDINGS: dict[str, Finding] = {
     "POWERFUL_ROLE_ASSUMABLE": Finding(
         H, "a role with a high finding of its own that AWS principals may assume"
     ),
+    "ANYONE_MAY_ASSUME": Finding(H, "a role anyone (any AWS account) may assume"),
     "REACHES_IAMSYNC": Finding(H, "access to iamsync's own roles, boundary or stack"),
     "RESOURCE_EXPOSURE": Finding(
         H, "permissions management (resource policies, grants) on every resource"

@@ -420,7 +420,7 @@ def test_risk_rule(code: str, principal: Principal, expected: bool) -> None:
 def test_every_rule_has_a_registered_severity() -> None:
     from iamsync import codes
 
-    trust_rules = {"CROSS_ACCOUNT_TRUST", "POWERFUL_ROLE_ASSUMABLE"}
+    trust_rules = {"CROSS_ACCOUNT_TRUST", "ANYONE_MAY_ASSUME", "POWERFUL_ROLE_ASSUMABLE"}
     assert set(findings.RULES) | trust_rules == set(codes.FINDINGS)
 
 
@@ -710,7 +710,7 @@ def test_anyone_with_a_condition_that_lets_anyone_in_is_anyone(condition: Any) -
     result = _role_review(
         _trust({"Service": "ecs-tasks.amazonaws.com"}), _trust("*", Condition=condition)
     )
-    messages = [f.message for f in result.findings if f.code == "CROSS_ACCOUNT_TRUST" and f.new]
+    messages = [f.message for f in result.findings if f.code == "ANYONE_MAY_ASSUME" and f.new]
     assert messages and messages[0].startswith("anyone may assume this role")
 
 

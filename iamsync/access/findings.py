@@ -433,7 +433,11 @@ def check(principal: Principal, context: Context, trust: Any = None) -> list[Fou
         found += [Found(code, principal.label, m) for m in messages]
     if trust is not None:
         found += [
-            Found("CROSS_ACCOUNT_TRUST", principal.label, m)
+            Found(
+                "ANYONE_MAY_ASSUME" if m.startswith("anyone") else "CROSS_ACCOUNT_TRUST",
+                principal.label,
+                m,
+            )
             for m in cross_account(trust, context.account)
         ]
         high = sorted({f.code for f in found if f.risk is codes.Risk.HIGH})
