@@ -10,7 +10,7 @@ from iamsync import names
 
 _STAR = object()
 _ONE = object()
-_POLICY_VAR = re.compile(r"\$\{[^}]*\}")
+_POLICY_VAR = re.compile(r"\$\{[^{}$]*\}")  # stops at the next "$": "${${${…" is linear
 
 
 @dataclass(frozen=True)

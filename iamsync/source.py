@@ -204,7 +204,8 @@ def _explain(exc: json.JSONDecodeError) -> str:
     return msg[0].lower() + msg[1:]
 
 
-_TOKEN = re.compile(r'\s*(?:("(?:[^"\\]|\\.)*")|([{}\[\]:,])|([^\s{}\[\]:,"]+))', re.S)
+# No leading \s*: finditer skips whitespace itself, so trailing blanks cost one step each.
+_TOKEN = re.compile(r'("(?:[^"\\]|\\.)*")|([{}\[\]:,])|([^\s{}\[\]:,"]+)', re.S)
 
 
 @dataclass

@@ -20,7 +20,7 @@ STAR = "\x00*"  # any run of characters, possibly empty
 ONE = "\x00?"  # any one character
 Token = str  # one character, STAR, ONE, or "\x00$name" (a policy variable)
 
-_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_VARIABLE = re.compile(r"\$\{(\$|[^{}$]*)\}")  # ${$} is IAM's "$"; else stops at a "$"
 # IAM's escapes: ${*}, ${?} and ${$} stand for the characters themselves.
 _LITERAL = {"*": "*", "?": "?", "$": "$"}
 

@@ -79,9 +79,12 @@ def _check_inline(user: PrincipalFile) -> Iterator[Problem]:
     inline = user.value.get("inline_policies")
     if not isinstance(inline, dict):
         return
+    raw = user.source.value.get("inline_policies") if isinstance(user.source.value, dict) else None
+    # A name may hold {{Variables}}: positions are found by the key as written (same order).
+    written = list(raw) if isinstance(raw, dict) and len(raw) == len(inline) else list(inline)
     total = 0
-    for name, doc in inline.items():
-        at: Pointer = ("inline_policies", name)
+    for (name, doc), key in zip(inline.items(), written, strict=True):
+        at: Pointer = ("inline_policies", key)
         if not names.POLICY_NAME.fullmatch(name):
             yield user.problem(
                 at,

@@ -154,7 +154,10 @@ def _literal(value: str) -> bool:
     return bool(value) and not any(c in value for c in "*?")
 
 
-_GITHUB_REPO = re.compile(r"repo:[A-Za-z0-9_.-]+/[A-Za-z0-9_.*?-]+(:.*)?")
+# An organisation written out; a {{Variable}} not yet rendered (a broken iamsync.json) too.
+_GITHUB_REPO = re.compile(
+    r"repo:(?:[A-Za-z0-9_.-]|\{\{\w+\}\})+/(?:[A-Za-z0-9_.*?-]|\{\{\w+\}\})+(:.*)?"
+)
 
 
 def _github_subject(value: str) -> bool:

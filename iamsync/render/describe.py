@@ -57,4 +57,6 @@ def document_diff(change: Change) -> list[str]:
 def _lines(document: object) -> list[str]:
     if document is None:
         return []
-    return normalize.pretty(normalize.canonical(document, fold_case=False)).splitlines()
+    # Only "\n" ends a line: JSON escapes it in strings, but not U+0085 or U+2028, which
+    # str.splitlines would split on, showing text from inside a string as a line of its own.
+    return normalize.pretty(normalize.canonical(document, fold_case=False)).split("\n")

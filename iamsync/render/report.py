@@ -18,7 +18,7 @@ TAIL = 20_000  # characters of the log kept: a job summary or a comment stays sm
 
 def render(title: str, log: str) -> str:
     tail = log[-TAIL:]
-    body = "\n".join(safe.visible(line) for line in tail.splitlines())
+    body = "\n".join(safe.visible(line) for line in tail.split("\n"))
     fence = safe.fence_for(body)
     cut = "(the start is cut: see the job log)\n\n" if len(log) > TAIL else ""
     return f"### {safe.visible(title)}\n\n{cut}{fence}\n{body}\n{fence}\n"
