@@ -30,12 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import gen
 
 from iamsync.access.review import review
-from iamsync.desired import build
+from iamsync.core.model import Live, PolicyVersion
+from iamsync.engine.desired import build
+from iamsync.engine.plan import diff
+from iamsync.engine.validate import default_catalog
 from iamsync.kinds.managed_policy import LivePolicy
 from iamsync.kinds.user import LiveUser
-from iamsync.model import Live, PolicyVersion
-from iamsync.plan import diff
-from iamsync.validate import default_catalog
 
 ACCOUNT = "123456789012"
 PREFIX = "/iamsync/"
@@ -246,7 +246,7 @@ def process_plan(users: int, bounded: bool, runs: int) -> float:
     import boto3
     from plan_apply_bench import moto_server, run
 
-    from iamsync import local
+    from iamsync.aws import local
 
     with tempfile.TemporaryDirectory() as tmp, moto_server(module="tests.moto_server") as url:
         repo = Path(tmp) / "repo"

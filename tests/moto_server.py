@@ -9,7 +9,7 @@ import sys
 
 from moto.server import main
 
-from iamsync.local import fill_moto_gaps
+from iamsync.aws.local import fill_moto_gaps
 
 if __name__ == "__main__":
     fill_moto_gaps()

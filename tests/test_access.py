@@ -13,8 +13,8 @@ import pytest
 from iamsync.access import findings
 from iamsync.access.effective import Evaluator, Principal, effective, index
 from iamsync.access.review import review
-from iamsync.desired import build
-from iamsync.validate import default_catalog
+from iamsync.engine.desired import build
+from iamsync.engine.validate import default_catalog
 from tests.test_plan_calls import ACCOUNT, live, live_policy, live_user
 
 CATALOG = default_catalog()
@@ -418,7 +418,7 @@ def test_risk_rule(code: str, principal: Principal, expected: bool) -> None:
 
 
 def test_every_rule_has_a_registered_severity() -> None:
-    from iamsync import codes
+    from iamsync.core import codes
 
     trust_rules = {"CROSS_ACCOUNT_TRUST", "ANYONE_MAY_ASSUME", "POWERFUL_ROLE_ASSUMABLE"}
     assert set(findings.RULES) | trust_rules == set(codes.FINDINGS)

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from iamsync.catalog import Catalog
+from iamsync.iam.catalog import Catalog
 from tests.conftest import REPO_ROOT, GitRepo, MotoServer
 from tests.test_loop import doc
 

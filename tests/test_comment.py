@@ -15,8 +15,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from iamsync.access.review import FindingRecord, Ref, Review, review
-from iamsync.desired import build
-from iamsync.plan import diff
+from iamsync.engine.desired import build
+from iamsync.engine.plan import diff
 from iamsync.render import markdown
 from tests.test_access import CATALOG
 from tests.test_plan_calls import ACCOUNT, doc, live

@@ -300,7 +300,7 @@ def test_local_mode_labels_steps_as_the_user_ran_it(tmp_path: Path) -> None:
 
 
 def _problems(root: Path) -> list[tuple[str, str, str]]:
-    from iamsync import validate
+    from iamsync.engine import validate
 
     return [(p.file, p.code, p.message) for p in validate.check(root).problems]
 
@@ -346,7 +346,7 @@ def _seed(tmp_path: Path) -> Path:
     ],
 )
 def test_a_broken_config_is_reported_in_the_config_only(tmp_path: Path, edit: Any) -> None:
-    from iamsync import validate
+    from iamsync.engine import validate
 
     root = _seed(tmp_path)
     config = root / "iamsync.json"
@@ -370,7 +370,7 @@ def test_a_policy_that_does_not_parse_is_reported_once(tmp_path: Path) -> None:
 def test_json_in_any_case_is_read_other_files_are_named_hidden_ones_are_not_read(
     write_repo: Any,
 ) -> None:
-    from iamsync import validate
+    from iamsync.engine import validate
 
     good = {
         "Version": "2012-10-17",
@@ -414,7 +414,7 @@ def test_a_symlink_is_refused_and_its_target_never_echoed(write_repo: Any, tmp_p
 def test_a_kind_folder_that_is_a_symlink_is_refused_on_disk_and_in_a_commit(
     aws: MotoServer, git_repo: GitRepo, tmp_path: Path
 ) -> None:
-    from iamsync import tree
+    from iamsync.files import tree
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -449,7 +449,7 @@ def test_inside_a_git_repository_a_git_that_cannot_answer_stops_the_run(
 
 
 def test_a_huge_file_is_refused_before_it_is_read(write_repo: Any) -> None:
-    from iamsync import tree
+    from iamsync.files import tree
 
     root = write_repo({"policies/big.json": "[" + "0," * tree.MAX_FILE_BYTES + "0]"})
     found = _problems(root)

@@ -16,7 +16,7 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from iamsync import safe
+from iamsync.core import safe
 from iamsync.render import markdown
 from tests.conftest import GitRepo, MotoServer
 from tests.test_loop import PREFIX_ARN
@@ -183,7 +183,7 @@ def test_markdown_plan_renders_no_html_link_image_or_mention_from_the_data() -> 
 def test_an_apply_failure_reason_is_shown_as_text(
     aws: MotoServer, iam: Any, git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from iamsync import apply
+    from iamsync.aws import runner as apply
     from tests.test_loop import doc
 
     git_repo.write({"policies/p.json": doc("s3:GetObject")}).commit()

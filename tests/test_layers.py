@@ -12,19 +12,19 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 PURE = [
-    "iamsync.plan",
-    "iamsync.calls",
-    "iamsync.normalize",
-    "iamsync.model",
-    "iamsync.planfile",
-    "iamsync.desired",
+    "iamsync.engine.plan",
+    "iamsync.engine.calls",
+    "iamsync.iam.normalize",
+    "iamsync.core.model",
+    "iamsync.render.planfile",
+    "iamsync.engine.desired",
     "iamsync.render.markdown",
     "iamsync.render.describe",
-    "iamsync.validate",
+    "iamsync.engine.validate",
     "iamsync.kinds",
     "iamsync.kinds.principal",
-    "iamsync.fingerprint",
-    "iamsync.adopt",
+    "iamsync.engine.fingerprint",
+    "iamsync.engine.adopt",
 ]
 FORBIDDEN = ["boto3", "botocore", "git", "rich", "subprocess"]
 
@@ -101,6 +101,7 @@ def test_validate_loads_no_aws_git_or_terminal_library() -> None:
 
 
 def test_git_reads_cover_every_kind_folder() -> None:
-    from iamsync import repo, tree
+    from iamsync.engine import repo
+    from iamsync.files import tree
 
     assert set(tree.SCOPE) == {"iamsync.json", *repo.KIND_DIRS.values()}

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from iamsync import calls
+from iamsync.core.model import Credentials
+from iamsync.engine import calls
 from iamsync.kinds.group import LiveGroup
-from iamsync.model import Credentials
 from tests.conftest import REPO_ROOT
 from tests.evaluator import Request, allowed
 from tests.test_bootstrap import policy_file, render
@@ -98,9 +98,9 @@ TRUST = {
 
 def _every_call_the_loop_makes() -> list[calls.Call]:
     """Calls of a plan that creates, updates and deletes every kind iamsync manages."""
-    from iamsync.desired import build
+    from iamsync.engine.desired import build
+    from iamsync.engine.plan import diff
     from iamsync.kinds.role import LiveRole
-    from iamsync.plan import diff
 
     def group(name: str, *attached: str, inline: tuple[str, ...] = ()) -> LiveGroup:
         return LiveGroup(

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from iamsync import normalize
+from iamsync.iam import normalize
 from tests.conftest import REPO_ROOT, GitRepo, MotoServer
 
 ACCOUNT = "123456789012"
@@ -89,7 +89,7 @@ BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/iamsync-boundary"
 def seed_repo(git_repo: GitRepo, iam: Any = None) -> GitRepo:
     """The shipped repository; with `iam`, its account has what the bootstrap stack makes."""
     if iam is not None:
-        from iamsync import local
+        from iamsync.aws import local
 
         local.provide_boundary(iam, BOUNDARY, REPO_ROOT)
     for folder in ("policies", "users", "roles"):
@@ -517,7 +517,7 @@ def test_missing_group_is_refused_before_any_write(
 def test_failed_apply_stops_says_what_was_done_and_a_rerun_converges(
     aws: MotoServer, iam: Any, git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from iamsync import apply
+    from iamsync.aws import runner as apply
 
     git_repo.write(
         {

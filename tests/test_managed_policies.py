@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from iamsync import limits, validate
-from iamsync.catalog import Catalog
+from iamsync.engine import validate
+from iamsync.iam import limits
+from iamsync.iam.catalog import Catalog
 
 aws_managed = pytest.importorskip("moto.iam.aws_managed_policies")
 

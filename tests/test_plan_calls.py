@@ -8,15 +8,17 @@ from typing import Any
 
 import pytest
 
-from iamsync import calls, normalize, planfile
-from iamsync.desired import build
+from iamsync.core.model import Credentials, Live, PolicyVersion
+from iamsync.core.ownership import PlanConflict
+from iamsync.engine import calls
+from iamsync.engine.desired import build
+from iamsync.engine.plan import Action, Plan, diff
+from iamsync.iam import normalize
 from iamsync.kinds import BY_TYPE as KINDS_BY_TYPE
 from iamsync.kinds.group import LiveGroup
 from iamsync.kinds.managed_policy import LivePolicy, PolicyChange
 from iamsync.kinds.user import LiveUser, UserChange
-from iamsync.model import Credentials, Live, PolicyVersion
-from iamsync.ownership import PlanConflict
-from iamsync.plan import Action, Plan, diff
+from iamsync.render import planfile
 
 ACCOUNT = "123456789012"
 P = f"arn:aws:iam::{ACCOUNT}:policy/iamsync/"
@@ -100,7 +102,7 @@ def plan_of(
     from dataclasses import replace
 
     from iamsync.access.review import review
-    from iamsync.validate import default_catalog
+    from iamsync.engine.validate import default_catalog
 
     changed = [c.name for c in plan.changes if c.type == "policy"]
     return replace(plan, review=review(wanted, state, {}, default_catalog(), changed))

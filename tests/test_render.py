@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from iamsync import planfile
-from iamsync.model import Credentials
-from iamsync.plan import Plan
-from iamsync.render import markdown, text
+from iamsync.core.model import Credentials
+from iamsync.engine.plan import Plan
+from iamsync.render import markdown, planfile, text
 from tests.test_plan_calls import P, doc, live, live_policy, live_user, plan_of
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -93,7 +92,7 @@ def test_markdown_stays_under_githubs_limit_and_points_to_the_full_plan(count: i
 
 
 def test_access_changes_name_what_is_granted_and_revoked() -> None:
-    from iamsync.grants import access_changes
+    from iamsync.policy.grants import access_changes
 
     before = {
         "Version": "2012-10-17",
@@ -135,7 +134,7 @@ def test_access_changes_name_what_is_granted_and_revoked() -> None:
 
 
 def test_one_statement_is_one_grant_line_however_many_actions_and_resources() -> None:
-    from iamsync.grants import access_changes
+    from iamsync.policy.grants import access_changes
 
     push = ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:BatchGetImage"]
     after = {

@@ -139,7 +139,7 @@ def _plan_with_documents() -> Any:
 
 
 def test_access_analyzer_findings_join_the_plan() -> None:
-    from iamsync import analyzer
+    from iamsync.aws import analyzer
 
     client = _analyzer()
     plan = _plan_with_documents()
@@ -176,7 +176,7 @@ def test_access_analyzer_findings_join_the_plan() -> None:
 
 
 def test_access_analyzer_unavailable_is_one_clear_reason() -> None:
-    from iamsync import analyzer
+    from iamsync.aws import analyzer
 
     client = _analyzer()
     with Stubber(client) as stub:

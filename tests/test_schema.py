@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
-from iamsync import schema, source
+from iamsync.files import schema, source
 from tests.conftest import GOOD_POLICY, REPO_ROOT
 from tests.test_validate_cases import CASES
 

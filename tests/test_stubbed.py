@@ -10,8 +10,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from iamsync import apply, calls, live
-from iamsync.calls import Call
+from iamsync.aws import live, runner as apply
+from iamsync.engine import calls
+from iamsync.engine.calls import Call
 
 ACCOUNT = "123456789012"
 
@@ -113,7 +114,7 @@ def test_read_merges_principals_and_policies_and_decodes_documents() -> None:
 
 def test_an_answer_that_is_not_gaad_is_refused_not_read_as_an_empty_account() -> None:
     """A proxy answering 200 with the wrong body must not plan the deletion of everything."""
-    from iamsync.aws import Garbled
+    from iamsync.aws.session import Garbled
 
     empty = _page([], [], None)
     del empty["IsTruncated"]

@@ -166,7 +166,7 @@ def test_a_git_ignored_file_is_never_read_and_never_applied(
 
 def test_apply_reads_the_commit_not_the_disk(aws: MotoServer, iam: Any, git_repo: GitRepo) -> None:
     """Even a file changed after the clean-tree check cannot reach IAM: apply reads Git."""
-    from iamsync import tree
+    from iamsync.files import tree
 
     git_repo.write({"policies/p.json": doc("s3:GetObject")}).commit()
     head = tree.CommitTree.of(git_repo.root, "HEAD")
@@ -178,7 +178,7 @@ def test_apply_reads_the_commit_not_the_disk(aws: MotoServer, iam: Any, git_repo
 def test_under_the_boundary_users_join_only_groups_under_the_path(
     aws: MotoServer, iam: Any, git_repo: GitRepo
 ) -> None:
-    from iamsync import local
+    from iamsync.aws import local
 
     boundary = "arn:aws:iam::123456789012:policy/iamsync-boundary"
     local.provide_boundary(iam, boundary, git_repo.root)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from iamsync import validate
+from iamsync.engine import validate
 from tests.conftest import WriteRepo
 
 GITHUB = "token.actions.githubusercontent.com"

@@ -6,9 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from iamsync import arn, names, source, validate
-from iamsync.catalog import Catalog
-from iamsync.problems import Problem
+from iamsync.core.problems import Problem
+from iamsync.engine import validate
+from iamsync.files import source
+from iamsync.iam import arn, names
+from iamsync.iam.catalog import Catalog
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from iamsync import validate
-from iamsync.problems import Problem
+from iamsync.core.problems import Problem
+from iamsync.engine import validate
 from tests.conftest import GOOD_POLICY, REPO_ROOT, WriteRepo
 
 
@@ -668,7 +668,7 @@ def test_every_code_raised_is_registered_with_a_severity_and_help() -> None:
     """Scan the package for the codes it passes to problem(), Problem.at() and Conflict()."""
     import ast
 
-    from iamsync import codes as registry
+    from iamsync.core import codes as registry
 
     used: set[str] = set()
     for path in (REPO_ROOT / "iamsync").rglob("*.py"):
@@ -774,7 +774,7 @@ def test_template_value_is_what_size_is_measured_on(write_repo: WriteRepo) -> No
 
 
 def test_size_limit_boundary_is_exact(write_repo: WriteRepo) -> None:
-    from iamsync import limits
+    from iamsync.iam import limits
 
     def doc(n: int) -> dict[str, Any]:
         return {
@@ -818,7 +818,7 @@ def test_repository_own_content_is_valid() -> None:
 
 
 def test_missing_repo_folder_is_a_clean_error(tmp_path: Path) -> None:
-    from iamsync.errors import IamsyncError
+    from iamsync.core.errors import IamsyncError
 
     with pytest.raises(IamsyncError, match="does not exist"):
         validate.check(tmp_path / "nope")

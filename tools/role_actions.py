@@ -29,7 +29,7 @@ NOT_PASSING = {"iam", "sts"}
 def derive() -> list[str]:
     import botocore.session
 
-    from iamsync.catalog import Catalog
+    from iamsync.iam.catalog import Catalog
 
     catalog = Catalog()
     session = botocore.session.get_session()

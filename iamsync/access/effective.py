@@ -19,9 +19,9 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
-from iamsync import normalize
 from iamsync.access import patterns
-from iamsync.catalog import Catalog
+from iamsync.iam import normalize
+from iamsync.iam.catalog import Catalog
 
 NEGATED = ("StringNotEquals", "StringNotLike", "ArnNotEquals", "ArnNotLike")
 POSITIVE = ("StringEquals", "StringLike", "ArnEquals", "ArnLike")

@@ -18,7 +18,7 @@ A condition never hides a finding unless it closes that very path: iam:Permissio
 naming a boundary that itself contains IAM writes, iam:PassedToService naming only other
 services, iam:PolicyARN naming only policies that grant no IAM writes. Any other condition,
 and any conditional Deny, is said in the message ("only if …") and the finding stays.
-The codes, severities and help live in iamsync.codes.FINDINGS.
+The codes, severities and help live in iamsync.core.codes.FINDINGS.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from iamsync import codes, normalize
 from iamsync.access import patterns
 from iamsync.access.effective import (
     NEGATED,
@@ -43,6 +42,8 @@ from iamsync.access.effective import (
     PolicyAccess,
     Principal,
 )
+from iamsync.core import codes
+from iamsync.iam import normalize
 
 # IAM actions that add access to an identity, by the type of resource they change.
 POLICY_WRITES = {

@@ -19,10 +19,10 @@ from iamsync.access import compare, sides
 from iamsync.access.compare import Difference, Widening
 from iamsync.access.effective import Evaluator, Holdings, Scope
 from iamsync.access.findings import Context, Found, LiveRole, check, trusted
-from iamsync.catalog import Catalog
-from iamsync.codes import Risk
-from iamsync.model import Desired, Live
-from iamsync.ownership import owned
+from iamsync.core.codes import Risk
+from iamsync.core.model import Desired, Live
+from iamsync.core.ownership import owned
+from iamsync.iam.catalog import Catalog
 
 LEVELS = ("Permissions management", "Write", "Tagging", "Read", "List")
 SHOWN = 12  # gained actions described one by one with their resources; the rest are counted

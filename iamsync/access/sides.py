@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from iamsync import normalize
 from iamsync.access.effective import PolicyAccess, Principal, index
-from iamsync.catalog import Catalog
-from iamsync.model import Desired, Live
-from iamsync.ownership import owned, renames
+from iamsync.core.model import Desired, Live
+from iamsync.core.ownership import owned, renames
+from iamsync.iam import normalize
+from iamsync.iam.catalog import Catalog
 
 
 class Side:

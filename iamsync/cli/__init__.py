@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from iamsync import __version__, safe
+from iamsync import __version__
 from iamsync.cli.status import ExitStatus
-from iamsync.errors import IamsyncError
+from iamsync.core import safe
+from iamsync.core.errors import IamsyncError
 
 MODES = ("validate", "plan", "apply", "import")
 
@@ -46,7 +47,7 @@ def main(
 
 
 def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
-    from iamsync import repo
+    from iamsync.engine import repo
 
     args.repo = repo.locate(args.repo, Path.cwd(), allow_empty=args.mode == "import")
     if args.mode == "validate":  # offline: keep AWS, Git and terminal libraries unloaded

@@ -6,9 +6,11 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
-from iamsync import aws, calls, safe
+from iamsync.aws import session as aws
 from iamsync.cli.status import ExitStatus
-from iamsync.plan import Plan
+from iamsync.core import safe
+from iamsync.engine import calls
+from iamsync.engine.plan import Plan
 from iamsync.render import describe
 
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ def carry_out(
 ) -> ExitStatus:
     if chosen.empty:
         return ExitStatus.OK
-    from iamsync import apply as apply_mod
+    from iamsync.aws import runner as apply_mod
 
     stages = calls.to_calls(chosen, commit)
     every = calls.flat(stages)

@@ -7,13 +7,14 @@ import os
 from datetime import datetime
 from typing import TextIO
 
-from iamsync import problems, validate as validate_mod
 from iamsync.cli.status import ExitStatus
+from iamsync.core import problems
+from iamsync.engine import validate as validate_mod
 
 
 def validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     """What Git would commit now: tracked and new files, never ignored ones."""
-    from iamsync import tree
+    from iamsync.files import tree
 
     result = validate_mod.check(args.repo, target=args.target, tree=tree.working(args.repo))
     report(result, out, err)

@@ -10,23 +10,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from iamsync import (
-    aws,
-    gitinfo,
-    live,
-    local,
-    plan as plan_mod,
-    planfile,
-    safe,
-    tree as tree_mod,
-    validate as validate_mod,
-)
-from iamsync.cli import checking, saved
+from iamsync.aws import live, local, session as aws
+from iamsync.cli import checking
 from iamsync.cli.applying import carry_out, console_for
-from iamsync.cli.pipeline import compute_plan, show
 from iamsync.cli.status import ExitStatus
-from iamsync.errors import IamsyncError
-from iamsync.render import access as render_access
+from iamsync.core import safe
+from iamsync.core.errors import IamsyncError
+from iamsync.engine import plan as plan_mod, validate as validate_mod
+from iamsync.files import gitinfo, tree as tree_mod
+from iamsync.pipeline import saved
+from iamsync.pipeline.plan import compute_plan, show
+from iamsync.render import access as render_access, planfile
 
 
 class MassDeletion(IamsyncError):
@@ -72,7 +66,7 @@ def _with_analyzer(
     computed: plan_mod.Plan, connection: aws.Connection, err: TextIO
 ) -> plan_mod.Plan:
     """The plan with IAM Access Analyzer's findings, or as it was (said) when unavailable."""
-    from iamsync import analyzer
+    from iamsync.aws import analyzer
 
     try:
         found = analyzer.validate(connection.analyzer(), computed)
@@ -119,7 +113,7 @@ def _mass_deletion(chosen: plan_mod.Plan, root: Path, what: str) -> MassDeletion
 
 def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     """Write files for owned live resources that the repository lacks; never overwrite."""
-    from iamsync import adopt, repo
+    from iamsync.engine import adopt, repo
 
     files = tree_mod.working(args.repo)
     config = validate_mod.read_config(args.repo, files)

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from iamsync.model import Desired, Live
+from iamsync.core.model import Desired, Live
 
 if TYPE_CHECKING:
-    from iamsync.catalog import Catalog
-    from iamsync.ownership import Conflict
-    from iamsync.problems import Problem
-    from iamsync.source import Source
+    from iamsync.core.ownership import Conflict
+    from iamsync.core.problems import Problem
+    from iamsync.files.source import Source
+    from iamsync.iam.catalog import Catalog
 
 
 class Action(StrEnum):

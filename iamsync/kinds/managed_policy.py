@@ -13,8 +13,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from iamsync import checks, grants, limits, names, normalize
-from iamsync.checks.context import DocKind, Document
+from iamsync.core.model import Desired, Live, PolicyVersion
+from iamsync.core.ownership import Conflict, owned
+from iamsync.core.problems import Problem
+from iamsync.files.source import Source
+from iamsync.iam import limits, names, normalize
 from iamsync.kinds.base import (
     Action,
     AdoptContext,
@@ -28,10 +31,8 @@ from iamsync.kinds.base import (
     Stage,
 )
 from iamsync.kinds.principal import LivePrincipal, tags_param
-from iamsync.model import Desired, Live, PolicyVersion
-from iamsync.ownership import Conflict, owned
-from iamsync.problems import Problem
-from iamsync.source import Source
+from iamsync.policy import grants, rules as checks
+from iamsync.policy.rules.context import DocKind, Document
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from iamsync import limits, normalize
+from iamsync.core.model import BOOKKEEPING_TAGS, COMMIT_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, empty
+from iamsync.iam import limits, normalize
 from iamsync.kinds.base import Action, AdoptContext, BuildContext, Call, Chain, Change
-from iamsync.model import BOOKKEEPING_TAGS, COMMIT_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, empty
 
 
 @dataclass(frozen=True)

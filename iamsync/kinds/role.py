@@ -14,10 +14,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from iamsync import checks, limits, names, normalize, schema
-from iamsync.checks import principals as principal_checks
-from iamsync.checks.context import DocKind, Document
-from iamsync.kinds import principal
+from iamsync.core.model import Desired, Live
+from iamsync.core.ownership import Conflict, owned, under
+from iamsync.core.problems import Problem
+from iamsync.files import schema
+from iamsync.files.source import Source
+from iamsync.iam import limits, names, normalize
+from iamsync.kinds import principal, principal_files as principal_checks
 from iamsync.kinds.base import (
     Action,
     AdoptContext,
@@ -31,10 +34,8 @@ from iamsync.kinds.base import (
     Stage,
 )
 from iamsync.kinds.principal import Api, DesiredPrincipal, LivePrincipal, PrincipalChange
-from iamsync.model import Desired, Live
-from iamsync.ownership import Conflict, owned, under
-from iamsync.problems import Problem
-from iamsync.source import Source
+from iamsync.policy import rules as checks
+from iamsync.policy.rules.context import DocKind, Document
 
 API = Api(
     noun="role",

@@ -11,9 +11,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from iamsync import limits, names
-from iamsync.checks import principals as principal_checks
-from iamsync.kinds import principal
+from iamsync.core.model import Credentials, Desired, Live
+from iamsync.core.ownership import Conflict, owned
+from iamsync.core.problems import Problem
+from iamsync.files.source import Source
+from iamsync.iam import limits, names
+from iamsync.kinds import principal, principal_files as principal_checks
 from iamsync.kinds.base import (
     Action,
     AdoptContext,
@@ -27,10 +30,6 @@ from iamsync.kinds.base import (
     Stage,
 )
 from iamsync.kinds.principal import Api, DesiredPrincipal, LivePrincipal, PrincipalChange
-from iamsync.model import Credentials, Desired, Live
-from iamsync.ownership import Conflict, owned
-from iamsync.problems import Problem
-from iamsync.source import Source
 
 API = Api(
     noun="user",

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import difflib
 
-from iamsync import normalize
+from iamsync.engine.plan import Plan
+from iamsync.iam import normalize
 from iamsync.kinds import BY_TYPE
 from iamsync.kinds.base import Action, Change
-from iamsync.plan import Plan
 
 
 def title(change: Change) -> str:

@@ -11,9 +11,9 @@ plan, which the comment points to.
 
 from __future__ import annotations
 
-from iamsync import safe
 from iamsync.access.review import AccessChange, FindingRecord, Review
-from iamsync.plan import Action, Change, Plan
+from iamsync.core import safe
+from iamsync.engine.plan import Action, Change, Plan
 from iamsync.render import access, describe
 
 GITHUB_LIMIT = 65_536

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from iamsync import safe
+from iamsync.core import safe
 
 TAIL = 20_000  # characters of the log kept: a job summary or a comment stays small
 

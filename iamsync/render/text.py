@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from iamsync import safe
-from iamsync.plan import Action, Plan
+from iamsync.core import safe
+from iamsync.engine.plan import Action, Plan
 from iamsync.render import access, describe
 
 _STYLE = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}

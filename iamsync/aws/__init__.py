@@ -1,0 +1,1 @@
+"""Everything that talks to AWS: sessions, bulk reads, the call runner, local mode."""

@@ -1,0 +1,194 @@
+"""AWS access through the standard boto3 chain: sessions, clients, the caller's identity."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+)
+from botocore.parsers import ResponseParserError
+
+from iamsync.core import safe
+from iamsync.core.errors import IamsyncError
+from iamsync.files.config import Target
+
+if TYPE_CHECKING:
+    from mypy_boto3_accessanalyzer import AccessAnalyzerClient
+    from mypy_boto3_iam import IAMClient
+
+# Adaptive retries back off on throttling; a bounded budget keeps a pipeline from hanging.
+_CLIENT_CONFIG = BotoConfig(
+    retries={"mode": "adaptive", "total_max_attempts": 8},
+    max_pool_connections=16,
+    connect_timeout=10,
+    read_timeout=60,
+)
+
+
+@dataclass(frozen=True)
+class Identity:
+    account_id: str
+    partition: str
+    arn: str
+
+
+@dataclass(frozen=True)
+class Connection:
+    iam: IAMClient
+    identity: Identity
+    region: str | None
+    session: boto3.Session | None = None  # for other services' clients (Access Analyzer)
+
+    def analyzer(self) -> AccessAnalyzerClient:
+        if self.session is None:
+            raise IamsyncError("no AWS session for IAM Access Analyzer")
+        region = self.session.region_name or "us-east-1"
+        return self.session.client("accessanalyzer", config=_CLIENT_CONFIG, region_name=region)
+
+
+def connect(target: Target) -> Connection:
+    """Clients for the target's account; refuses when credentials reach another account."""
+    try:
+        return _connect(target)
+    except ValueError as exc:  # botocore: "Invalid endpoint: ..." while making a client
+        setting, value = _configured_endpoint()
+        raise IamsyncError(
+            f"invalid AWS endpoint {safe.line(value)!r} ({setting}): "
+            "it must be a URL such as https://iam.amazonaws.com"
+        ) from exc
+    except AWS_FAILURES as exc:
+        raise IamsyncError(f"cannot use AWS: {failure(exc)}") from exc
+
+
+def _connect(target: Target) -> Connection:
+    session = boto3.Session(region_name=target.region) if target.region else boto3.Session()
+    _log_calls(session)
+    if target.role_arn:
+        session = _assume(session, target.role_arn)
+        _log_calls(session)
+    # IAM is global: without a configured region, its home region serves the calls
+    # ({{Region}} stays unset, so templates that need it say so).
+    api_region = session.region_name or "us-east-1"
+    sts = session.client("sts", config=_CLIENT_CONFIG, region_name=api_region)
+    who = sts.get_caller_identity()
+    iam = session.client("iam", config=_CLIENT_CONFIG, region_name=api_region)
+    arn = who["Arn"]
+    identity = Identity(who["Account"], arn.split(":")[1], arn)
+    if target.account_id and identity.account_id != target.account_id:
+        raise IamsyncError(
+            f"target {target.name!r} is account {target.account_id}, but the credentials "
+            f"belong to account {identity.account_id}; refusing to touch the wrong account"
+        )
+    return Connection(iam, identity, session.region_name, session)
+
+
+def _assume(session: boto3.Session, role_arn: str) -> boto3.Session:
+    creds = session.client("sts", config=_CLIENT_CONFIG).assume_role(
+        RoleArn=role_arn, RoleSessionName="iamsync"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=session.region_name,
+    )
+
+
+@contextmanager
+def reading(what: str) -> Iterator[None]:
+    """Turn an AWS failure while reading into one clear error (no traceback, nothing written)."""
+    try:
+        yield
+    except AWS_FAILURES as exc:
+        raise IamsyncError(f"cannot read {what}: {failure(exc)}; nothing was written") from exc
+
+
+class Garbled(Exception):
+    """An answer that parsed but lacks what every AWS answer of its kind has."""
+
+
+# What a call to AWS can fail with. botocore raises KeyError when a well-formed XML answer
+# is not the operation's (an HTML page served with 200), so inside a call it means that.
+AWS_FAILURES = (BotoCoreError, ClientError, ResponseParserError, Garbled, KeyError)
+
+# Error codes with which AWS says "these credentials are not valid" (it answered, so it is
+# reachable): expired, unknown, or signed with the wrong secret.
+_REJECTED = frozenset(
+    {
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidAccessKeyId",
+        "UnrecognizedClientException",
+        "IncompleteSignature",
+        "InvalidToken",
+        "AuthFailure",
+    }
+)
+
+
+def failure(exc: Exception) -> str:
+    """One line saying what went wrong with an AWS call, naming the endpoint when it matters."""
+    if isinstance(exc, ClientError):
+        code, message = error_code(exc), safe.line(error_message(exc))
+        if code in _REJECTED:
+            return f"AWS rejected the credentials ({code}: {message})"
+        return f"{safe.line(code)}: {message}"
+    if isinstance(exc, ResponseParserError | Garbled | KeyError):
+        return (
+            f"the endpoint {_endpoint_of(exc)} did not answer like an AWS API (its reply "
+            "is not AWS's XML)"
+        )
+    if isinstance(exc, NoCredentialsError):
+        return "no AWS credentials found (environment, profile, SSO or instance role)"
+    if isinstance(exc, EndpointConnectionError):
+        return f"cannot connect to {safe.line(str(exc.kwargs.get('endpoint_url', '')))}"
+    return safe.line(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+
+def _endpoint_of(exc: Exception) -> str:
+    """The endpoint a garbled answer came from, and the setting that chose it."""
+    setting, value = _configured_endpoint()
+    return safe.line(f"{value} ({setting})" if value else "(AWS's default endpoint)")
+
+
+def _configured_endpoint() -> tuple[str, str]:
+    for setting in ("AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"):
+        if os.environ.get(setting):
+            return setting, os.environ[setting]
+    return "the AWS config file", ""
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def error_message(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Message", ""))
+
+
+def _log_calls(session: boto3.Session) -> None:
+    """With IAMSYNC_API_LOG=FILE, append "service operation" per API call (benchmarks, audits)."""
+    path = os.environ.get("IAMSYNC_API_LOG")
+    if not path:
+        return
+    lock = threading.Lock()
+
+    def record(model: Any, **_: Any) -> None:
+        with lock, Path(path).open("a", encoding="utf-8") as log:
+            log.write(f"{model.service_model.service_name} {model.name}\n")
+
+    session.events.register("before-call", record)

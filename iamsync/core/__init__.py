@@ -1,0 +1,1 @@
+"""Shared vocabulary: errors, problems and codes, the state model, ownership, safe text."""

@@ -1,0 +1,121 @@
+"""What a plan must refuse: taking over, breaking or relying on what iamsync does not own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from iamsync.core.errors import IamsyncError
+from iamsync.core.model import MANAGED_BY_TAG, MANAGED_BY_VALUE, Desired, Live
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One reason a plan is refused, tied to the repository file that causes it."""
+
+    kind: str  # "policy" | "user" | "group" | "role": the file's kind
+    name: str  # the file's IAM name (its file may be gone: a deletion)
+    code: str  # stable, like a validation problem's
+    message: str  # names the live resource involved
+    field: str | None = None  # the key of the file it is about ("groups", "policies")
+    item: str | None = None  # the entry of that key (a group name, a policy ARN)
+
+
+class PlanConflict(IamsyncError):
+    """The repository asks for something iamsync must not do; nothing is written."""
+
+    def __init__(self, conflicts: list[Conflict]) -> None:
+        super().__init__("; ".join(c.message for c in conflicts))
+        self.conflicts = conflicts
+
+
+def under(path: str, prefix: str) -> bool:
+    """The path is under the ownership prefix (a user's or group's path anyone with
+    UpdateUser / UpdateGroup could set; a role's or policy's is fixed at creation)."""
+    return path.startswith(prefix)
+
+
+def owned(record: Any, prefix: str) -> bool:
+    """iamsync's own: under the prefix and, for the kinds IAM tags (users, roles), carrying
+    the managed-by tag iamsync writes when it creates them. A user moved under the prefix
+    by someone else is not iamsync's: it is never deleted or changed unless a file names
+    it (an adoption the plan says)."""
+    if not under(record.path, prefix):
+        return False
+    if not getattr(record, "bookkept", False):
+        return True
+    return bool(record.tags.get(MANAGED_BY_TAG) == MANAGED_BY_VALUE)
+
+
+def foreign(live: Live, prefix: str, wanted: Mapping[str, Iterable[str]]) -> list[str]:
+    """ "user alice": records under the prefix that iamsync did not make and no file names,
+    which the plan leaves alone (said, so an adoption is one --import away)."""
+    return [
+        f"{kind} {name}"
+        for kind, records in sorted(live.resources.items())
+        for name, record in sorted(records.items())
+        if under(record.path, prefix)
+        and not owned(record, prefix)
+        and name not in set(wanted.get(kind, ()))
+    ]
+
+
+def collisions(
+    kind: str, wanted: Iterable[str], existing: Mapping[str, Any], prefix: str
+) -> list[Conflict]:
+    """Names of `kind` that exist outside the prefix, or in another case."""
+    found = []
+    by_lower = {n.lower(): r for n, r in existing.items()}
+    for name in sorted(wanted):
+        have = by_lower.get(name.lower())
+        if have is None:
+            continue
+        if not under(have.path, prefix):
+            found.append(
+                Conflict(
+                    kind,
+                    name,
+                    "NAME_TAKEN",
+                    f'{kind} "{have.name}" already exists at path {have.path}, outside the '
+                    f"ownership prefix {prefix}; iamsync never takes over what it does not "
+                    f"own. {_how_to_adopt(kind, have.name, prefix)}",
+                )
+            )
+        elif have.name != name:
+            found.append(
+                Conflict(
+                    kind,
+                    name,
+                    "NAME_CASE_DIFFERS",
+                    f'{kind} "{name}" differs only in case from the existing {kind} '
+                    f'"{have.name}" (IAM names are case-insensitive); rename the file to match',
+                )
+            )
+    return found
+
+
+def _how_to_adopt(kind: str, name: str, prefix: str) -> str:
+    if kind in ("user", "group"):
+        return (
+            f"To adopt it, move it under the prefix (aws iam update-{kind} --{kind}-name {name} "
+            f"--new-path {prefix}) and plan again; or rename the file"
+        )
+    return (
+        f"A {kind}'s path cannot change: to adopt it, create it anew from this file under "
+        "another name and move what uses it, or rename the file"
+    )
+
+
+def renames(desired: Desired, live: Live) -> dict[str, dict[str, str]]:
+    """kind -> old name -> new name, for files that say renamed_from and can move now."""
+    found: dict[str, dict[str, str]] = {}
+    for kind, records in desired.resources.items():
+        have = live.of(kind)
+        for name, want in records.items():
+            old: str | None = getattr(want, "renamed_from", None)
+            if old is None or name in have or old not in have or old in records:
+                continue
+            if owned(have[old], desired.path_prefix):
+                found.setdefault(kind, {})[old] = name
+    return found

@@ -1,0 +1,1 @@
+"""The engine: validate, build the desired state, diff, order the calls (pure)."""

@@ -1,0 +1,50 @@
+"""Repository files for live resources under the ownership prefix that Git does not have yet.
+
+Each kind writes the file that reproduces its live record exactly, so that the next plan
+says "No changes"; the account id and partition inside ARNs become {{AccountId}} and
+{{Partition}}, and owned policies are referred to by name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from iamsync.core.model import Live
+from iamsync.core.ownership import owned, under
+from iamsync.kinds import KINDS
+from iamsync.kinds.base import AdoptContext
+
+
+@dataclass(frozen=True)
+class Written:
+    path: str  # relative to the repository root
+    text: str
+
+
+def files(live: Live, prefix: str, present: Mapping[str, Collection[str]]) -> list[Written]:
+    """A file for every owned resource whose kind has no file of that name (`present`)."""
+    policy_names = {p.arn: p.name for p in live.of("policy").values() if owned(p, prefix)}
+    ctx = AdoptContext(live, prefix, policy_names)
+    return [
+        Written(f"{kind.folder}/{name}.json", _dump(kind.adopt(record, ctx)))
+        for kind in KINDS
+        for name, record in sorted(live.of(kind.type).items())
+        if under(record.path, prefix) and name not in present.get(kind.type, ())
+    ]
+
+
+def unowned(live: Live, prefix: str) -> list[Any]:
+    """Live resources outside the prefix, of every kind (iamsync leaves them alone)."""
+    return [
+        record
+        for records in live.resources.values()
+        for record in records.values()
+        if not under(record.path, prefix)
+    ]
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,134 @@
+"""The plan: a pure diff of Desired against Live, as frozen values (no client, no clock).
+
+Each registered kind diffs its own resources; this module computes what crosses kinds
+once (who holds which policy, which names move), checks ownership, and orders the
+changes: creations and updates kind by kind, then deletions in the reverse order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from iamsync.access.review import Review
+from iamsync.core import ownership
+from iamsync.core.model import Credentials, Desired, Live
+from iamsync.engine import fingerprint
+from iamsync.kinds import KINDS
+from iamsync.kinds.base import Action, Change, DiffContext
+from iamsync.kinds.principal import DesiredPrincipal, LivePrincipal
+from iamsync.kinds.user import doomed
+
+__all__ = ["Action", "Change", "Plan", "diff", "doomed_users"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+    account_id: str
+    partition: str
+    path_prefix: str
+    fingerprint: str  # of the live state the plan was computed from
+    owned: int = 0  # resources under the prefix in live IAM when the plan was made
+    # Provenance, set by the caller: the commit the files were read from ("" when they were
+    # not all committed) and a digest of the desired state built from them.
+    commit: str = ""
+    desired_digest: str = ""
+    # The access review, set by the caller (it needs AWS-managed documents read live).
+    review: Review = field(default_factory=Review)
+    # Display: "user alice", under the prefix but not made by iamsync and named by no file.
+    left_alone: tuple[str, ...] = ()
+
+    def count(self, action: Action) -> int:
+        return sum(1 for c in self.changes if c.action is action)
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    @property
+    def deletes_everything(self) -> bool:
+        """Every owned resource goes and nothing comes: what an empty or wrong folder plans."""
+        deletes = self.count(Action.DELETE)
+        return deletes > 0 and deletes >= self.owned and self.count(Action.CREATE) == 0
+
+
+def doomed_users(desired: Desired, live: Live) -> list[str]:
+    """Owned users that the plan will delete: the only ones whose credentials are read."""
+    return doomed(desired, live, ownership.renames(desired, live).get("user", {}))
+
+
+def diff(
+    desired: Desired, live: Live, credentials: Mapping[str, Credentials] | None = None
+) -> Plan:
+    """Every change that makes Live equal Desired within the ownership prefix."""
+    prefix = desired.path_prefix
+    check(desired, live)
+    ctx = DiffContext(
+        desired,
+        live,
+        MappingProxyType(dict(credentials or {})),
+        _holders(live.resources, prefix, lambda p: p.attached),
+        _holders(desired.resources, prefix, lambda p: p.policies),
+        ownership.renames(desired, live),
+    )
+    made = [(kind, change) for kind in KINDS for change in kind.diff(ctx)]
+    order = {kind.type: i for i, kind in enumerate(KINDS)}
+    kept = tuple(
+        c
+        for _, c in sorted(
+            made,
+            key=lambda kc: (
+                kc[1].action is Action.DELETE,
+                -order[kc[0].type] if kc[1].action is Action.DELETE else order[kc[0].type],
+            ),
+        )
+    )
+    owned = sum(
+        1
+        for records in live.resources.values()
+        for r in records.values()
+        if ownership.owned(r, prefix)
+    )
+    return Plan(
+        kept,
+        live.account_id,
+        live.partition,
+        prefix,
+        fingerprint.of(live, prefix, (c.name for c in kept)),
+        owned,
+        left_alone=tuple(ownership.foreign(live, prefix, desired.resources)),
+    )
+
+
+def check(desired: Desired, live: Live) -> None:
+    """Raise PlanConflict with every reason the desired state cannot be planned."""
+    found = [
+        conflict
+        for kind in KINDS
+        for conflict in (
+            *ownership.collisions(
+                kind.type, desired.of(kind.type), live.of(kind.type), desired.path_prefix
+            ),
+            *kind.conflicts(desired, live),
+        )
+    ]
+    if found:
+        raise ownership.PlanConflict(found)
+
+
+def _holders(
+    resources: Mapping[str, Mapping[str, Any]], prefix: str, policies: Any
+) -> Mapping[str, frozenset[str]]:
+    """Policy ARN -> owned principals ("user ci") holding it, desired or live."""
+    found: dict[str, set[str]] = {}
+    for kind, records in resources.items():
+        for record in records.values():
+            if isinstance(record, LivePrincipal) and not ownership.owned(record, prefix):
+                continue
+            if isinstance(record, DesiredPrincipal | LivePrincipal):
+                for arn in policies(record):
+                    found.setdefault(arn, set()).add(f"{kind} {record.name}")
+    return MappingProxyType({arn: frozenset(who) for arn, who in found.items()})

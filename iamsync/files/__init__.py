@@ -1,0 +1,1 @@
+"""The repository on disk and in Git: trees, sources, config, schemas, templates."""

@@ -1,0 +1,159 @@
+"""Structural checks of every file kind against the JSON Schemas in schema/."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+from jsonschema_rs import ValidationErrorKind as Kind
+
+from iamsync.core.problems import Problem
+from iamsync.files.source import Pointer, Source
+from iamsync.iam import names
+
+# Every schema file: one per file kind, the config, and the trust policy a role embeds.
+KINDS = ("policy", "user", "group", "role", "trust-policy", "config")
+
+
+def schema_dir() -> Path:
+    """schema/ of the checkout (source and editable installs), else the wheel's copy."""
+    checkout = Path(__file__).resolve().parents[2] / "schema"
+    if (checkout / "policy.schema.json").is_file():
+        return checkout
+    return Path(str(resources.files("iamsync") / "schema"))
+
+
+@cache
+def load_schema(kind: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(
+        (schema_dir() / f"{kind}.schema.json").read_text(encoding="utf-8")
+    )
+    return schema
+
+
+@cache
+def validator(kind: str) -> jsonschema_rs.Validator:
+    return jsonschema_rs.Draft202012Validator(load_schema(kind))
+
+
+def check(source: Source, kind: str, base: Pointer = ()) -> list[Problem]:
+    """Every schema violation in `source` (or in its part at `base`, such as an inline
+    policy), each pointing at the offending key or value."""
+    node: Any = source.value
+    for step in base:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return []  # not in the file as written: the caller's pointer names no node
+    rules = validator(kind)
+    if rules.is_valid(node):
+        return []
+    schema = load_schema(kind)
+    return [
+        problem
+        for error in rules.iter_errors(node)
+        for problem in _problems(source, error, schema, base)
+    ]
+
+
+def _node(schema: dict[str, Any], path: list[str | int]) -> Any:
+    """The schema object that holds the keyword at `path` (references already resolved)."""
+    node: Any = schema
+    for step in path[:-1]:
+        node = node[step]
+    return node
+
+
+def _problems(
+    source: Source, error: jsonschema_rs.ValidationError, schema: dict[str, Any], base: Pointer
+) -> Iterator[Problem]:
+    pointer = (*base, *error.instance_path)
+    name = pointer[-1] if pointer else None
+    where = f'"{name}"' if isinstance(name, str) else "value"
+    here = _node(schema, error.schema_path)
+    kind = error.kind
+    instance: Any = error.instance
+    if isinstance(kind, Kind.AdditionalProperties):
+        known = list(here.get("properties", {}))
+        for key in sorted(kind.unexpected):
+            hint = names.near_miss(key, known) or next(
+                iter(difflib.get_close_matches(key, known, n=1, cutoff=0.7)), None
+            )
+            tail = f' (did you mean "{hint}"?)' if hint else _allowed(known)
+            yield source.problem(
+                (*pointer, key), "UNKNOWN_KEY", f'unknown key "{key}"{tail}', key=True
+            )
+    elif isinstance(kind, Kind.Required):
+        label = f" in {where}" if pointer else ""
+        yield source.problem(
+            pointer, "MISSING_KEY", f'missing required key "{kind.property}"{label}', key=True
+        )
+    elif isinstance(kind, Kind.Not) and isinstance(name, str):
+        why = here.get("description", "").removeprefix("Not allowed here: ")
+        yield source.problem(
+            pointer, "NOT_ALLOWED", f'"{name}" is not allowed here: {why}', key=True
+        )
+    elif isinstance(kind, Kind.Enum):
+        options = " or ".join(json.dumps(o) for o in kind.options)
+        yield source.problem(
+            pointer, "INVALID_VALUE", f"{where} must be {options}, not {json.dumps(instance)}"
+        )
+    elif isinstance(kind, Kind.Type):
+        yield source.problem(
+            pointer,
+            "WRONG_TYPE",
+            f"{where} must be {_types(kind.types, here)}, not {_json_type(instance)}",
+        )
+    elif isinstance(kind, Kind.MinItems | Kind.MinProperties | Kind.MinLength):
+        yield source.problem(pointer, "EMPTY_VALUE", f"{where} must not be empty")
+    elif isinstance(kind, Kind.Pattern):
+        yield source.problem(
+            pointer,
+            "INVALID_VALUE",
+            f"{where} value {json.dumps(instance)} does not match {kind.pattern}",
+        )
+    elif isinstance(kind, Kind.PropertyNames):
+        yield source.problem(
+            pointer, "INVALID_VALUE", f"invalid name in {where}: {kind.error.message}"
+        )
+    else:
+        yield source.problem(pointer, "SCHEMA", f"{where}: {error.message}")
+
+
+def _allowed(known: list[str]) -> str:
+    return f"; allowed: {', '.join(known)}" if known else ""
+
+
+def _types(expected: Any, schema: dict[str, Any]) -> str:
+    kinds = [expected] if isinstance(expected, str) else list(expected)
+    if set(kinds) == {"string", "array"} and schema.get("items", {}).get("type") == "string":
+        return "a string or a list of strings"
+    words = {
+        "object": "an object",
+        "array": "a list",
+        "string": "a string",
+        "integer": "an integer",
+        "number": "a number",
+        "boolean": "true or false",
+    }
+    return " or ".join(words.get(k, k) for k in kinds)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)

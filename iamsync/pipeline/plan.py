@@ -1,0 +1,110 @@
+"""The read-only half of the loop: validate, read live IAM, diff into a Plan; show it."""
+
+from __future__ import annotations
+
+import gc
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+from iamsync.access import review as access
+from iamsync.aws import live, session as aws
+from iamsync.cli import checking
+from iamsync.core import safe
+from iamsync.core.errors import IamsyncError
+from iamsync.core.ownership import PlanConflict
+from iamsync.engine import desired, fingerprint, plan as plan_mod, validate as validate_mod
+from iamsync.files.tree import Tree
+from iamsync.render import describe, markdown, planfile
+
+
+class InvalidRepository(IamsyncError):
+    """Validation found errors; they have been printed and nothing was written."""
+
+
+def compute_plan(
+    root: Path, target_name: str | None, err: TextIO, tree: Tree, commit: str
+) -> tuple[plan_mod.Plan, aws.Connection]:
+    """Validate `tree` with the account's real values, read live IAM, diff. Writes nothing.
+
+    `commit` is the commit `tree` holds ("" when its files are not all committed).
+    """
+    config = validate_mod.read_config(root, tree)
+    connection = aws.connect(config.target(target_name))
+    ident = connection.identity
+    builtins = {"AccountId": ident.account_id, "Partition": ident.partition}
+    if connection.region:
+        builtins["Region"] = connection.region
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # IAM reads while the repository validates: the slow parts overlap.
+        reading = pool.submit(live.read, connection.iam, ident.account_id, ident.partition)
+        result = validate_mod.check(root, target=target_name, builtins=builtins, tree=tree)
+        checking.report(result, err, err, quiet_ok=True)
+        if not result.ok:
+            reading.cancel()
+            raise InvalidRepository("the repository has errors; nothing was planned or written")
+        with aws.reading("live IAM"):
+            state = reading.result()
+    gc.freeze()  # the live state stays to the end: keep the collector from re-scanning it
+    wanted = desired.build(
+        result.values,
+        account_id=ident.account_id,
+        partition=ident.partition,
+        path_prefix=result.config.path_prefix,
+        required_boundary=result.required_boundary,
+        policy_quota=result.config.managed_policies_per_user,
+    )
+    with aws.reading("the roles' descriptions and session lengths"):
+        state = live.complete_roles(connection.iam, state, live.roles_to_complete(wanted))
+    with aws.reading("the tags of policies no file names"):
+        state = live.complete_policy_tags(
+            connection.iam, state, live.policies_to_check(wanted, state)
+        )
+    with aws.reading("the credentials of users to delete"):
+        credentials = {
+            name: live.read_credentials(connection.iam, name)
+            for name in plan_mod.doomed_users(wanted, state)
+        }
+    try:
+        computed = plan_mod.diff(wanted, state, credentials)
+        with aws.reading("the policies to attach"):
+            live.check_policies_exist(connection.iam, computed, state)
+    except PlanConflict as exc:
+        refusals = sorted(result.locate(c) for c in exc.conflicts)
+        checking.show_problems(refusals, err)
+        raise InvalidRepository(
+            f"the plan was refused ({len(refusals)} problem"
+            f"{'s' if len(refusals) > 1 else ''} with live IAM above); nothing was written"
+        ) from exc
+    with aws.reading("the AWS-managed policies principals hold"):
+        managed, unread = live.documents(connection.iam, access.aws_managed(wanted, state))
+    changed = [
+        c.name for c in computed.changes if c.type == "policy" and not c.action.is_destructive
+    ]
+    catalog = validate_mod.catalog_for(result.config)
+    computed = replace(
+        computed,
+        commit=commit,
+        desired_digest=fingerprint.desired(wanted),
+        review=access.review(wanted, state, managed, catalog, changed),
+    )
+    if unread:
+        notes = (*computed.review.notes, f"not in the review (not readable): {', '.join(unread)}")
+        computed = replace(computed, review=replace(computed.review, notes=notes))
+    return computed, connection
+
+
+def show(chosen: plan_mod.Plan, fmt: str, out: TextIO, *, full_plan: str = "") -> None:
+    if fmt == "json":
+        out.write(planfile.dumps(chosen))
+    elif fmt == "markdown":
+        out.write(markdown.render(chosen, full_plan=full_plan) + "\n")
+    elif chosen.empty:  # no need to load rich for a line or two
+        out.write("".join(safe.line(line) + "\n" for line in describe.left_alone(chosen)))
+        out.write(describe.summary_line(chosen) + "\n")
+    else:
+        from iamsync.cli.applying import console_for
+        from iamsync.render import text
+
+        console_for(out).print(text.render(chosen), soft_wrap=True)

@@ -1,0 +1,1 @@
+"""Policy documents: the rules every document passes, and what a change grants."""
