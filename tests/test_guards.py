@@ -105,3 +105,15 @@ def test_a_saved_plan_of_an_older_commit_is_refused_with_no_writes(
     assert rolled.code == 1
     assert "not the commit being applied" in rolled.err
     assert "intruder" not in {u["UserName"] for u in iam.list_users()["Users"]}
+
+
+def test_iamsync_s_tag_is_read_in_any_case_and_never_untagged() -> None:
+    """IAM tag keys ignore case: "Managed-By" is iamsync's key, never removed by a plan."""
+    from iamsync.core.ownership import owned
+    from iamsync.kinds.principal import _tag_changes
+    from tests.test_plan_calls import live_user
+
+    assert owned(live_user("ci", tags={"Managed-By": "iamsync"}), "/iamsync/")
+    assert not owned(live_user("ci", tags={"Managed-By": "terraform"}), "/iamsync/")
+    to_set, to_unset = _tag_changes({"team": "x"}, {"Managed-By": "terraform", "team": "x"})
+    assert to_set == {} and to_unset == ()

@@ -475,3 +475,51 @@ def test_a_bounded_administrator_cannot_reach_beyond_the_boundary(request_: Requ
 )
 def test_bounded_deploy_work_still_passes_the_boundary(request_: Request) -> None:
     assert allowed([ADMIN_DOC], request_, BOUNDARY_DOC)
+
+
+BOUNDED_ADMIN_CANNOT_HARM = {
+    "mark a role as iamsync's, in another case": req(
+        "iam:TagRole", BOUNDED_ROLE, aws__TagKeys=["Managed-By"]
+    ),
+    "create a user marked as iamsync's, in another case": req(
+        "iam:CreateUser", f"{A}:user/iamsync/fake", aws__TagKeys=["MANAGED-BY"], **WITH_BOUNDARY
+    ),
+    "make an Identity Center permission set": req("sso:CreatePermissionSet", "*"),
+    "give it AdministratorAccess": req("sso:AttachManagedPolicyToPermissionSet", "*"),
+    "assign it to an account": req("sso:CreateAccountAssignment", "*"),
+    "make an identity-store user": req("identitystore:CreateUser", "*"),
+    "change a role iamsync manages": req(
+        "iam:UpdateAssumeRolePolicy", f"{A}:role/iamsync/cdk-deployer-github", **WITH_BOUNDARY
+    ),
+    "attach a policy to a role iamsync manages": req(
+        "iam:AttachRolePolicy", f"{A}:role/iamsync/cdk-deployer-github", **WITH_BOUNDARY
+    ),
+    "delete a role iamsync manages": req(
+        "iam:DeleteRole", f"{A}:role/iamsync/cdk-deployer-github", **WITH_BOUNDARY
+    ),
+    "delete an unbounded role": req("iam:DeleteRole", UNBOUNDED_ADMIN_ROLE),
+    "delete the GitHub OIDC provider": req(
+        "iam:DeleteOpenIDConnectProvider",
+        f"{A}:oidc-provider/token.actions.githubusercontent.com",
+    ),
+    "delete a SAML provider": req("iam:DeleteSAMLProvider", f"{A}:saml-provider/corp"),
+    "delete another user's access key": req("iam:DeleteAccessKey", f"{A}:user/alice"),
+    "delete another user's password": req("iam:DeleteLoginProfile", f"{A}:user/alice"),
+    "deactivate another user's MFA": req("iam:DeactivateMFADevice", f"{A}:user/alice"),
+    "cap an unbounded role with the boundary": req(
+        "iam:PutRolePermissionsBoundary", UNBOUNDED_ADMIN_ROLE, **WITH_BOUNDARY
+    ),
+    "empty an instance profile": req(
+        "iam:RemoveRoleFromInstanceProfile", f"{A}:instance-profile/app"
+    ),
+    "make a group under iamsync's path": req("iam:CreateGroup", f"{A}:group/iamsync/x"),
+}
+
+
+@pytest.mark.parametrize(
+    "request_", BOUNDED_ADMIN_CANNOT_HARM.values(), ids=BOUNDED_ADMIN_CANNOT_HARM.keys()
+)
+def test_a_bounded_administrator_cannot_harm_what_iamsync_and_others_rely_on(
+    request_: Request,
+) -> None:
+    assert not allowed([ADMIN_DOC], request_, BOUNDARY_DOC)

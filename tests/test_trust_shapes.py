@@ -128,6 +128,44 @@ ERRORS = {
         ),
         "TRUST_ANYONE",
     ),
+    "Principal * with web identity": (
+        role({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRoleWithWebIdentity"}),
+        "TRUST_ANYONE",
+    ),
+    "AWS * with SAML": (
+        role({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRoleWithSAML"}),
+        "TRUST_ANYONE",
+    ),
+    "Principal * with NotAction sts:AssumeRole": (
+        role({"Effect": "Allow", "Principal": "*", "NotAction": "sts:AssumeRole"}),
+        "TRUST_ANYONE",
+    ),
+    "the organisation only IfExists": (
+        role(
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-abc123"}},
+            }
+        ),
+        "TRUST_ANYONE",
+    ),
+    "the organisation with ForAllValues": (
+        role(
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "sts:AssumeRole",
+                "Condition": {"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+            }
+        ),
+        "TRUST_ANYONE",
+    ),
+    "a subject only IfExists": (
+        github(_sub("StringLikeIfExists", "repo:acme/app:*")),
+        "OIDC_WITHOUT_SUBJECT",
+    ),
 }
 
 VALID = {
@@ -153,6 +191,38 @@ VALID = {
             "Action": "sts:AssumeRole",
             "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
         }
+    ),
+    "AWS * pinned to organisation paths": role(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-abc/r-ab/ou-ab-123/*"}
+            },
+        }
+    ),
+    "AWS * pinned to roles of one account": role(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/ci-*"}},
+        }
+    ),
+    "GitHub Enterprise's issuer": role(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": OIDC + "/acme-enterprise"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {f"{GITHUB}/acme-enterprise:aud": "sts.amazonaws.com"},
+                "StringLike": {f"{GITHUB}/acme-enterprise:sub": "repo:acme/app:*"},
+            },
+        }
+    ),
+    "GitHub's custom subject claims": github(
+        _sub("StringEquals", "repository_owner_id:123:repository_id:456:ref:refs/heads/main")
     ),
     "a service": role(
         {

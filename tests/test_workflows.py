@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -222,12 +223,15 @@ const github = {
   rest: {
     pulls: { get: async () => ({ data: { head: { sha: scenario.pr_head } } }) },
     repos: {
-      getContent: async ({ ref }) => ({ data: { sha: scenario.blobs[ref] } }),
+      getContent: async ({ ref }) => {
+        if (!(ref in scenario.blobs)) throw new Error("not found");
+        return { data: { sha: scenario.blobs[ref] } };
+      },
     },
     issues: {
       listComments: "list",
       createComment: async (args) => posted.push(["create", args.body]),
-      updateComment: async (args) => posted.push(["update", args.body]),
+      updateComment: async (args) => posted.push(["update", args.body, args.comment_id]),
     },
   },
   paginate: async () => scenario.comments || [],
@@ -254,7 +258,7 @@ def _comment_script() -> str:
     return "\n".join(body)
 
 
-def _run_comment(tmp_path: Path, **scenario: object) -> list[list[str]]:
+def _run_comment(tmp_path: Path, **scenario: object) -> list[list[Any]]:
     if not shutil.which("node"):
         pytest.skip("node is not installed")
     import json
@@ -281,7 +285,7 @@ def _run_comment(tmp_path: Path, **scenario: object) -> list[list[str]]:
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
-    result: list[list[str]] = json.loads(proc.stdout)
+    result: list[list[Any]] = json.loads(proc.stdout)
     return result
 
 
@@ -307,3 +311,18 @@ def test_a_pull_request_that_changes_the_plan_workflow_gets_no_plan(tmp_path: Pa
     assert posted[0] == "create"
     assert "changes `.github/workflows/plan.yml`" in posted[1]
     assert "No changes." not in posted[1]
+
+
+def test_a_workflow_file_that_cannot_be_read_counts_as_changed(tmp_path: Path) -> None:
+    (posted,) = _run_comment(tmp_path, blobs={})
+    assert posted[0] == "create" and "No changes." not in posted[1]
+
+
+def test_only_the_actions_bot_comment_is_updated(tmp_path: Path) -> None:
+    other = {"id": 1, "user": {"login": "mallory[bot]", "type": "Bot"}}
+    ours = {"id": 2, "user": {"login": "github-actions[bot]", "type": "Bot"}}
+    marker = "<!-- iamsync-plan -->\nold"
+    (posted,) = _run_comment(
+        tmp_path, comments=[{**other, "body": marker}, {**ours, "body": marker}]
+    )
+    assert posted[0] == "update" and posted[2] == 2

@@ -81,30 +81,36 @@ def matches(
     """Whether a concrete ARN matches the pattern. A variable takes its value from
     `variables` (lower-case names); an unknown one matches anything (`unknown`), or
     nothing (`unknown=False`: a Deny whose variable may resolve to something else is not
-    proven to apply)."""
+    proven to apply). O(len(pattern) x len(arn)): no regex, no backtracking blow-up."""
     known = variables or {}
-    names = [t[2:] for t in tokens(pattern) if t.startswith("\x00$")]
-    if not unknown and any(n not in known for n in names):
-        return False
-    fixed = tuple(sorted((n, known[n]) for n in names if n in known))
-    return _regex(pattern, fixed).fullmatch(arn) is not None
-
-
-@lru_cache(maxsize=16384)
-def _regex(pattern: str, fixed: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
-    values = dict(fixed)
-    parts: list[str] = []
+    word: list[Token] = []
     for tok in tokens(pattern):
-        if tok == STAR:
-            parts.append(".*")
-        elif tok == ONE:
-            parts.append(".")
-        elif tok.startswith("\x00$"):
+        if tok.startswith("\x00$"):
             name = tok[2:]
-            parts.append(re.escape(values[name]) if name in values else ".*")
+            if name in known:
+                word += list(known[name])
+            elif unknown:
+                word.append(STAR)
+            else:
+                return False
         else:
-            parts.append(re.escape(tok))
-    return re.compile("".join(parts), re.DOTALL)
+            word.append(tok)
+    return _matches(tuple(word), arn)
+
+
+@lru_cache(maxsize=65536)
+def _matches(word: tuple[Token, ...], text: str) -> bool:
+    reach = {0}  # positions in `text` the pattern so far can end at
+    for tok in word:
+        if tok == STAR:
+            reach = set(range(min(reach), len(text) + 1)) if reach else set()
+        elif tok == ONE:
+            reach = {i + 1 for i in reach if i < len(text)}
+        else:
+            reach = {i + 1 for i in reach if i < len(text) and text[i] == tok}
+        if not reach:
+            return False
+    return len(text) in reach
 
 
 def intersects(a: str, b: str) -> bool:

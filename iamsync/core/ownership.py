@@ -45,7 +45,12 @@ def owned(record: Any, prefix: str) -> bool:
         return False
     if not getattr(record, "bookkept", False):
         return True
-    return bool(record.tags.get(MANAGED_BY_TAG) == MANAGED_BY_VALUE)
+    return made_by_iamsync(record.tags)
+
+
+def made_by_iamsync(tags: Mapping[str, str]) -> bool:
+    """The managed-by tag iamsync writes (IAM tag keys are case-insensitive)."""
+    return any(k.lower() == MANAGED_BY_TAG and v == MANAGED_BY_VALUE for k, v in tags.items())
 
 
 def foreign(live: Live, prefix: str, wanted: Mapping[str, Iterable[str]]) -> list[str]:

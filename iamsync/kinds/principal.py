@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iamsync.core.model import BOOKKEEPING_TAGS, COMMIT_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, empty
+from iamsync.core.ownership import made_by_iamsync
 from iamsync.iam import limits, normalize
 from iamsync.kinds.base import Action, AdoptContext, BuildContext, Call, Chain, Change
 
@@ -142,7 +143,7 @@ def updated(want: DesiredPrincipal, have: LivePrincipal, quota: int) -> dict[str
     dropped = tuple(sorted(set(have.inline) - set(want.inline)))
     bookkept = getattr(have, "bookkept", False)
     return {
-        "adopt": bookkept and have.tags.get(MANAGED_BY_TAG) != MANAGED_BY_VALUE,
+        "adopt": bookkept and not made_by_iamsync(have.tags),
         "attach": tuple(sorted(attach)),
         "detach": tuple(sorted(have.attached - want.policies)),
         "detach_first": bool(attach) and len(have.attached) + len(attach) > quota,
@@ -181,7 +182,8 @@ def _tag_changes(
     want: Mapping[str, str], have: Mapping[str, str]
 ) -> tuple[dict[str, str], tuple[str, ...]]:
     """Tag keys are case-insensitive; iamsync's own tags never make a change on their own."""
-    have_by_lower = {k.lower(): (k, v) for k, v in have.items() if k not in BOOKKEEPING_TAGS}
+    reserved = {t.lower() for t in BOOKKEEPING_TAGS}  # in any case: IAM's keys ignore it
+    have_by_lower = {k.lower(): (k, v) for k, v in have.items() if k.lower() not in reserved}
     wanted_lower = {k.lower() for k in want}
     to_set = {k: v for k, v in want.items() if have_by_lower.get(k.lower()) != (k, v)}
     to_unset = tuple(
@@ -317,7 +319,7 @@ def adopt(record: LivePrincipal, ctx: AdoptContext, *, tags: bool) -> dict[str, 
         value["inline_policies"] = {n: ctx.template(d) for n, d in sorted(record.inline.items())}
     if record.permissions_boundary:
         value["permissions_boundary"] = ctx.reference(record.permissions_boundary)
-    kept = {k: v for k, v in record.tags.items() if k not in BOOKKEEPING_TAGS}
+    kept = {k: v for k, v in record.tags.items() if k.lower() not in BOOKKEEPING_TAGS}
     if tags and kept:
         value["tags"] = dict(sorted(kept.items()))
     return value

@@ -104,7 +104,8 @@ def _web_identity(policy: Document, st: Statement) -> Iterator[Problem]:
         if "oidc-provider/" not in provider:
             continue
         host = provider.split("oidc-provider/", 1)[1]
-        pinned = _github_subject if host == "token.actions.githubusercontent.com" else _literal
+        github = host.split("/", 1)[0] == "token.actions.githubusercontent.com"  # enterprise: /slug
+        pinned = _github_subject if github else _literal
         if not _pins(block, f"{host}:sub", pinned):
             yield policy.problem(
                 at,
@@ -135,16 +136,22 @@ _POSITIVE = ("StringEquals", "StringLike", "StringEqualsIgnoreCase", "ArnEquals"
 
 def _pins(block: Any, key: str, pinned: Callable[[str], bool]) -> bool:
     """Some entry on `key` admits only pinned values: a positive operator (never a negated
-    one, never Null: those admit nearly everything) whose every value is pinned."""
+    one, never Null: those admit nearly everything), neither IfExists nor ForAllValues
+    (both admit a request without the key), whose every value is pinned (a *Equals
+    operator compares literally: its values name one thing each)."""
     if not isinstance(block, dict):
         return False
     for op, keys in block.items():
-        base = str(op).rpartition(":")[2].removesuffix("IfExists")
+        qualifier, _, base = str(op).rpartition(":")
+        if base.endswith("IfExists") or qualifier == "ForAllValues":
+            continue
         if base not in _POSITIVE or not isinstance(keys, dict):
             continue
+        literal = base in ("StringEquals", "StringEqualsIgnoreCase")  # Arn* take wildcards
         for name, values in keys.items():
             listed = values if isinstance(values, list) else [values]
-            if name.lower() == key.lower() and listed and all(pinned(str(v)) for v in listed):
+            ok = all(str(v) and (literal or pinned(str(v))) for v in listed)
+            if name.lower() == key.lower() and listed and ok:
                 return True
     return False
 
@@ -154,22 +161,28 @@ def _literal(value: str) -> bool:
     return bool(value) and not any(c in value for c in "*?")
 
 
-# An organisation written out; a {{Variable}} not yet rendered (a broken iamsync.json) too.
-_GITHUB_REPO = re.compile(
-    r"repo:(?:[A-Za-z0-9_.-]|\{\{\w+\}\})+/(?:[A-Za-z0-9_.*?-]|\{\{\w+\}\})+(:.*)?"
+# What names one organisation or repository in a GitHub subject, before any wildcard:
+# repo:ORG/ (the default claim), or the custom claims repository_owner_id / repository_id /
+# repository_owner. A {{Variable}} not yet rendered (a broken iamsync.json) counts as a name.
+_NAME = r"(?:[A-Za-z0-9_.-]|\{\{\w+\}\})+"
+_GITHUB_PINS = re.compile(
+    rf"(?:^|:)(?:repo:{_NAME}/|repository_owner_id:\d+(?::|$)|repository_id:\d+(?::|$)"
+    rf"|repository_owner:{_NAME}(?::|$))"
 )
 
 
 def _github_subject(value: str) -> bool:
-    """ "repo:ORG/REPO:…" with the organisation written out (a wildcard before or in it,
-    "repo*", "repo:org*", "*:ref:…", lets other organisations' repositories in)."""
-    return _GITHUB_REPO.fullmatch(value) is not None
+    """The subject names the organisation (or repository) before its first wildcard:
+    "repo:ORG/REPO:…", "repo:ORG/*"; never "repo*", "repo:org*", "*:ref:…"."""
+    head = re.split(r"[*?]", value, maxsplit=1)[0]
+    return _GITHUB_PINS.search(head) is not None
 
 
 def _anyone(policy: Document, st: Statement) -> Iterator[Problem]:
     """An Allow of sts:AssumeRole (or every action) to Principal "*", or to everyone but a
     list (NotPrincipal), unless a condition pins who the caller is."""
-    if not _grants(st, "sts:assumerole"):
+    assumes = ("sts:assumerole", "sts:assumerolewithwebidentity", "sts:assumerolewithsaml")
+    if not any(_grants(st, a) for a in assumes):
         return
     principal = st.body.get("Principal")
     aws = principal.get("AWS") if isinstance(principal, dict) else None
@@ -184,18 +197,31 @@ def _anyone(policy: Document, st: Statement) -> Iterator[Problem]:
         )
 
 
-_CALLER_KEYS = (
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:sourceaccount",
-    "aws:sourcearn",
-)
+def _org_path(value: str) -> bool:
+    """ "o-abc/r-ab/ou-ab-123/*": the organisation written out."""
+    org = value.split("/", 1)[0]
+    return org.startswith("o-") and _literal(org)
+
+
+def _in_account(value: str) -> bool:
+    """An ARN pattern whose account is written out: arn:aws:iam::123456789012:role/ci-*."""
+    parts = value.split(":")
+    return len(parts) > 4 and parts[4].isdigit() and len(parts[4]) == 12
+
+
+# Condition keys that say who the caller is, and what pins each.
+_CALLER_KEYS: dict[str, Callable[[str], bool]] = {
+    "aws:principalorgid": _literal,
+    "aws:principalorgpaths": _org_path,
+    "aws:principalaccount": _literal,
+    "aws:principalarn": _in_account,
+    "aws:sourceaccount": _literal,
+    "aws:sourcearn": _in_account,
+}
 
 
 def _pins_caller(block: Any) -> bool:
-    return any(_pins(block, key, _literal) for key in _CALLER_KEYS)
+    return any(_pins(block, key, pinned) for key, pinned in _CALLER_KEYS.items())
 
 
 def _condition_values(block: Any, key: str) -> list[str]:
