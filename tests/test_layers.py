@@ -11,21 +11,27 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 
-PURE = [
-    "iamsync.engine.plan",
-    "iamsync.engine.calls",
-    "iamsync.iam.normalize",
-    "iamsync.core.model",
-    "iamsync.render.planfile",
-    "iamsync.engine.desired",
-    "iamsync.render.markdown",
-    "iamsync.render.describe",
-    "iamsync.engine.validate",
-    "iamsync.kinds",
-    "iamsync.kinds.principal",
-    "iamsync.engine.fingerprint",
-    "iamsync.engine.adopt",
-]
+def _pure_modules() -> list[str]:
+    """The pure layers, as the import-linter contract in pyproject.toml names them."""
+    import tomllib
+
+    config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (forbidden,) = [c for c in config["contracts"] if c["type"] == "forbidden"]
+    found = []
+    for name in forbidden["source_modules"]:
+        folder = REPO_ROOT / Path(*name.split("."))
+        if folder.is_dir():  # a package: every module in it
+            found += [
+                ".".join(p.relative_to(REPO_ROOT).with_suffix("").parts)
+                for p in sorted(folder.rglob("*.py"))
+                if p.name != "__init__.py"
+            ]
+        else:
+            found.append(name)
+    return found
+
+
+PURE = _pure_modules()
 FORBIDDEN = ["boto3", "botocore", "git", "rich", "subprocess"]
 
 
@@ -36,6 +42,16 @@ def test_pure_stage_imports_no_side_effecting_library(module: str) -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO_ROOT
     ).stdout.strip()
     assert found == "", f"{module} pulls in {found}"
+
+
+def test_the_layer_contracts_hold() -> None:
+    """lint-imports: each layer imports only layers below it; the pure ones no I/O library."""
+    lint = Path(sys.executable).parent / "lint-imports"
+    proc = subprocess.run(
+        [str(lint), "--no-cache"], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "2 kept, 0 broken" in proc.stdout
 
 
 def test_readme_first_command_runs_the_whole_loop_locally() -> None:

@@ -21,6 +21,19 @@ def validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     return ExitStatus.OK if result.ok else ExitStatus.ERROR
 
 
+class Reporter:
+    """A plan's problems, printed as `validate` prints them (to the error stream)."""
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+
+    def validation(self, result: validate_mod.Result) -> None:
+        report(result, self.err, self.err, quiet_ok=True)
+
+    def refusals(self, found: list[problems.Problem]) -> None:
+        show_problems(found, self.err)
+
+
 def show_problems(found: list[problems.Problem], out: TextIO) -> bool:
     """Each problem as its contract line (and an annotation under GitHub Actions)."""
     github = os.environ.get("GITHUB_ACTIONS") == "true"

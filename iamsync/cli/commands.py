@@ -13,13 +13,14 @@ from typing import Any, TextIO
 from iamsync.aws import live, local, session as aws
 from iamsync.cli import checking
 from iamsync.cli.applying import carry_out, console_for
+from iamsync.cli.showing import show
 from iamsync.cli.status import ExitStatus
 from iamsync.core import safe
 from iamsync.core.errors import IamsyncError
 from iamsync.engine import plan as plan_mod, validate as validate_mod
 from iamsync.files import gitinfo, tree as tree_mod
 from iamsync.pipeline import saved
-from iamsync.pipeline.plan import compute_plan, show
+from iamsync.pipeline.plan import compute_plan
 from iamsync.render import access as render_access, planfile
 
 
@@ -30,7 +31,11 @@ class MassDeletion(IamsyncError):
 def plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     """Plan what Git would commit now (your edits included); read-only."""
     computed, connection = compute_plan(
-        args.repo, args.target, err, tree_mod.working(args.repo), gitinfo.committed(args.repo)
+        args.repo,
+        args.target,
+        checking.Reporter(err),
+        tree_mod.working(args.repo),
+        gitinfo.committed(args.repo),
     )
     if args.access_analyzer:
         computed = _with_analyzer(computed, connection, err)
@@ -79,15 +84,19 @@ def _with_analyzer(
 def apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     """Apply the committed files (HEAD), or exactly a saved plan of a commit of HEAD's history."""
     if args.plan_file:
-        chosen, connection = saved.verify(args.plan_file, args.repo, args.target, err)
+        chosen, connection = saved.verify(
+            args.plan_file, args.repo, args.target, checking.Reporter(err)
+        )
     elif args.allow_dirty:
         chosen, connection = compute_plan(
-            args.repo, args.target, err, tree_mod.working(args.repo), ""
+            args.repo, args.target, checking.Reporter(err), tree_mod.working(args.repo), ""
         )
     else:
         gitinfo.ensure_clean(args.repo)
         head = _head_tree(args.repo)
-        chosen, connection = compute_plan(args.repo, args.target, err, head, head.commit)
+        chosen, connection = compute_plan(
+            args.repo, args.target, checking.Reporter(err), head, head.commit
+        )
     show(chosen, args.format, out)
     if chosen.deletes_everything and not args.allow_delete_all:
         raise _mass_deletion(chosen, args.repo, "applied")
@@ -161,14 +170,14 @@ def local_loop(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus
         if result.required_boundary:
             _provide_boundary(result.required_boundary, args, console)
         console.print(f"\n[bold]2. plan[/]  {step('plan')}")
-        first, connection = compute_plan(args.repo, args.target, err, files, "")
+        first, connection = compute_plan(args.repo, args.target, checking.Reporter(err), files, "")
         show(first, "text", out)
         console.print(f"\n[bold]3. apply[/]  {step('apply')}")
         status = carry_out(first, connection, gitinfo.commit(args.repo), out)
         if status is not ExitStatus.OK:
             return status
         console.print(f"\n[bold]4. plan again[/]  {step('plan')}")
-        second, _ = compute_plan(args.repo, args.target, err, files, "")
+        second, _ = compute_plan(args.repo, args.target, checking.Reporter(err), files, "")
         show(second, "text", out)
         if not second.empty:
             raise IamsyncError("the second plan is not empty: apply did not converge")

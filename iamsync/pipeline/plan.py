@@ -1,4 +1,7 @@
-"""The read-only half of the loop: validate, read live IAM, diff into a Plan; show it."""
+"""The read-only half of the loop: validate, read live IAM, diff into a Plan.
+
+Nothing here prints: problems go to the caller's Reporter (the command line shows them).
+"""
 
 from __future__ import annotations
 
@@ -6,25 +9,31 @@ import gc
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol
 
 from iamsync.access import review as access
 from iamsync.aws import live, session as aws
-from iamsync.cli import checking
-from iamsync.core import safe
 from iamsync.core.errors import IamsyncError
 from iamsync.core.ownership import PlanConflict
+from iamsync.core.problems import Problem
 from iamsync.engine import desired, fingerprint, plan as plan_mod, validate as validate_mod
 from iamsync.files.tree import Tree
-from iamsync.render import describe, markdown, planfile
 
 
 class InvalidRepository(IamsyncError):
-    """Validation found errors; they have been printed and nothing was written."""
+    """Validation found errors; they have been reported and nothing was written."""
+
+
+class Reporter(Protocol):
+    """Where a plan's problems go (the command line prints them; a test may keep them)."""
+
+    def validation(self, result: validate_mod.Result) -> None: ...
+
+    def refusals(self, found: list[Problem]) -> None: ...
 
 
 def compute_plan(
-    root: Path, target_name: str | None, err: TextIO, tree: Tree, commit: str
+    root: Path, target_name: str | None, report: Reporter, tree: Tree, commit: str
 ) -> tuple[plan_mod.Plan, aws.Connection]:
     """Validate `tree` with the account's real values, read live IAM, diff. Writes nothing.
 
@@ -40,7 +49,7 @@ def compute_plan(
         # IAM reads while the repository validates: the slow parts overlap.
         reading = pool.submit(live.read, connection.iam, ident.account_id, ident.partition)
         result = validate_mod.check(root, target=target_name, builtins=builtins, tree=tree)
-        checking.report(result, err, err, quiet_ok=True)
+        report.validation(result)
         if not result.ok:
             reading.cancel()
             raise InvalidRepository("the repository has errors; nothing was planned or written")
@@ -72,7 +81,7 @@ def compute_plan(
             live.check_policies_exist(connection.iam, computed, state)
     except PlanConflict as exc:
         refusals = sorted(result.locate(c) for c in exc.conflicts)
-        checking.show_problems(refusals, err)
+        report.refusals(refusals)
         raise InvalidRepository(
             f"the plan was refused ({len(refusals)} problem"
             f"{'s' if len(refusals) > 1 else ''} with live IAM above); nothing was written"
@@ -93,18 +102,3 @@ def compute_plan(
         notes = (*computed.review.notes, f"not in the review (not readable): {', '.join(unread)}")
         computed = replace(computed, review=replace(computed.review, notes=notes))
     return computed, connection
-
-
-def show(chosen: plan_mod.Plan, fmt: str, out: TextIO, *, full_plan: str = "") -> None:
-    if fmt == "json":
-        out.write(planfile.dumps(chosen))
-    elif fmt == "markdown":
-        out.write(markdown.render(chosen, full_plan=full_plan) + "\n")
-    elif chosen.empty:  # no need to load rich for a line or two
-        out.write("".join(safe.line(line) + "\n" for line in describe.left_alone(chosen)))
-        out.write(describe.summary_line(chosen) + "\n")
-    else:
-        from iamsync.cli.applying import console_for
-        from iamsync.render import text
-
-        console_for(out).print(text.render(chosen), soft_wrap=True)

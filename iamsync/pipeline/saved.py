@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from iamsync.aws import session as aws
 from iamsync.core.errors import IamsyncError
 from iamsync.engine import plan as plan_mod
 from iamsync.files import tree as tree_mod
-from iamsync.pipeline.plan import compute_plan
+from iamsync.pipeline.plan import Reporter, compute_plan
 from iamsync.render import planfile
 
 _COMMIT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")  # SHA-1 or SHA-256, in full
@@ -27,7 +27,7 @@ class PlanRefused(IamsyncError):
 
 
 def verify(
-    path: Path, root: Path, target_name: str | None, err: TextIO
+    path: Path, root: Path, target_name: str | None, report: Reporter
 ) -> tuple[plan_mod.Plan, aws.Connection]:
     """The plan to apply: recomputed from the saved plan's commit, equal to the file."""
     raw = _read(path)
@@ -37,7 +37,7 @@ def verify(
         tree = tree_mod.CommitTree.of(root, commit)
     except tree_mod.GitError as exc:
         raise PlanRefused(f"cannot read commit {commit[:12]}: {exc}; nothing was written") from exc
-    again, connection = compute_plan(root, target_name, err, tree, commit)
+    again, connection = compute_plan(root, target_name, report, tree, commit)
     if again.account_id != saved.account_id:
         raise PlanRefused(
             f"{path} was made for account {saved.account_id}, but the credentials belong to "
