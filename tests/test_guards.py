@@ -117,3 +117,20 @@ def test_iamsync_s_tag_is_read_in_any_case_and_never_untagged() -> None:
     assert not owned(live_user("ci", tags={"Managed-By": "terraform"}), "/iamsync/")
     to_set, to_unset = _tag_changes({"team": "x"}, {"Managed-By": "terraform", "team": "x"})
     assert to_set == {} and to_unset == ()
+
+
+def test_a_rename_whose_old_and_new_names_both_exist_is_refused(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    git_repo.write({"users/a.json": {}, "users/b.json": {}}).commit()
+    assert git_repo.run("--apply").code == 0
+    key = iam.create_access_key(UserName="a")["AccessKey"]["AccessKeyId"]
+    (git_repo.root / "users" / "a.json").unlink()
+    git_repo.write({"users/b.json": {"renamed_from": "a"}}).commit("rename a to b")
+    refused = git_repo.run("--plan")
+    assert refused.code == 1
+    assert 'users/b.json:2:19: error: user "b" is renamed from "a", but both exist' in refused.err
+    assert "[RENAME_CONFLICT]" in refused.err
+    assert git_repo.run("--apply").code == 1
+    keys = iam.list_access_keys(UserName="a")["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in keys] == [key]  # user a and its key are still there

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 
+
 def _pure_modules() -> list[str]:
     """The pure layers, as the import-linter contract in pyproject.toml names them."""
     import tomllib

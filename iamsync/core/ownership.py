@@ -112,6 +112,30 @@ def _how_to_adopt(kind: str, name: str, prefix: str) -> str:
     )
 
 
+def rename_conflicts(desired: Desired, live: Live) -> list[Conflict]:
+    """A file renamed from a live name while its new name exists too: the plan would keep
+    the new one and delete the old (with its keys or members) instead of renaming."""
+    found = []
+    for kind, records in desired.resources.items():
+        have = live.of(kind)
+        for name, want in sorted(records.items()):
+            old: str | None = getattr(want, "renamed_from", None)
+            if old is None or old in records or name not in have or old not in have:
+                continue
+            found.append(
+                Conflict(
+                    kind,
+                    name,
+                    "RENAME_CONFLICT",
+                    f'{kind} "{name}" is renamed from "{old}", but both exist: this plan would '
+                    f'delete {kind} "{old}" instead of renaming it. Delete or rename one of '
+                    f"them first, or remove renamed_from",
+                    "renamed_from",
+                )
+            )
+    return found
+
+
 def renames(desired: Desired, live: Live) -> dict[str, dict[str, str]]:
     """kind -> old name -> new name, for files that say renamed_from and can move now."""
     found: dict[str, dict[str, str]] = {}

@@ -115,6 +115,7 @@ def check(desired: Desired, live: Live) -> None:
             *kind.conflicts(desired, live),
         )
     ]
+    found += ownership.rename_conflicts(desired, live)
     if found:
         raise ownership.PlanConflict(found)
 
