@@ -142,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="policy repository root (default: the folder at or above the current one "
-        "that holds iamsync.json, policies/ or users/)",
+        "that holds iamsync.json or a kind's folder: policies/, users/, groups/, roles/)",
     )
     parser.add_argument("--target", help="target name from iamsync.json")
     parser.add_argument(
@@ -179,7 +179,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--allow-dirty",
         action="store_true",
-        help="with --apply: allow uncommitted changes to policies/, users/ and iamsync.json",
+        help="with --apply: allow uncommitted changes to the files iamsync reads "
+        "(the kinds' folders, iamsync.json)",
     )
     parser.add_argument(
         "--allow-delete-all",

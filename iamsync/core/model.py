@@ -19,10 +19,6 @@ COMMIT_TAG = "iamsync-commit"
 BOOKKEEPING_TAGS = (MANAGED_BY_TAG, COMMIT_TAG)  # written by iamsync itself, never by files
 
 
-def frozen(value: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value or {}))
-
-
 def empty() -> Mapping[str, Any]:
     return MappingProxyType({})
 

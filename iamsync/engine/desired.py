@@ -37,7 +37,3 @@ def build(
         for kind in KINDS
     }
     return Desired(path_prefix, MappingProxyType(resources), required_boundary, policy_quota)
-
-
-def policy_arn(partition: str, account_id: str, path_prefix: str, name: str) -> str:
-    return f"arn:{partition}:iam::{account_id}:policy{path_prefix}{name}"

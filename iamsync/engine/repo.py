@@ -46,8 +46,9 @@ class NotARepository(ConfigError):
 def locate(explicit: Path | None, cwd: Path, *, allow_empty: bool = False) -> Path:
     """The policy repository's root: `explicit` (--repo) as given, else found from `cwd`.
 
-    Found the way Git finds its top: from `cwd` up, the nearest folder with iamsync.json,
-    policies/ or users/, never above the Git work tree's top. Reading
+    Found the way Git finds its top: from `cwd` up, the nearest folder with iamsync.json
+    or a kind's folder (policies/, users/, groups/, roles/), never above the Git work
+    tree's top. Reading
     a folder that is not a repository would plan the deletion of everything iamsync owns,
     so that is an error. `allow_empty` (import, which only writes files) accepts the start
     folder when nothing is found.

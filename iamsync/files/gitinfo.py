@@ -36,7 +36,8 @@ def committed(root: Path) -> str:
 
 
 def ensure_clean(root: Path) -> None:
-    """Refuse when policies/, users/ or iamsync.json differ from the HEAD commit."""
+    """Refuse when what iamsync reads (the kinds' folders, iamsync.json, the bootstrap
+    policies) differs from the HEAD commit."""
     changed = _changes(root)
     if changed:
         shown = "; ".join(line.strip() for line in changed[:5])

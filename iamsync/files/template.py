@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,19 +31,6 @@ def render(value: Any, variables: Mapping[str, str]) -> tuple[Any, list[Unknown]
     """Return `value` with every {{Name}} in strings and keys replaced, and the unknown names."""
     unknown: list[Unknown] = []
     return _render(value, variables, (), unknown), unknown
-
-
-def names(value: Any) -> Iterator[str]:
-    """Every variable name referenced anywhere in `value`."""
-    if isinstance(value, str):
-        yield from (m.group(1).strip() for m in _VAR.finditer(value))
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from names(k)
-            yield from names(v)
-    elif isinstance(value, list):
-        for item in value:
-            yield from names(item)
 
 
 def _render(value: Any, variables: Mapping[str, str], ptr: Pointer, unknown: list[Unknown]) -> Any:

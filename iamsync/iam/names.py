@@ -10,7 +10,6 @@ POLICY_NAME = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
 GROUP_NAME = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
 ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 # A managed policy path: "/", or "/a/b/" with IAM's policy-path characters.
-POLICY_PATH = re.compile(r"(/[A-Za-z0-9.,+@=_-]+)*/")
 SID = re.compile(r"[A-Za-z0-9]*")
 PARTITIONS = (
     "aws",
