@@ -243,7 +243,8 @@ def test_help_texts_name_what_the_flags_cover() -> None:
     )
     assert proc.returncode == 0
     flat = " ".join(proc.stdout.split())
-    assert "allow uncommitted changes to policies/, users/ and iamsync.json" in flat
+    assert "allow uncommitted changes to the files iamsync reads (the kinds' folders" in flat
+    assert "iamsync.json or a kind's folder: policies/, users/, groups/, roles/" in flat
 
 
 def test_ctrl_c_during_apply_says_what_was_done_exits_130_and_the_rerun_converges(
