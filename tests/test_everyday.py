@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from iamsync.engine import repo
 from tests.conftest import REPO_ROOT, GitRepo, MotoServer
 from tests.test_loop import attached, doc, seed_repo, state
 
@@ -425,7 +426,7 @@ def test_a_kind_folder_that_is_a_symlink_is_refused_on_disk_and_in_a_commit(
     git_repo.commit()
     on_disk = _problems(git_repo.root)
     assert [(f, c) for f, c, _ in on_disk] == [("users", "UNREADABLE")]
-    committed = tree.CommitTree.of(git_repo.root, "HEAD")
+    committed = tree.CommitTree.of(git_repo.root, "HEAD", repo.scope())
     assert committed.files("users") == ["users"] and committed.is_link("users/admin.json")
     planned = git_repo.run("--plan")
     assert planned.code == 1

@@ -118,7 +118,11 @@ def test_validate_loads_no_aws_git_or_terminal_library() -> None:
 
 
 def test_git_reads_cover_every_kind_folder() -> None:
+    from iamsync import kinds
     from iamsync.engine import repo
-    from iamsync.files import tree
 
-    assert set(tree.SCOPE) == {"iamsync.json", *repo.KIND_DIRS.values()}
+    assert set(repo.scope()) == {
+        "iamsync.json",
+        "bootstrap/policies",
+        *(k.folder for k in kinds.registered()),
+    }

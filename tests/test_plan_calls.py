@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from iamsync import kinds
 from iamsync.core.model import Credentials, Live, PolicyVersion
 from iamsync.core.ownership import PlanConflict
 from iamsync.engine import calls
 from iamsync.engine.desired import build
 from iamsync.engine.plan import Action, Plan, diff
 from iamsync.iam import normalize
-from iamsync.kinds import BY_TYPE as KINDS_BY_TYPE
 from iamsync.kinds.group import LiveGroup
 from iamsync.kinds.managed_policy import LivePolicy, PolicyChange
 from iamsync.kinds.user import LiveUser, UserChange
@@ -261,7 +261,11 @@ def test_at_the_quota_old_attachments_go_first_in_one_chain() -> None:
     assert ["detach_user_policy", "attach_user_policy"] in chains
     assert sum(chain.count("detach_user_policy") for chain in chains) == 1
     assert ops(plan).index("detach_user_policy:old0") < ops(plan).index("delete_policy:old0")
-    assert "detaches first" in " ".join(KINDS_BY_TYPE["user"].details(plan.changes[1]))
+    assert "detaches first" in " ".join(
+        kinds.by_type("user").details(  # type: ignore[union-attr]
+            plan.changes[1]
+        )
+    )
     # Below the quota, the usual order: attach new before the old one goes.
     roomy = plan_of(files, {"u": {"policies": [*old[1:], "new"]}}, state, quota=20)
     assert ops(roomy).index("attach_user_policy:new") < ops(roomy).index("detach_user_policy:old0")

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from iamsync.engine import repo
 from tests.conftest import GitRepo, MotoServer
 from tests.test_loop import PREFIX_ARN, attached, doc, state
 
@@ -169,7 +170,7 @@ def test_apply_reads_the_commit_not_the_disk(aws: MotoServer, iam: Any, git_repo
     from iamsync.files import tree
 
     git_repo.write({"policies/p.json": doc("s3:GetObject")}).commit()
-    head = tree.CommitTree.of(git_repo.root, "HEAD")
+    head = tree.CommitTree.of(git_repo.root, "HEAD", repo.scope())
     (git_repo.root / "policies" / "p.json").write_text(json.dumps(doc("*")))
     assert json.loads(head.read("policies/p.json"))["Statement"][0]["Action"] == ["s3:GetObject"]
     assert head.files("policies") == ["policies/p.json"]

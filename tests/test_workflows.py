@@ -204,12 +204,12 @@ def test_pre_commit_hook_runs_validate() -> None:
 
 @pytest.mark.parametrize("name", ["plan.yml", "apply.yml"])
 def test_a_change_to_any_kinds_files_triggers_plan_and_apply(name: str) -> None:
-    from iamsync.kinds import KINDS
+    from iamsync import kinds
 
     # A pull request touching only roles/ must get its plan, and its merge must apply.
     body = text(name)
     paths = body[body.index("paths:") : body.index("\n\n", body.index("paths:"))]
-    for kind in KINDS:
+    for kind in kinds.registered():
         assert f'- "{kind.folder}/**"' in paths, (name, kind.folder)
 
 

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from iamsync import kinds
 from iamsync.aws.session import Garbled
 from iamsync.core.errors import IamsyncError
 from iamsync.core.model import Credentials, Desired, Live
 from iamsync.core.ownership import Conflict, PlanConflict, under
 from iamsync.engine.plan import Plan
 from iamsync.iam import normalize
-from iamsync.kinds import KINDS
 from iamsync.kinds.base import Action, Change
 from iamsync.kinds.managed_policy import LivePolicy
 from iamsync.kinds.principal import PrincipalChange
@@ -39,7 +39,7 @@ def read(iam: IAMClient, account_id: str, partition: str) -> Live:
         policy_pages = pool.submit(_pages, iam, _POLICIES)
         principal_pages = _pages(iam, _PRINCIPALS)
         pages = principal_pages + policy_pages.result()
-    resources = {kind.type: MappingProxyType(kind.read(pages)) for kind in KINDS}
+    resources = {kind.type: MappingProxyType(kind.read(pages)) for kind in kinds.registered()}
     return Live(account_id, partition, MappingProxyType(resources))
 
 

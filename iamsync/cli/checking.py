@@ -9,14 +9,16 @@ from typing import TextIO
 
 from iamsync.cli.status import ExitStatus
 from iamsync.core import problems
-from iamsync.engine import validate as validate_mod
+from iamsync.engine import repo, validate as validate_mod
 
 
 def validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     """What Git would commit now: tracked and new files, never ignored ones."""
     from iamsync.files import tree
 
-    result = validate_mod.check(args.repo, target=args.target, tree=tree.working(args.repo))
+    result = validate_mod.check(
+        args.repo, target=args.target, tree=tree.working(args.repo, repo.scope())
+    )
     report(result, out, err)
     return ExitStatus.OK if result.ok else ExitStatus.ERROR
 

@@ -17,7 +17,7 @@ from iamsync.cli.showing import show
 from iamsync.cli.status import ExitStatus
 from iamsync.core import safe
 from iamsync.core.errors import IamsyncError
-from iamsync.engine import plan as plan_mod, validate as validate_mod
+from iamsync.engine import plan as plan_mod, repo, validate as validate_mod
 from iamsync.files import gitinfo, tree as tree_mod
 from iamsync.pipeline import saved
 from iamsync.pipeline.plan import compute_plan
@@ -34,8 +34,8 @@ def plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         args.repo,
         args.target,
         checking.Reporter(err),
-        tree_mod.working(args.repo),
-        gitinfo.committed(args.repo),
+        tree_mod.working(args.repo, repo.scope()),
+        gitinfo.committed(args.repo, repo.scope()),
     )
     if args.access_analyzer:
         computed = _with_analyzer(computed, connection, err)
@@ -89,10 +89,14 @@ def apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         )
     elif args.allow_dirty:
         chosen, connection = compute_plan(
-            args.repo, args.target, checking.Reporter(err), tree_mod.working(args.repo), ""
+            args.repo,
+            args.target,
+            checking.Reporter(err),
+            tree_mod.working(args.repo, repo.scope()),
+            "",
         )
     else:
-        gitinfo.ensure_clean(args.repo)
+        gitinfo.ensure_clean(args.repo, repo.scope())
         head = _head_tree(args.repo)
         chosen, connection = compute_plan(
             args.repo, args.target, checking.Reporter(err), head, head.commit
@@ -106,7 +110,7 @@ def apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
 
 def _head_tree(root: Path) -> tree_mod.CommitTree:
     try:
-        return tree_mod.CommitTree.of(root, "HEAD")
+        return tree_mod.CommitTree.of(root, "HEAD", repo.scope())
     except tree_mod.GitError as exc:
         raise IamsyncError(f"cannot read the committed files (HEAD): {exc}") from exc
 
@@ -124,7 +128,7 @@ def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     """Write files for owned live resources that the repository lacks; never overwrite."""
     from iamsync.engine import adopt, repo
 
-    files = tree_mod.working(args.repo)
+    files = tree_mod.working(args.repo, repo.scope())
     config = validate_mod.read_config(args.repo, files)
     connection = aws.connect(config.target(args.target))
     ident = connection.identity
@@ -159,7 +163,7 @@ def local_loop(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus
     """validate -> plan -> apply -> plan, against an embedded moto IAM."""
     console = console_for(out)
     step = _step_label()
-    files = tree_mod.working(args.repo)
+    files = tree_mod.working(args.repo, repo.scope())
     with local.endpoint() as url:
         console.print(f"[bold]iamsync local mode[/]: an embedded IAM (moto) at {url}\n")
         console.print(f"[bold]1. validate[/]  {step('validate')}")

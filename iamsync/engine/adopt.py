@@ -12,9 +12,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from iamsync import kinds
 from iamsync.core.model import Live
 from iamsync.core.ownership import owned, under
-from iamsync.kinds import KINDS
 from iamsync.kinds.base import AdoptContext
 
 
@@ -30,7 +30,7 @@ def files(live: Live, prefix: str, present: Mapping[str, Collection[str]]) -> li
     ctx = AdoptContext(live, prefix, policy_names)
     return [
         Written(f"{kind.folder}/{name}.json", _dump(kind.adopt(record, ctx)))
-        for kind in KINDS
+        for kind in kinds.registered()
         for name, record in sorted(live.of(kind.type).items())
         if under(record.path, prefix) and name not in present.get(kind.type, ())
     ]

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from iamsync import kinds
 from iamsync.engine.plan import Plan
 from iamsync.iam import normalize
-from iamsync.kinds import BY_TYPE
 from iamsync.kinds.base import Call, CallContext, Chain, Stage
 
 __all__ = ["Call", "Chain", "Stage", "StageCalls", "document", "flat", "to_calls"]
@@ -35,7 +35,7 @@ def to_calls(plan: Plan, commit: str) -> tuple[StageCalls, ...]:
         tuple(
             chain
             for change in plan.changes
-            for chain in BY_TYPE[change.type].calls(change, stage, ctx)
+            for chain in _kind(change.type).calls(change, stage, ctx)
             if chain
         )
         for stage in Stage
@@ -50,3 +50,10 @@ def flat(stages: tuple[StageCalls, ...]) -> list[Call]:
 def document(doc: Any) -> str:
     """What iamsync sends: compact JSON (IAM does not count whitespace, but it stores it)."""
     return normalize.compact(doc)
+
+
+def _kind(type_: str) -> kinds.Kind:
+    found = kinds.by_type(type_)
+    if found is None:
+        raise KeyError(f"no registered kind {type_!r}")
+    return found

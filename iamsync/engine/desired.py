@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from iamsync import kinds
 from iamsync.core.model import Desired
 from iamsync.iam import limits
-from iamsync.kinds import KINDS
 from iamsync.kinds.base import BuildContext
 
 
@@ -34,6 +34,6 @@ def build(
                 for name, value in values.get(kind.type, {}).items()
             }
         )
-        for kind in KINDS
+        for kind in kinds.registered()
     }
     return Desired(path_prefix, MappingProxyType(resources), required_boundary, policy_quota)

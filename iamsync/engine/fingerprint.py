@@ -7,10 +7,10 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+from iamsync import kinds
 from iamsync.core.model import Desired, Live
 from iamsync.core.ownership import under
 from iamsync.iam import normalize
-from iamsync.kinds import BY_TYPE
 
 
 def of(live: Live, prefix: str, names: Iterable[str]) -> str:
@@ -21,10 +21,10 @@ def of(live: Live, prefix: str, names: Iterable[str]) -> str:
     """
     wanted = {n.lower() for n in names}
     lines = [f"account {live.account_id}"]
-    for kind, records in live.resources.items():
-        for record in records.values():
+    for kind in kinds.registered():
+        for record in live.of(kind.type).values():
             if under(record.path, prefix) or record.name.lower() in wanted:
-                lines.append(normalize.dumps([kind, *BY_TYPE[kind].fingerprint(record)]))
+                lines.append(normalize.dumps([kind.type, *kind.fingerprint(record)]))
     return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
 
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from iamsync import kinds
 from iamsync.access.review import Review
 from iamsync.core import ownership
 from iamsync.core.model import Credentials, Desired, Live
 from iamsync.engine import fingerprint
-from iamsync.kinds import KINDS
 from iamsync.kinds.base import Action, Change, DiffContext
 from iamsync.kinds.principal import DesiredPrincipal, LivePrincipal
 from iamsync.kinds.user import doomed
@@ -74,8 +74,9 @@ def diff(
         _holders(desired.resources, prefix, lambda p: p.policies),
         ownership.renames(desired, live),
     )
-    made = [(kind, change) for kind in KINDS for change in kind.diff(ctx)]
-    order = {kind.type: i for i, kind in enumerate(KINDS)}
+    registered = kinds.registered()
+    made = [(kind, change) for kind in registered for change in kind.diff(ctx)]
+    order = {kind.type: i for i, kind in enumerate(registered)}
     kept = tuple(
         c
         for _, c in sorted(
@@ -107,7 +108,7 @@ def check(desired: Desired, live: Live) -> None:
     """Raise PlanConflict with every reason the desired state cannot be planned."""
     found = [
         conflict
-        for kind in KINDS
+        for kind in kinds.registered()
         for conflict in (
             *ownership.collisions(
                 kind.type, desired.of(kind.type), live.of(kind.type), desired.path_prefix

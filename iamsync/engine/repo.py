@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from iamsync import kinds
 from iamsync.core.errors import ConfigError
 from iamsync.core.problems import Problem
 from iamsync.files import source
@@ -12,17 +14,33 @@ from iamsync.files.config import CONFIG_FILE
 from iamsync.files.source import Source
 from iamsync.files.tree import SYMLINK_REFUSED, FolderTree, Tree, Unreadable
 from iamsync.iam import names
-from iamsync.kinds import KINDS
 
 # Policies of iamsync's own roles (bootstrap/policies/): validated as policies, never synced.
 BOOTSTRAP = "bootstrap"
-KIND_DIRS = {**{k.type: k.folder for k in KINDS}, BOOTSTRAP: "bootstrap/policies"}
-# What makes a folder a policy repository, with iamsync.json.
-_TOP_DIRS = tuple(k.folder for k in KINDS)
-_NAME_RULES = {
-    **{k.type: (k.name_rule, k.name_limit) for k in KINDS},
-    BOOTSTRAP: (names.POLICY_NAME, "1-128"),
-}
+
+
+def kind_dirs() -> dict[str, str]:
+    """Kind type -> its folder, for every registered kind (and the bootstrap policies)."""
+    return {**{k.type: k.folder for k in kinds.registered()}, BOOTSTRAP: "bootstrap/policies"}
+
+
+def scope() -> tuple[str, ...]:
+    """What iamsync reads of a repository (Git lists, commits hold): its config, the
+    registered kinds' folders, the bootstrap policies."""
+    return (CONFIG_FILE, *kind_dirs().values())
+
+
+def _top_dirs() -> tuple[str, ...]:
+    """What makes a folder a policy repository, with iamsync.json: a kind's folder."""
+    return tuple(k.folder for k in kinds.registered())
+
+
+def _name_rule(kind: str) -> tuple[re.Pattern[str], str]:
+    if kind == BOOTSTRAP:
+        return names.POLICY_NAME, "1-128"
+    found = kinds.by_type(kind)
+    assert found is not None
+    return found.name_rule, found.name_limit
 
 
 @dataclass(frozen=True)
@@ -71,7 +89,7 @@ def locate(explicit: Path | None, cwd: Path, *, allow_empty: bool = False) -> Pa
 
 
 def is_repository(folder: Path) -> bool:
-    return (folder / CONFIG_FILE).is_file() or any((folder / d).is_dir() for d in _TOP_DIRS)
+    return (folder / CONFIG_FILE).is_file() or any((folder / d).is_dir() for d in _top_dirs())
 
 
 def _search(start: Path) -> Path | None:
@@ -85,7 +103,8 @@ def _search(start: Path) -> Path | None:
 
 
 def _not_found(start: Path, above: Path | None, *, explicit: bool) -> str:
-    looked = f"{CONFIG_FILE}, {', '.join(f'{d}/' for d in _TOP_DIRS[:-1])} or {_TOP_DIRS[-1]}/"
+    top = _top_dirs()
+    looked = f"{CONFIG_FILE}, {', '.join(f'{d}/' for d in top[:-1])} or {top[-1]}/"
     if above is not None:
         return (
             f"{start} is not a policy repository (no {looked} in it); "
@@ -119,7 +138,7 @@ def load(root: Path, tree: Tree | None = None) -> Files:
         config = _keep(_read(tree, CONFIG_FILE), problems)
     by_kind: dict[str, dict[str, Source]] = {}
     unparsed: set[tuple[str, str]] = set()
-    for kind, folder in KIND_DIRS.items():
+    for kind, folder in kind_dirs().items():
         found: dict[str, Source] = {}
         lower: dict[str, str] = {}
         for rel in tree.files(folder):
@@ -192,7 +211,7 @@ def _keep(result: Source | Problem, problems: list[Problem]) -> Source | None:
 
 
 def _name_problems(kind: str, name: str, rel: str, seen: dict[str, str]) -> list[Problem]:
-    rule, length = _NAME_RULES[kind]
+    rule, length = _name_rule(kind)
     kind = "policy" if kind == BOOTSTRAP else kind
     found = []
     if not rule.fullmatch(name):

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from iamsync import kinds
 from iamsync.core import codes
 from iamsync.core.ownership import Conflict
 from iamsync.core.problems import Problem
@@ -20,7 +21,6 @@ from iamsync.files.source import Source
 from iamsync.files.tree import FolderTree, Tree
 from iamsync.iam import names
 from iamsync.iam.catalog import Catalog
-from iamsync.kinds import BY_TYPE, KINDS
 from iamsync.kinds.base import CheckContext
 
 
@@ -55,7 +55,7 @@ class Result:
         """A plan-time refusal as a problem at the file (and entry) that causes it."""
         src = self.sources.get((conflict.kind, conflict.name))
         if src is None:  # the file is gone: the refusal is about deleting what it described
-            rel = f"{repo.KIND_DIRS[conflict.kind]}/{conflict.name}.json"
+            rel = f"{repo.kind_dirs()[conflict.kind]}/{conflict.name}.json"
             return Problem.at(rel, 1, 1, conflict.code, conflict.message)
         rendered = self.values[conflict.kind][conflict.name]
         return src.problem(_entry(rendered, conflict), conflict.code, conflict.message)
@@ -91,7 +91,7 @@ def check(
         required,
     )
     values: dict[str, Mapping[str, Any]] = {}
-    for kind in KINDS:
+    for kind in kinds.registered():
         found = files.by_kind.get(kind.type, {})
         values[kind.type] = MappingProxyType(
             {
@@ -138,9 +138,11 @@ def _file(
     problems: list[Problem],
 ) -> Any:
     """One file: its schema, its template variables, then its kind's semantic checks."""
-    problems.extend(_structure(src, BY_TYPE[kind].schema))
+    found = kinds.by_type(kind)
+    assert found is not None
+    problems.extend(_structure(src, found.schema))
     value = _render(src, variables, problems)
-    problems.extend(BY_TYPE[kind].check(src, name, value, ctx))
+    problems.extend(found.check(src, name, value, ctx))
     return value
 
 

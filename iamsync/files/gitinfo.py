@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from iamsync.core.errors import IamsyncError
-from iamsync.files.tree import SCOPE
-
-WATCHED = SCOPE  # what --apply reads: uncommitted edits there are refused
+from iamsync.files.tree import Scope
 
 
 class DirtyTree(IamsyncError):
@@ -26,19 +24,19 @@ def commit(root: Path) -> str:
         return "uncommitted"
 
 
-def committed(root: Path) -> str:
+def committed(root: Path, scope: Scope) -> str:
     """HEAD's id when iamsync's files are exactly HEAD's (nothing to commit), else ""."""
     try:
-        changes = _changes(root)
+        changes = _changes(root, scope)
     except IamsyncError:
         return ""
     return "" if changes else commit(root)
 
 
-def ensure_clean(root: Path) -> None:
+def ensure_clean(root: Path, scope: Scope) -> None:
     """Refuse when what iamsync reads (the kinds' folders, iamsync.json, the bootstrap
     policies) differs from the HEAD commit."""
-    changed = _changes(root)
+    changed = _changes(root, scope)
     if changed:
         shown = "; ".join(line.strip() for line in changed[:5])
         more = f" (and {len(changed) - 5} more)" if len(changed) > 5 else ""
@@ -48,7 +46,7 @@ def ensure_clean(root: Path) -> None:
         )
 
 
-def _changes(root: Path) -> list[str]:
+def _changes(root: Path, watched: Scope) -> list[str]:
     """`git status` lines for iamsync's files (untracked ones included, ignored ones not)."""
     try:
         import git
@@ -62,7 +60,7 @@ def _changes(root: Path) -> list[str]:
             "reviewed; commit it first, or pass --allow-dirty"
         ) from exc
     top = Path(str(repo.working_tree_dir)).resolve()
-    scope = [str((root.resolve() / w).relative_to(top)) for w in WATCHED]
+    scope = [str((root.resolve() / w).relative_to(top)) for w in watched]
     try:
         changed = repo.git.status("--porcelain", "--untracked-files=all", "--", *scope)
     except git.GitCommandError as exc:

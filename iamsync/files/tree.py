@@ -23,7 +23,7 @@ from iamsync.core.errors import IamsyncError
 MAX_FILE_BYTES = 1_000_000
 # Where iamsync reads: the config and each kind's folder (relative to the repository);
 # tests/test_layers.py holds it equal to the registered kinds' folders.
-SCOPE = ("iamsync.json", "policies", "users", "groups", "roles", "bootstrap/policies")
+Scope = tuple[str, ...]  # the paths iamsync reads: iamsync.json and the kinds' folders
 
 
 class Unreadable(Exception):
@@ -97,7 +97,7 @@ class FolderTree:
         return data
 
 
-def working(root: Path) -> FolderTree:
+def working(root: Path, scope: Scope) -> FolderTree:
     """The working tree as Git would commit it: tracked and untracked files, not ignored ones.
 
     Outside a Git repository, every visible file counts. Inside one, a git that cannot
@@ -106,7 +106,7 @@ def working(root: Path) -> FolderTree:
     """
     try:
         out = _git(
-            root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *SCOPE
+            root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *scope
         )
     except GitError as exc:
         if not _in_git_work_tree(root):
@@ -117,7 +117,7 @@ def working(root: Path) -> FolderTree:
             "PATH), so ignored files are not read as if they were committed"
         ) from exc
     in_scope = (p for p in out.decode("utf-8", "surrogateescape").split("\0") if p)
-    return FolderTree(root, frozenset(p for p in in_scope if _in_scope(p)))
+    return FolderTree(root, frozenset(p for p in in_scope if _in_scope(p, scope)))
 
 
 def _in_git_work_tree(root: Path) -> bool:
@@ -147,10 +147,10 @@ class CommitTree:
         return f"commit {self.commit[:12]}"
 
     @classmethod
-    def of(cls, root: Path, revision: str) -> CommitTree:
+    def of(cls, root: Path, revision: str, scope: Scope) -> CommitTree:
         """The tree of `revision`; GitError when it is not a commit of this repository."""
         commit = resolve(root, revision)
-        out = _git(root, "ls-tree", "-r", "-z", "-l", commit, "--", *SCOPE)
+        out = _git(root, "ls-tree", "-r", "-z", "-l", commit, "--", *scope)
         entries = {}
         for record in out.decode("utf-8", "surrogateescape").split("\0"):
             if not record:
@@ -241,8 +241,8 @@ def is_ancestor(root: Path, commit: str, of: str = "HEAD") -> bool:
 Tree = FolderTree | CommitTree
 
 
-def _in_scope(path: str) -> bool:
-    return any(path == s or path.startswith(s + "/") for s in SCOPE)
+def _in_scope(path: str, scope: Scope) -> bool:
+    return any(path == s or path.startswith(s + "/") for s in scope)
 
 
 def _git(root: Path, *args: str, stdin: str | None = None) -> bytes:

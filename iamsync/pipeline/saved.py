@@ -14,7 +14,7 @@ from typing import Any
 
 from iamsync.aws import session as aws
 from iamsync.core.errors import IamsyncError
-from iamsync.engine import plan as plan_mod
+from iamsync.engine import plan as plan_mod, repo
 from iamsync.files import tree as tree_mod
 from iamsync.pipeline.plan import Reporter, compute_plan
 from iamsync.render import planfile
@@ -34,7 +34,7 @@ def verify(
     saved = planfile.loads(raw, str(path))
     commit = _commit(saved.commit, root, path)
     try:
-        tree = tree_mod.CommitTree.of(root, commit)
+        tree = tree_mod.CommitTree.of(root, commit, repo.scope())
     except tree_mod.GitError as exc:
         raise PlanRefused(f"cannot read commit {commit[:12]}: {exc}; nothing was written") from exc
     again, connection = compute_plan(root, target_name, report, tree, commit)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import difflib
 
+from iamsync import kinds
 from iamsync.engine.plan import Plan
 from iamsync.iam import normalize
-from iamsync.kinds import BY_TYPE
 from iamsync.kinds.base import Action, Change
 
 
@@ -39,13 +39,13 @@ def left_alone(plan: Plan) -> list[str]:
 
 def details(change: Change) -> list[str]:
     """One line per effect of the change, most important first."""
-    return BY_TYPE[change.type].details(change)
+    return _kind(change.type).details(change)
 
 
 def document_diff(change: Change) -> list[str]:
     """Unified diffs of the canonical JSON of each document the change edits."""
     out: list[str] = []
-    for label, before, after in BY_TYPE[change.type].documents(change):
+    for label, before, after in _kind(change.type).documents(change):
         diff = difflib.unified_diff(_lines(before), _lines(after), lineterm="", n=3)
         lines = [line for line in diff if not line.startswith(("---", "+++"))]
         if lines and label:
@@ -60,3 +60,10 @@ def _lines(document: object) -> list[str]:
     # Only "\n" ends a line: JSON escapes it in strings, but not U+0085 or U+2028, which
     # str.splitlines would split on, showing text from inside a string as a line of its own.
     return normalize.pretty(normalize.canonical(document, fold_case=False)).split("\n")
+
+
+def _kind(type_: str) -> kinds.Kind:
+    found = kinds.by_type(type_)
+    if found is None:
+        raise KeyError(f"no registered kind {type_!r}")
+    return found

@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
+from iamsync import kinds
 from iamsync.access.review import Review
 from iamsync.core import safe
 from iamsync.core.errors import IamsyncError
 from iamsync.engine.plan import Plan
-from iamsync.kinds import BY_TYPE
 from iamsync.kinds.base import Action, Change
 
 FORMAT_VERSION = 3
@@ -115,7 +115,7 @@ def _json(value: Any) -> Any:
 
 
 def _read_change(data: Mapping[str, Any]) -> Change:
-    kind = BY_TYPE.get(data["type"])
+    kind = kinds.by_type(data["type"])
     if kind is None:
         raise ValueError(f"unknown change type {data['type']!r}")
     return typing.cast(Change, _build(kind.change_class, data))
