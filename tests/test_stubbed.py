@@ -142,7 +142,7 @@ def test_failure_stops_and_says_what_was_done(iam: Any) -> None:
         stub.add_response("create_user", {}, {"UserName": "a", "Path": "/iamsync/"})
         stub.add_client_error("attach_user_policy", "AccessDenied", "not allowed", 403)
         with pytest.raises(apply.ApplyFailed) as caught:
-            apply.run(stages, iam, pauses=())
+            apply.run(stages, lambda service: iam, pauses=())
         stub.assert_no_pending_responses()  # delete_user was never attempted
     assert [c.operation for c in caught.value.done] == ["create_user"]
     assert caught.value.failed.operation == "attach_user_policy"
@@ -162,7 +162,7 @@ def test_deleting_what_is_already_gone_converges(iam: Any) -> None:
     with Stubber(iam) as stub:
         stub.add_client_error("detach_user_policy", "NoSuchEntity", "gone", 404)
         stub.add_client_error("delete_user", "NoSuchEntity", "gone", 404)
-        done = apply.run(stages, iam, pauses=())
+        done = apply.run(stages, lambda service: iam, pauses=())
     assert [c.operation for c in done] == ["detach_user_policy", "delete_user"]
 
 
@@ -171,7 +171,9 @@ def test_new_entity_not_yet_visible_is_retried(iam: Any) -> None:
     with Stubber(iam) as stub:
         stub.add_client_error("attach_user_policy", "NoSuchEntity", "not yet", 404)
         stub.add_response("attach_user_policy", {}, params)
-        done = apply.run((_chain(("attach_user_policy", params)),), iam, pauses=(0.0,))
+        done = apply.run(
+            (_chain(("attach_user_policy", params)),), lambda service: iam, pauses=(0.0,)
+        )
     assert len(done) == 1
 
 
@@ -191,12 +193,12 @@ def test_a_trust_naming_a_principal_made_moments_ago_is_retried(iam: Any) -> Non
             "create_role", "MalformedPolicyDocument", "Invalid principal in policy", 400
         )
         stub.add_response("create_role", answer, params)
-        done = apply.run((_chain(("create_role", params)),), iam, pauses=(0.0,))
+        done = apply.run((_chain(("create_role", params)),), lambda service: iam, pauses=(0.0,))
     assert [c.operation for c in done] == ["create_role"]
     with Stubber(iam) as stub:  # any other malformed document is the file's fault: no retry
         stub.add_client_error("create_role", "MalformedPolicyDocument", "Syntax errors", 400)
         with pytest.raises(apply.ApplyFailed, match="Syntax errors"):
-            apply.run((_chain(("create_role", params)),), iam, pauses=(0.0,))
+            apply.run((_chain(("create_role", params)),), lambda service: iam, pauses=(0.0,))
 
 
 def _profile(path: str, *roles: str) -> dict[str, Any]:
@@ -239,12 +241,12 @@ def test_an_instance_profile_already_there_is_used_only_if_it_is_the_left_over_o
         stub.add_client_error("create_instance_profile", "EntityAlreadyExists", "exists", 409)
         stub.add_response("get_instance_profile", existing, {"InstanceProfileName": "app"})
         if refusal is None:
-            assert [c.operation for c in apply.run(stages, iam, pauses=())] == [
+            assert [c.operation for c in apply.run(stages, lambda service: iam, pauses=())] == [
                 "create_instance_profile"
             ]
         else:
             with pytest.raises(apply.ApplyFailed, match=refusal):
-                apply.run(stages, iam, pauses=())
+                apply.run(stages, lambda service: iam, pauses=())
 
 
 def test_an_instance_profile_that_cannot_be_read_is_not_iamsyncs(iam: Any) -> None:
@@ -253,7 +255,9 @@ def test_an_instance_profile_that_cannot_be_read_is_not_iamsyncs(iam: Any) -> No
         stub.add_client_error("create_instance_profile", "EntityAlreadyExists", "exists", 409)
         stub.add_client_error("get_instance_profile", "AccessDenied", "no", 403)
         with pytest.raises(apply.ApplyFailed, match=r"cannot be read \(AccessDenied\)"):
-            apply.run((_chain(("create_instance_profile", params)),), iam, pauses=())
+            apply.run(
+                (_chain(("create_instance_profile", params)),), lambda service: iam, pauses=()
+            )
 
 
 def test_size_limit_is_reported_as_size_not_as_versions(iam: Any) -> None:
@@ -270,7 +274,7 @@ def test_size_limit_is_reported_as_size_not_as_versions(iam: Any) -> None:
             409,
         )
         with pytest.raises(apply.ApplyFailed) as caught:
-            apply.run((_chain(("create_policy_version", params)),), iam, pauses=())
+            apply.run((_chain(("create_policy_version", params)),), lambda service: iam, pauses=())
     assert "too large for IAM" in caught.value.reason
     assert "no version was removed" in caught.value.reason
 
@@ -289,7 +293,7 @@ def test_transport_failure_is_reported_not_raised(iam: Any) -> None:
     )
     stages = (_chain(("delete_user", {"UserName": "a"})),)
     with pytest.raises(apply.ApplyFailed) as caught:
-        apply.run(stages, dead, pauses=())
+        apply.run(stages, lambda service: dead, pauses=())
     assert caught.value.reason == "cannot connect to http://127.0.0.1:9/"
 
 

@@ -18,7 +18,7 @@ from iamsync.core.model import Credentials, Desired, Live
 from iamsync.core.ownership import Conflict, PlanConflict, under
 from iamsync.engine.plan import Plan
 from iamsync.iam import normalize
-from iamsync.kinds.base import Action, Change
+from iamsync.kinds.base import Action, Change, LiveSource
 from iamsync.kinds.managed_policy import LivePolicy
 from iamsync.kinds.principal import PrincipalChange
 from iamsync.kinds.role import LiveRole
@@ -33,13 +33,17 @@ _POLICIES: list[Any] = ["LocalManagedPolicy"]
 _PAGE_SIZE = 1000
 
 
-def read(iam: IAMClient, account_id: str, partition: str) -> Live:
-    """Every kind's live records, from GetAccountAuthorizationDetails pages."""
+def read(
+    iam: IAMClient, account_id: str, partition: str, client: Callable[[str], Any] | None = None
+) -> Live:
+    """Every registered kind's live records: IAM's from GetAccountAuthorizationDetails
+    pages, any other kind's from its own list calls (`client`: service -> client)."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         policy_pages = pool.submit(_pages, iam, _POLICIES)
         principal_pages = _pages(iam, _PRINCIPALS)
         pages = principal_pages + policy_pages.result()
-    resources = {kind.type: MappingProxyType(kind.read(pages)) for kind in kinds.registered()}
+    source = LiveSource(pages, client or (lambda service: iam))
+    resources = {kind.type: MappingProxyType(kind.read(source)) for kind in kinds.registered()}
     return Live(account_id, partition, MappingProxyType(resources))
 
 

@@ -16,7 +16,7 @@ from iamsync.core.errors import IamsyncError
 from iamsync.engine.calls import Call, Chain, StageCalls
 
 if TYPE_CHECKING:
-    from mypy_boto3_iam import IAMClient
+    pass
 
 # Right after CreateUser/CreatePolicy, IAM may briefly answer NoSuchEntity to calls
 # that name the new entity (eventual consistency): retry those after these pauses.
@@ -67,14 +67,14 @@ class ApplyInterrupted(IamsyncError):
 
 def run(
     stages: Sequence[StageCalls],
-    iam: IAMClient,
+    client: Callable[[str], Any],
     *,
     workers: int = 8,
     on_call: OnCall | None = None,
     pauses: Sequence[float] = CONSISTENCY_PAUSES,
 ) -> list[Call]:
     """Make every call; return them in the order they completed."""
-    runner = _Runner(iam, on_call, pauses)
+    runner = _Runner(client, on_call, pauses)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         try:
             for stage in stages:
@@ -91,8 +91,10 @@ def run(
 
 
 class _Runner:
-    def __init__(self, iam: IAMClient, on_call: OnCall | None, pauses: Sequence[float]) -> None:
-        self.iam = iam
+    def __init__(
+        self, client: Callable[[str], Any], on_call: OnCall | None, pauses: Sequence[float]
+    ) -> None:
+        self.client = client  # service -> its client
         self.on_call = on_call
         self.pauses = pauses
         self.done: list[Call] = []
@@ -115,7 +117,7 @@ class _Runner:
 
     def _call(self, call: Call) -> str | None:
         """None when the call took effect (or its effect already holds), else why not."""
-        method: Callable[..., Any] = getattr(self.iam, call.operation)
+        method: Callable[..., Any] = getattr(self.client(call.service), call.operation)
         for pause in (*self.pauses, None):
             try:
                 method(**call.params)
@@ -140,7 +142,8 @@ class _Runner:
         else's is not iamsync's to use (a profile's name is unique whatever its path)."""
         name, path = call.params["InstanceProfileName"], call.params["Path"]
         try:
-            found = self.iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+            iam = self.client("iam")
+            found = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
         except ClientError as exc:
             return (
                 f"an instance profile named {safe.line(name)} already exists and cannot be "

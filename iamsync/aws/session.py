@@ -51,6 +51,15 @@ class Connection:
     region: str | None
     session: boto3.Session | None = None  # for other services' clients (Access Analyzer)
 
+    def client(self, service: str) -> Any:
+        """The client of `service` for this account (a kind's calls name theirs)."""
+        if service == "iam":
+            return self.iam
+        if self.session is None:
+            raise IamsyncError(f"no AWS session for {service}")
+        region = self.session.region_name or "us-east-1"
+        return self.session.client(service, config=_CLIENT_CONFIG, region_name=region)  # type: ignore[call-overload]
+
     def analyzer(self) -> AccessAnalyzerClient:
         if self.session is None:
             raise IamsyncError("no AWS session for IAM Access Analyzer")

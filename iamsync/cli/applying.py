@@ -39,7 +39,7 @@ def carry_out(
     say(f"Applying {total} calls (commit {commit[:12]})...")
     try:
         with _progress(console, total) as tick:
-            apply_mod.run(stages, connection.iam, on_call=tick, workers=parallelism)
+            apply_mod.run(stages, connection.client, on_call=tick, workers=parallelism)
     except apply_mod.ApplyFailed as exc:
         say(f"Apply failed at {exc.failed.describe()}: {exc.reason}", "bold red")
         _report_partial(say, every, exc.done, failed=exc.failed)

@@ -273,7 +273,7 @@ def _variables(
     return values
 
 
-def _structure(src: Source, kind: str) -> list[Problem]:
+def _structure(src: Source, kind: str | Mapping[str, Any]) -> list[Problem]:
     found = schema.check(src, kind)
     if src.has_duplicates:
         found.extend(source.duplicate_problems(src))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -42,19 +42,23 @@ def validator(kind: str) -> jsonschema_rs.Validator:
     return jsonschema_rs.Draft202012Validator(load_schema(kind))
 
 
-def check(source: Source, kind: str, base: Pointer = ()) -> list[Problem]:
+def check(source: Source, kind: str | Mapping[str, Any], base: Pointer = ()) -> list[Problem]:
     """Every schema violation in `source` (or in its part at `base`, such as an inline
-    policy), each pointing at the offending key or value."""
+    policy), each pointing at the offending key or value. `kind`: a schema file's name,
+    or a schema itself (a kind that carries its own)."""
     node: Any = source.value
     for step in base:
         try:
             node = node[step]
         except (KeyError, IndexError, TypeError):
             return []  # not in the file as written: the caller's pointer names no node
-    rules = validator(kind)
+    if isinstance(kind, str):
+        rules, schema = validator(kind), load_schema(kind)
+    else:
+        schema = dict(kind)
+        rules = jsonschema_rs.Draft202012Validator(schema)
     if rules.is_valid(node):
         return []
-    schema = load_schema(kind)
     return [
         problem
         for error in rules.iter_errors(node)

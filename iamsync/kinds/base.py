@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -62,9 +62,10 @@ class Stage(IntEnum):
 
 @dataclass(frozen=True)
 class Call:
-    operation: str  # the boto3 IAM client method, e.g. "create_policy"
+    operation: str  # the boto3 client method, e.g. "create_policy"
     params: Mapping[str, Any]
     resource: str  # display only: "policy deploy", "user ci"
+    service: str = "iam"  # whose client makes it (the kind's service)
 
     @property
     def is_destructive(self) -> bool:
@@ -153,6 +154,15 @@ class AdoptContext:
         return value
 
 
+@dataclass(frozen=True)
+class LiveSource:
+    """What a kind reads its live records from: the bulk read's pages (IAM kinds), or its
+    service's client (any other kind lists its own)."""
+
+    pages: list[Mapping[str, Any]]  # GetAccountAuthorizationDetails
+    client: Callable[[str], Any]  # service -> boto3 client
+
+
 class Kind(Protocol):
     """One IAM resource kind, everything about it behind one small interface."""
 
@@ -167,8 +177,8 @@ class Kind(Protocol):
         ...
 
     @property
-    def schema(self) -> str:
-        """Its JSON Schema: schema/<schema>.schema.json."""
+    def schema(self) -> str | Mapping[str, Any]:
+        """Its JSON Schema: schema/<schema>.schema.json, or the schema itself."""
         ...
 
     @property
@@ -192,8 +202,13 @@ class Kind(Protocol):
         """The desired record of one valid, rendered file."""
         ...
 
-    def read(self, pages: list[Mapping[str, Any]]) -> dict[str, Any]:
-        """Live records, by name, from GetAccountAuthorizationDetails pages."""
+    @property
+    def service(self) -> str:
+        """The AWS service whose client reads and writes it ("iam")."""
+        ...
+
+    def read(self, source: LiveSource) -> dict[str, Any]:
+        """Live records, by name: from the bulk read's pages, or its own list calls."""
         ...
 
     def conflicts(self, desired: Desired, live: Live) -> Iterable[Conflict]:

@@ -26,6 +26,7 @@ from iamsync.kinds.base import (
     Change,
     CheckContext,
     DiffContext,
+    LiveSource,
     Stage,
 )
 from iamsync.kinds.principal import Api, DesiredPrincipal, LivePrincipal, PrincipalChange
@@ -55,6 +56,7 @@ class Group:
     type = "group"
     folder = "groups"
     schema = "group"
+    service = "iam"
     name_rule = names.GROUP_NAME
     name_limit = "1-128"
     change_class = GroupChange
@@ -70,7 +72,8 @@ class Group:
     def adopt(self, record: LiveGroup, ctx: AdoptContext) -> dict[str, Any]:
         return principal.adopt(record, ctx, tags=False)
 
-    def read(self, pages: list[Mapping[str, Any]]) -> dict[str, LiveGroup]:
+    def read(self, source: LiveSource) -> dict[str, LiveGroup]:
+        pages = source.pages
         members: dict[str, set[str]] = {}
         for page in pages:
             for user in page.get("UserDetailList", []):

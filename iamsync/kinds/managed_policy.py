@@ -28,6 +28,7 @@ from iamsync.kinds.base import (
     Change,
     CheckContext,
     DiffContext,
+    LiveSource,
     Stage,
 )
 from iamsync.kinds.principal import LivePrincipal, tags_param
@@ -81,6 +82,7 @@ class ManagedPolicy:
     type = "policy"
     folder = "policies"
     schema = "policy"
+    service = "iam"
     name_rule = names.POLICY_NAME
     name_limit = "1-128"
     change_class = PolicyChange
@@ -98,7 +100,8 @@ class ManagedPolicy:
         return value
 
     # -- live ------------------------------------------------------------------------------
-    def read(self, pages: list[Mapping[str, Any]]) -> dict[str, LivePolicy]:
+    def read(self, source: LiveSource) -> dict[str, LivePolicy]:
+        pages = source.pages
         return {p.name: p for page in pages for p in map(_policy, page.get("Policies", []))}
 
     def fingerprint(self, record: LivePolicy) -> list[Any]:

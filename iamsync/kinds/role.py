@@ -31,6 +31,7 @@ from iamsync.kinds.base import (
     Change,
     CheckContext,
     DiffContext,
+    LiveSource,
     Stage,
 )
 from iamsync.kinds.principal import Api, DesiredPrincipal, LivePrincipal, PrincipalChange
@@ -88,6 +89,7 @@ class Role:
     type = "role"
     folder = "roles"
     schema = "role"
+    service = "iam"
     name_rule = names.ROLE_NAME
     name_limit = "1-64"
     change_class = RoleChange
@@ -138,7 +140,8 @@ class Role:
         return value
 
     # -- live ------------------------------------------------------------------------------
-    def read(self, pages: list[Mapping[str, Any]]) -> dict[str, LiveRole]:
+    def read(self, source: LiveSource) -> dict[str, LiveRole]:
+        pages = source.pages
         return {
             r["RoleName"]: LiveRole(
                 **principal.live_fields(r, "RoleName", "RolePolicyList"),

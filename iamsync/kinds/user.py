@@ -27,6 +27,7 @@ from iamsync.kinds.base import (
     Change,
     CheckContext,
     DiffContext,
+    LiveSource,
     Stage,
 )
 from iamsync.kinds.principal import Api, DesiredPrincipal, LivePrincipal, PrincipalChange
@@ -70,6 +71,7 @@ class User:
     type = "user"
     folder = "users"
     schema = "user"
+    service = "iam"
     name_rule = names.USER_NAME
     name_limit = "1-64"
     change_class = UserChange
@@ -93,7 +95,8 @@ class User:
         return value
 
     # -- live ------------------------------------------------------------------------------
-    def read(self, pages: list[Mapping[str, Any]]) -> dict[str, LiveUser]:
+    def read(self, source: LiveSource) -> dict[str, LiveUser]:
+        pages = source.pages
         return {
             u["UserName"]: LiveUser(
                 **principal.live_fields(u, "UserName", "UserPolicyList"),

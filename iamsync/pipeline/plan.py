@@ -47,7 +47,9 @@ def compute_plan(
         builtins["Region"] = connection.region
     with ThreadPoolExecutor(max_workers=1) as pool:
         # IAM reads while the repository validates: the slow parts overlap.
-        reading = pool.submit(live.read, connection.iam, ident.account_id, ident.partition)
+        reading = pool.submit(
+            live.read, connection.iam, ident.account_id, ident.partition, connection.client
+        )
         result = validate_mod.check(root, target=target_name, builtins=builtins, tree=tree)
         report.validation(result)
         if not result.ok:
