@@ -106,7 +106,7 @@ def test_read_merges_principals_and_policies_and_decodes_documents() -> None:
             "LocalManagedPolicy": [_page([], ["p"], "m"), _page([], ["q"], None)],
         }
     )
-    state = live.read(canned, ACCOUNT, "aws")  # type: ignore[arg-type]
+    state = live.read(canned, ACCOUNT, "aws", lambda service: canned)  # type: ignore[arg-type]
     assert sorted(state.of("user")) == ["a", "b"]
     assert sorted(state.of("policy")) == ["p", "q"]
     assert state.of("policy")["p"].default.document["Statement"][0]["Action"] == "s3:*"
@@ -120,7 +120,7 @@ def test_an_answer_that_is_not_gaad_is_refused_not_read_as_an_empty_account() ->
     del empty["IsTruncated"]
     canned = _CannedIam({"User,Group,Role": [empty], "LocalManagedPolicy": [empty]})
     with pytest.raises(Garbled):
-        live.read(canned, ACCOUNT, "aws")  # type: ignore[arg-type]
+        live.read(canned, ACCOUNT, "aws", lambda service: canned)  # type: ignore[arg-type]
 
 
 def _chain(*operations: tuple[str, dict[str, Any]]) -> calls.StageCalls:

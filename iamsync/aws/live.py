@@ -33,16 +33,14 @@ _POLICIES: list[Any] = ["LocalManagedPolicy"]
 _PAGE_SIZE = 1000
 
 
-def read(
-    iam: IAMClient, account_id: str, partition: str, client: Callable[[str], Any] | None = None
-) -> Live:
+def read(iam: IAMClient, account_id: str, partition: str, client: Callable[[str], Any]) -> Live:
     """Every registered kind's live records: IAM's from GetAccountAuthorizationDetails
     pages, any other kind's from its own list calls (`client`: service -> client)."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         policy_pages = pool.submit(_pages, iam, _POLICIES)
         principal_pages = _pages(iam, _PRINCIPALS)
         pages = principal_pages + policy_pages.result()
-    source = LiveSource(pages, client or (lambda service: iam))
+    source = LiveSource(pages, client)
     resources = {kind.type: MappingProxyType(kind.read(source)) for kind in kinds.registered()}
     return Live(account_id, partition, MappingProxyType(resources))
 

@@ -133,7 +133,7 @@ def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     connection = aws.connect(config.target(args.target))
     ident = connection.identity
     with aws.reading("live IAM"):
-        state = live.read(connection.iam, ident.account_id, ident.partition)
+        state = live.read(connection.iam, ident.account_id, ident.partition, connection.client)
         owned_roles = [
             n for n, r in state.of("role").items() if r.path.startswith(config.path_prefix)
         ]
