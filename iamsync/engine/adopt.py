@@ -26,8 +26,14 @@ class Written:
 
 def files(live: Live, prefix: str, present: Mapping[str, Collection[str]]) -> list[Written]:
     """A file for every owned resource whose kind has no file of that name (`present`)."""
-    policy_names = {p.arn: p.name for p in live.of("policy").values() if owned(p, prefix)}
-    ctx = AdoptContext(live, prefix, policy_names)
+    # an owned resource is written by its name, not its ARN (files refer to each other so)
+    by_arn = {
+        r.arn: r.name
+        for kind in kinds.registered()
+        for r in live.of(kind.type).values()
+        if owned(r, prefix) and getattr(r, "arn", None)
+    }
+    ctx = AdoptContext(live, prefix, by_arn)
     return [
         Written(f"{kind.folder}/{name}.json", _dump(kind.adopt(record, ctx)))
         for kind in kinds.registered()
