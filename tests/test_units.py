@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +131,15 @@ def test_catalog_age_warning() -> None:
     warning = validate.catalog_age_warning(catalog, stale, 60)
     assert warning is not None and "61 days old" in warning
     assert isinstance(catalog.updated_at(), datetime)
+
+
+def test_a_run_reads_each_file_once(tmp_path: Path) -> None:
+    """iamsync.json is needed before the full check (to pick the target) and again in it:
+    one read, one snapshot."""
+    from iamsync.files.tree import FolderTree
+
+    (tmp_path / "iamsync.json").write_text("{}")
+    tree = FolderTree(tmp_path)
+    assert tree.read("iamsync.json") == b"{}"
+    (tmp_path / "iamsync.json").write_text('{"changed": true}')
+    assert tree.read("iamsync.json") == b"{}"

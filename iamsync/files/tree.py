@@ -41,6 +41,9 @@ class FolderTree:
     root: Path
     listed: frozenset[str] | None = None  # None: not in Git, every visible file counts
     label: str = "the working tree"
+    # What was read, by path: a run reads each file once (iamsync.json is needed to pick
+    # the target before the full check) and sees one snapshot of it.
+    _read: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     def files(self, folder: str) -> list[str]:
         """Every visible entry under `folder` (relative "/" paths, sorted); [] if none.
@@ -75,6 +78,11 @@ class FolderTree:
         return any(self.root.joinpath(*parts[:i]).is_symlink() for i in range(1, len(parts) + 1))
 
     def read(self, rel: str) -> bytes:
+        if rel not in self._read:
+            self._read[rel] = self._read_once(rel)
+        return self._read[rel]
+
+    def _read_once(self, rel: str) -> bytes:
         path = self.root / rel
         if path.is_symlink():
             raise Unreadable(SYMLINK_REFUSED)
