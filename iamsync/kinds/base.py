@@ -48,6 +48,27 @@ class Change:
     type: str = field(default="", init=False)  # the kind's type; set by each subclass
 
 
+def renamed_pairs(
+    changes: Iterable[Any], document_of: Callable[[Any], Any]
+) -> list[tuple[Any, Any]]:
+    """(created, deleted) pairs with the same document: a file renamed where IAM cannot
+    rename (a policy, a role). `document_of(change)` is what identifies it (canonical)."""
+    from iamsync.iam import normalize
+
+    def key(change: Any) -> str:
+        return normalize.dumps(normalize.canonical(document_of(change)))
+
+    changes = list(changes)
+    deleted = {key(c): c for c in changes if c.action is Action.DELETE}
+    pairs = []
+    for c in changes:
+        if c.action is Action.CREATE:
+            old = deleted.pop(key(c), None)
+            if old is not None:
+                pairs.append((c, old))
+    return pairs
+
+
 class Stage(IntEnum):
     """The ordering rules, as data: stages run one after another, in this order."""
 

@@ -30,6 +30,7 @@ from iamsync.kinds.base import (
     DiffContext,
     LiveSource,
     Stage,
+    renamed_pairs,
 )
 from iamsync.kinds.principal import LivePrincipal, tags_param
 from iamsync.policy import grants, rules as checks
@@ -260,21 +261,13 @@ def _delete(policy: LivePolicy, attached_by: Mapping[str, Iterable[str]]) -> Pol
 
 def _mark_renames(changes: list[PolicyChange], ctx: DiffContext) -> list[PolicyChange]:
     """Pair each created policy with a deleted one of the same document: a renamed file."""
-    deleted = {
-        normalize.dumps(normalize.canonical(c.before)): c
-        for c in changes
-        if c.action is Action.DELETE
-    }
     pairs: dict[str, PolicyChange] = {}
-    for c in changes:
-        if c.action is Action.CREATE:
-            old = deleted.pop(normalize.dumps(normalize.canonical(c.after)), None)
-            if old is not None:
-                keeps = ctx.wanted_by.get(c.arn, frozenset()) == ctx.attached_by.get(
-                    old.arn, frozenset()
-                )
-                pairs[c.name] = replace(c, same_document_as=old.name, keeps_access=keeps)
-                pairs[old.name] = replace(old, same_document_as=c.name, keeps_access=keeps)
+    for c, old in renamed_pairs(
+        changes, lambda x: x.after if x.action is Action.CREATE else x.before
+    ):
+        keeps = ctx.wanted_by.get(c.arn, frozenset()) == ctx.attached_by.get(old.arn, frozenset())
+        pairs[c.name] = replace(c, same_document_as=old.name, keeps_access=keeps)
+        pairs[old.name] = replace(old, same_document_as=c.name, keeps_access=keeps)
     return [pairs.get(c.name, c) for c in changes]
 
 

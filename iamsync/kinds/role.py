@@ -33,6 +33,7 @@ from iamsync.kinds.base import (
     DiffContext,
     LiveSource,
     Stage,
+    renamed_pairs,
 )
 from iamsync.kinds.principal import Api, DesiredPrincipal, LivePrincipal, PrincipalChange
 from iamsync.policy import rules as checks
@@ -314,18 +315,14 @@ def _mark_renames(changes: list[RoleChange]) -> list[RoleChange]:
     """A created and a deleted role with one trust policy: a renamed file, said as such."""
     from dataclasses import replace
 
-    deleted = {
-        normalize.dumps(normalize.canonical(c.trust_before)): c
-        for c in changes
-        if c.action is Action.DELETE
-    }
     pairs: dict[str, RoleChange] = {}
-    for c in changes:
-        if c.action is Action.CREATE:
-            old = deleted.pop(normalize.dumps(normalize.canonical(c.trust_after)), None)
-            if old is not None:
-                pairs[c.name] = replace(c, same_trust_as=old.name)
-                pairs[old.name] = replace(old, same_trust_as=c.name)
+
+    def trust(x: RoleChange) -> Any:
+        return x.trust_after if x.action is Action.CREATE else x.trust_before
+
+    for c, old in renamed_pairs(changes, trust):
+        pairs[c.name] = replace(c, same_trust_as=old.name)
+        pairs[old.name] = replace(old, same_trust_as=c.name)
     return [pairs.get(c.name, c) for c in changes]
 
 
