@@ -98,7 +98,7 @@ def test_console_script_is_installed() -> None:
     [
         ((), "choose one of --validate"),
         (("--validate", "--plan"), "not allowed with argument"),
-        (("--frobnicate",), "unrecognized arguments"),
+        (("--frobnicate",), "unknown option --frobnicate"),
     ],
 )
 def test_usage_errors_exit_nonzero(args: tuple[str, ...], words: str) -> None:

@@ -218,7 +218,7 @@ def test_an_endpoint_that_answers_html_is_one_line(git_repo: GitRepo, html_endpo
     "args, words",
     [
         (("--validate", "--local"), "not allowed with argument"),
-        (("--frobnicate",), "unrecognized arguments"),
+        (("--frobnicate",), "unknown option --frobnicate"),
         (("--validate", "--allow-delete-all"), "--allow-delete-all goes with"),
         ((), "choose one of --validate"),
     ],
@@ -519,3 +519,53 @@ def test_tag_drift_shows_the_live_value_and_the_wanted_one(
     assert git_repo.run("--apply").code == 0
     tags = {t["Key"]: t["Value"] for t in iam.list_user_tags(UserName="ci")["Tags"]}
     assert tags["team"] == "platform" and tags["cost"] == "7" and "extra" not in tags
+
+
+# -- the command line, second pass (issue 16.6) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("--formt", "json"), "unknown option --formt (did you mean --format?)"),
+        (
+            ("--plan", "--allow-del"),
+            "unknown option --allow-del (did you mean --allow-delete-all?)",
+        ),
+        (
+            ("--plan", "-detailed-exitcode"),
+            "iamsync's options take two dashes (--detailed-exitcode)",
+        ),
+    ],
+)
+def test_an_unknown_or_abbreviated_option_is_named_never_guessed(
+    args: tuple[str, ...], words: str, tmp_path: Path
+) -> None:
+    from iamsync.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    assert main([*args, "--repo", str(tmp_path)], stdout=out, stderr=err) == 1
+    assert words in err.getvalue()
+
+
+def test_help_names_exit_code_130_and_version_has_a_short_flag() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "sync.py"), "--help"], capture_output=True, text=True
+    )
+    flat = " ".join(proc.stdout.split())
+    assert "130 when interrupted (Ctrl-C)" in flat and "IAMSYNC_API_LOG" in flat
+    version = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "sync.py"), "-V"], capture_output=True, text=True
+    )
+    assert version.returncode == 0 and version.stdout.startswith("iamsync ")
+
+
+def test_each_mode_has_its_own_help() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "sync.py"), "apply", "--help"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0
+    assert "--plan-file" in proc.stdout and "--parallelism" in proc.stdout
+    assert "--out" not in proc.stdout and "--fail-on" not in proc.stdout

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import gc
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from iamsync import __version__
 from iamsync.cli.status import ExitStatus
@@ -16,6 +17,18 @@ from iamsync.core import safe
 from iamsync.core.errors import IamsyncError
 
 MODES = ("validate", "plan", "apply", "import")
+_MODE_HELP = {
+    "validate": "Offline checks of the repository's files: schema and semantics, no AWS call.",
+    "plan": "Validate, read live IAM, print the plan and its access review; writes nothing.",
+    "apply": "Validate, plan from the committed files, apply the plan, print what was done.",
+    "import": "Write repository files for live resources under the ownership prefix.",
+}
+ENVIRONMENT = (
+    "AWS access is the standard chain (AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID, "
+    "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_IAM, ...); "
+    "IAMSYNC_FULL_PLAN_HINT: where the markdown plan says the full plan is; IAMSYNC_API_LOG: "
+    "a file to append every API call to; GITHUB_ACTIONS, CI: annotations and plain progress."
+)
 
 
 def main(
@@ -42,7 +55,7 @@ def main(
     except KeyboardInterrupt:
         if args.debug:
             traceback.print_exc(file=err)
-        print("iamsync: interrupted; no IAM write was in progress", file=err)
+        print("iamsync: interrupted; nothing was changed", file=err)
         return ExitStatus.INTERRUPTED
 
 
@@ -66,7 +79,16 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
 
 
 def _parse(argv: list[str], err: TextIO) -> argparse.Namespace | int:
+    mode = next((a for a in argv if a in MODES), None)
+    if mode and any(a in ("-h", "--help") for a in argv):
+        _parser(mode).print_help(sys.stdout)  # iamsync MODE --help: its options only
+        return ExitStatus.OK
     parser = _parser()
+    unknown = _unknown_options(parser, argv)
+    if unknown:
+        parser.print_usage(err)
+        print(f"iamsync: error: {unknown}", file=err)
+        return ExitStatus.ERROR
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed the usage error (or --help, --version)
@@ -90,6 +112,29 @@ def _parse(argv: list[str], err: TextIO) -> argparse.Namespace | int:
     return args
 
 
+def _unknown_options(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
+    """An option iamsync does not have, said as such with the one meant (before argparse
+    reads its value as the MODE). Options are never guessed from a prefix: a flag that
+    allows deleting everything must be typed in full."""
+    known = {s for a in parser._actions for s in a.option_strings}
+    takes_value = {s for a in parser._actions if a.nargs != 0 for s in a.option_strings}
+    previous = ""
+    for arg in argv:
+        if arg == "--":
+            break
+        option = arg.split("=", 1)[0]
+        value_of_previous = previous in takes_value and "=" not in previous
+        previous = arg
+        if value_of_previous or not option.startswith("-") or option in known or option == "-":
+            continue
+        if option.startswith("-") and not option.startswith("--") and f"-{option}" in known:
+            return f"unknown option {option}: iamsync's options take two dashes (-{option})"
+        close = difflib.get_close_matches(option, sorted(known), n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return f"unknown option {option}{hint}"
+    return None
+
+
 def _misuse(args: argparse.Namespace) -> str | None:
     if args.out and args.mode != "plan":
         return "--out goes with --plan"
@@ -110,91 +155,115 @@ def _misuse(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _parser() -> argparse.ArgumentParser:
+EXIT_CODES = (
+    "Exit codes: 0 success; 1 any error (invalid files, AWS error, refused apply); with "
+    "--plan --detailed-exitcode, 2 when there are changes; 130 when interrupted (Ctrl-C)."
+)
+
+
+def _parser(mode: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `mode`, the one `iamsync MODE --help` shows (its options only)."""
     parser = argparse.ArgumentParser(
-        prog="iamsync",
-        description="Git as the source of truth for AWS IAM.",
-        epilog="Exit codes: 0 success; 1 any error; with --plan --detailed-exitcode, "
-        "2 when there are changes.",
+        prog=f"iamsync {mode}" if mode else "iamsync",
+        description=_MODE_HELP.get(mode or "", "Git as the source of truth for AWS IAM."),
+        epilog=f"{EXIT_CODES} {ENVIRONMENT}",
+        allow_abbrev=False,
     )
-    parser.add_argument(
-        "mode_word",
-        nargs="?",
-        choices=MODES,
-        metavar="MODE",
-        help="validate | plan | apply | import (the same as the --MODE flags)",
-    )
-    group = parser.add_mutually_exclusive_group()
-    for mode, text in (
-        ("validate", "offline checks: schema and semantics, no AWS call"),
-        ("plan", "validate, read live IAM, print the plan"),
-        ("apply", "validate, plan, apply, print what was done"),
-        ("import", "write repository files for live resources"),
-    ):
-        group.add_argument(f"--{mode}", dest="mode", action="store_const", const=mode, help=text)
-    group.add_argument(
-        "--local",
-        action="store_true",
-        help="run validate, plan, apply and plan again against an embedded local IAM (moto)",
-    )
-    parser.add_argument(
+    if mode is None:
+        parser.add_argument(
+            "mode_word",
+            nargs="?",
+            choices=MODES,
+            metavar="MODE",
+            help="validate | plan | apply | import (the same as the --MODE flags; "
+            "iamsync MODE --help shows its options)",
+        )
+        group = parser.add_mutually_exclusive_group()
+        for name, text in (
+            ("validate", "offline checks: schema and semantics, no AWS call"),
+            ("plan", "validate, read live IAM, print the plan"),
+            ("apply", "validate, plan, apply, print what was done"),
+            ("import", "write repository files for live resources"),
+        ):
+            group.add_argument(
+                f"--{name}", dest="mode", action="store_const", const=name, help=text
+            )
+        group.add_argument(
+            "--local",
+            action="store_true",
+            help="run validate, plan, apply and plan again against an embedded local IAM (moto)",
+        )
+
+    def option(*flags: str, modes: tuple[str, ...] = MODES, **kwargs: Any) -> None:
+        if mode is None or mode in modes:
+            parser.add_argument(*flags, **kwargs)
+
+    option(
         "--repo",
         type=Path,
         default=None,
         help="policy repository root (default: the folder at or above the current one "
         "that holds iamsync.json or a kind's folder: policies/, users/, groups/, roles/)",
     )
-    parser.add_argument("--target", help="target name from iamsync.json")
-    parser.add_argument(
+    option("--target", help="target name from iamsync.json")
+    option(
         "--format",
+        modes=("plan", "apply"),
         choices=("text", "markdown", "json"),
         default="text",
         help="plan output format (default: text)",
     )
-    parser.add_argument("--out", type=Path, help="with --plan: also save the plan as JSON")
-    parser.add_argument(
+    option("--out", modes=("plan",), type=Path, help="with --plan: also save the plan as JSON")
+    option(
         "--plan-file",
+        modes=("apply",),
         type=Path,
         help="with --apply: apply exactly this saved plan, or refuse if "
         "live IAM changed since it was made",
     )
-    parser.add_argument(
+    option(
         "--detailed-exitcode",
+        modes=("plan",),
         action="store_true",
         help="with --plan: exit 0 when there are no changes, 2 when there are",
     )
-    parser.add_argument(
+    option(
         "--fail-on",
+        modes=("plan",),
         choices=("high", "medium", "low"),
         metavar="LEVEL",
         help="with --plan: exit 1 when the plan introduces a risk finding at LEVEL (high, "
         "medium, low) or above; the plan is still printed in full",
     )
-    parser.add_argument(
+    option(
         "--access-analyzer",
+        modes=("plan",),
         action="store_true",
         help="with --plan: also run IAM Access Analyzer's ValidatePolicy (free, online) on "
         "every document the plan writes",
     )
-    parser.add_argument(
+    option(
         "--allow-dirty",
+        modes=("apply",),
         action="store_true",
         help="with --apply: allow uncommitted changes to the files iamsync reads "
         "(the kinds' folders, iamsync.json)",
     )
-    parser.add_argument(
+    option(
         "--allow-delete-all",
+        modes=("plan", "apply"),
         action="store_true",
         help="with --plan/--apply: allow a plan that deletes every resource iamsync owns "
         "and creates nothing (refused otherwise: it is what an empty or wrong folder plans)",
     )
-    parser.add_argument(
+    option(
         "--parallelism",
+        modes=("apply",),
         type=int,
         default=8,
         metavar="N",
         help="with --apply: at most N API calls at once (default 8)",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    parser.add_argument("--version", action="version", version=f"iamsync {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"iamsync {__version__}")
     return parser
