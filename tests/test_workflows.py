@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +202,54 @@ def test_pre_commit_hook_runs_validate() -> None:
     assert "id: iamsync-validate" in hooks
     assert "entry: iamsync validate" in hooks
     assert "language: python" in hooks and "pass_filenames: false" in hooks
+
+
+def test_the_pre_commit_hook_watches_every_kinds_folder() -> None:
+    from iamsync import kinds
+
+    hooks = (REPO_ROOT / ".pre-commit-hooks.yaml").read_text()
+    pattern = re.search(r"^  files: (.+)$", hooks, re.M)
+    assert pattern is not None
+    watched = re.compile(pattern.group(1))
+    for kind in kinds.registered():
+        assert watched.search(f"{kind.folder}/x.json"), kind.folder
+    assert watched.search("iamsync.json") and not watched.search("README.md")
+
+
+def test_pre_commit_runs_the_hook_on_a_broken_role_and_group(tmp_path: Path) -> None:
+    """pre-commit itself, on a sample repository: the staged role and group are checked
+    (they were skipped as "no files to check")."""
+    pre_commit = Path(sys.executable).parent / "pre-commit"
+    if not pre_commit.exists():
+        pytest.fail("pre-commit is not installed (a dev dependency)")
+    sample = tmp_path / "sample"
+    (sample / "roles").mkdir(parents=True)
+    (sample / "groups").mkdir()
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRle",
+            }
+        ],
+    }
+    (sample / "roles" / "r.json").write_text(json.dumps({"trust_policy": trust}))
+    (sample / "groups" / "g.json").write_text(json.dumps({"polices": []}))
+    subprocess.run(["git", "init", "-q"], cwd=sample, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=sample, check=True)
+    proc = subprocess.run(
+        [str(pre_commit), "try-repo", str(REPO_ROOT), "iamsync-validate", "--all-files"],
+        cwd=sample,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache")},
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "roles/r.json:1:" in proc.stdout and 'unknown action "sts:AssumeRle"' in proc.stdout
+    assert 'groups/g.json:1:2: error: unknown key "polices"' in proc.stdout
 
 
 @pytest.mark.parametrize("name", ["plan.yml", "apply.yml"])
