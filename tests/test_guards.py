@@ -134,3 +134,45 @@ def test_a_rename_whose_old_and_new_names_both_exist_is_refused(
     assert git_repo.run("--apply").code == 1
     keys = iam.list_access_keys(UserName="a")["AccessKeyMetadata"]
     assert [k["AccessKeyId"] for k in keys] == [key]  # user a and its key are still there
+
+
+def test_import_into_the_shipped_repository_writes_files_that_validate(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    """Under the shipped iamsync.json (which requires iamsync-boundary), imported users and
+    roles do not repeat the boundary; what a file cannot hold (a policy's tags) is said."""
+    repo = _applied_seed(git_repo, iam)
+    boundary = f"arn:aws:iam::{ACCOUNT}:policy/iamsync-boundary"
+    mark = [{"Key": "managed-by", "Value": "iamsync"}]
+    iam.create_user(UserName="hand", Path="/iamsync/", PermissionsBoundary=boundary, Tags=mark)
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    iam.create_role(
+        RoleName="hand-role",
+        Path="/iamsync/",
+        PermissionsBoundary=boundary,
+        AssumeRolePolicyDocument=json.dumps(trust),
+        Tags=mark,
+    )
+    iam.create_policy(
+        PolicyName="tagged",
+        Path="/iamsync/",
+        PolicyDocument=json.dumps(doc("s3:GetObject")),
+        Tags=[{"Key": "team", "Value": "data"}],
+    )
+    imported = repo.run("--import")
+    assert imported.code == 0, imported.err
+    assert "warning: policy tagged: its tags (team=data) are not kept" in imported.err
+    for rel in ("users/hand.json", "roles/hand-role.json"):
+        assert "permissions_boundary" not in json.loads((repo.root / rel).read_text())
+    repo.commit("import")
+    assert repo.run("--validate").code == 0
+    assert "No changes." in repo.run("--plan").out

@@ -18,7 +18,7 @@ from iamsync.cli.status import ExitStatus
 from iamsync.core import safe
 from iamsync.core.errors import IamsyncError
 from iamsync.engine import plan as plan_mod, repo, validate as validate_mod
-from iamsync.files import gitinfo, tree as tree_mod
+from iamsync.files import gitinfo, template, tree as tree_mod
 from iamsync.pipeline import saved
 from iamsync.pipeline.plan import compute_plan
 from iamsync.render import access as render_access, planfile
@@ -138,8 +138,18 @@ def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
             n for n, r in state.of("role").items() if r.path.startswith(config.path_prefix)
         ]
         state = live.complete_roles(connection.iam, state, owned_roles)
-    present = repo.load(args.repo, files)
-    written = adopt.files(state, config.path_prefix, present.by_kind)
+        present = repo.load(args.repo, files)
+        new_policies = [
+            n
+            for n, p in state.of("policy").items()
+            if p.path.startswith(config.path_prefix) and n not in present.by_kind.get("policy", {})
+        ]
+        state = live.complete_policy_tags(connection.iam, state, new_policies)
+    required = None
+    if config.permissions_boundary:
+        values = {"AccountId": ident.account_id, "Partition": ident.partition}
+        required = str(template.render(config.permissions_boundary, values)[0])
+    written = adopt.files(state, config.path_prefix, present.by_kind, required)
     for item in written:
         path = args.repo / item.path
         if os.path.lexists(path):  # a file that does not parse: the user's to fix
@@ -148,6 +158,8 @@ def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(item.text, encoding="utf-8")
         print(f"wrote {item.path}", file=out)
+        for note in item.unkept:
+            print(safe.line(f"iamsync: warning: {note}"), file=err)
     others = adopt.unowned(state, config.path_prefix)
     print(
         f"imported {len(written)} resource(s) under {config.path_prefix}; "

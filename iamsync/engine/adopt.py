@@ -22,10 +22,17 @@ from iamsync.kinds.base import AdoptContext
 class Written:
     path: str  # relative to the repository root
     text: str
+    unkept: tuple[str, ...] = ()  # what of the live resource the file cannot hold, said
 
 
-def files(live: Live, prefix: str, present: Mapping[str, Collection[str]]) -> list[Written]:
-    """A file for every owned resource whose kind has no file of that name (`present`)."""
+def files(
+    live: Live,
+    prefix: str,
+    present: Mapping[str, Collection[str]],
+    required_boundary: str | None = None,
+) -> list[Written]:
+    """A file for every owned resource whose kind has no file of that name (`present`).
+    `required_boundary` (iamsync.json's, rendered) is never written: the config sets it."""
     # an owned resource is written by its name, not its ARN (files refer to each other so)
     by_arn = {
         r.arn: r.name
@@ -33,9 +40,13 @@ def files(live: Live, prefix: str, present: Mapping[str, Collection[str]]) -> li
         for r in live.of(kind.type).values()
         if owned(r, prefix) and getattr(r, "arn", None)
     }
-    ctx = AdoptContext(live, prefix, by_arn)
+    ctx = AdoptContext(live, prefix, by_arn, required_boundary)
     return [
-        Written(f"{kind.folder}/{name}.json", _dump(kind.adopt(record, ctx)))
+        Written(
+            f"{kind.folder}/{name}.json",
+            _dump(kind.adopt(record, ctx)),
+            tuple(getattr(kind, "unkept", lambda r: [])(record)),
+        )
         for kind in kinds.registered()
         for name, record in sorted(live.of(kind.type).items())
         if under(record.path, prefix) and name not in present.get(kind.type, ())

@@ -158,6 +158,7 @@ class AdoptContext:
     live: Live
     prefix: str
     policy_names: Mapping[str, str]  # owned policy ARN -> its name (written as a name)
+    required_boundary: str | None = None  # iamsync.json's, rendered: a file never repeats it
 
     def reference(self, arn: str) -> str:
         return self.policy_names.get(arn) or self.template(arn)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from iamsync.core.model import Desired, Live, PolicyVersion
+from iamsync.core.model import BOOKKEEPING_TAGS, Desired, Live, PolicyVersion
 from iamsync.core.ownership import Conflict, owned
 from iamsync.core.problems import Problem
 from iamsync.files.source import Source
@@ -104,6 +104,16 @@ class ManagedPolicy:
     def read(self, source: LiveSource) -> dict[str, LivePolicy]:
         pages = source.pages
         return {p.name: p for page in pages for p in map(_policy, page.get("Policies", []))}
+
+    def unkept(self, record: LivePolicy) -> list[str]:
+        """What of a live policy its file cannot hold: a policy file is only the document."""
+        kept = {k: v for k, v in (record.tags or {}).items() if k.lower() not in BOOKKEEPING_TAGS}
+        if not kept:
+            return []
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(kept.items()))
+        return [
+            f"policy {record.name}: its tags ({shown}) are not kept (a policy file is its document)"
+        ]
 
     def fingerprint(self, record: LivePolicy) -> list[Any]:
         versions = sorted(

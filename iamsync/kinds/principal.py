@@ -317,7 +317,7 @@ def adopt(record: LivePrincipal, ctx: AdoptContext, *, tags: bool) -> dict[str, 
         value["policies"] = sorted(ctx.reference(a) for a in record.attached)
     if record.inline:
         value["inline_policies"] = {n: ctx.template(d) for n, d in sorted(record.inline.items())}
-    if record.permissions_boundary:
+    if record.permissions_boundary and record.permissions_boundary != ctx.required_boundary:
         value["permissions_boundary"] = ctx.reference(record.permissions_boundary)
     kept = {k: v for k, v in record.tags.items() if k.lower() not in BOOKKEEPING_TAGS}
     if tags and kept:
