@@ -14,7 +14,7 @@ from typing import Any
 
 from iamsync import kinds
 from iamsync.core.model import Live
-from iamsync.core.ownership import owned, under
+from iamsync.core.ownership import under
 from iamsync.kinds.base import AdoptContext
 
 
@@ -33,12 +33,13 @@ def files(
 ) -> list[Written]:
     """A file for every owned resource whose kind has no file of that name (`present`).
     `required_boundary` (iamsync.json's, rendered) is never written: the config sets it."""
-    # an owned resource is written by its name, not its ARN (files refer to each other so)
+    # a resource under the prefix (imported, or iamsync's) is written by its name, not its
+    # ARN: files refer to each other so
     by_arn = {
         r.arn: r.name
         for kind in kinds.registered()
         for r in live.of(kind.type).values()
-        if owned(r, prefix) and getattr(r, "arn", None)
+        if under(r.path, prefix) and getattr(r, "arn", None)
     }
     ctx = AdoptContext(live, prefix, by_arn, required_boundary)
     return [
