@@ -4,6 +4,7 @@ bookkeeping, not a path anyone can set; a saved plan applies only to its own com
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +177,24 @@ def test_import_into_the_shipped_repository_writes_files_that_validate(
     repo.commit("import")
     assert repo.run("--validate").code == 0
     assert "No changes." in repo.run("--plan").out
+
+
+def test_a_missing_required_boundary_is_one_line_at_iamsync_json(
+    aws: MotoServer, iam: Any, git_repo: GitRepo
+) -> None:
+    """An account without the bootstrap stack: one problem with the cause and the fix, not
+    one per user."""
+    from tests.test_loop import seed_repo
+
+    repo = seed_repo(git_repo)  # no iam: the boundary policy is not in the account
+    repo.write({f"users/u{i}.json": {"policies": ["ecr-push"]} for i in range(30)}).commit("30")
+    refused = repo.run("--plan")
+    assert refused.code == 1
+    lines = [
+        line for line in refused.err.splitlines() if re.match(r"[\w./-]+:\d+:\d+: error:", line)
+    ]
+    assert len(lines) == 1, lines
+    (line,) = lines
+    assert line.startswith("iamsync.json:")
+    assert "deploy iamsync's bootstrap stack first" in line and "[BOUNDARY_MISSING]" in line
+    assert "32 users and roles of this plan need it" in line

@@ -64,6 +64,33 @@ def roles_to_complete(wanted: Desired) -> list[str]:
     )
 
 
+def _missing(
+    arn: str, users: list[tuple[Change, str]], account: str, required: str | None
+) -> Conflict:
+    n = len(users)
+    if arn == required:
+        return Conflict(
+            "config",
+            "iamsync",
+            "BOUNDARY_MISSING",
+            f"the required permissions boundary {arn} does not exist in account {account}: "
+            "deploy iamsync's bootstrap stack first (README, 'Use it on your account', step "
+            f"1: aws cloudformation deploy --template-file bootstrap/iamsync-roles.template.json "
+            f"...); {n} user{'s and roles' if n > 1 else ''} of this plan need it",
+            "permissions_boundary",
+        )
+    first, field = users[0]
+    more = f" (and {n - 1} more files name it)" if n > 1 else ""
+    return Conflict(
+        first.type,
+        first.name,
+        "UNKNOWN_POLICY_ARN",
+        f"policy {arn} does not exist in account {account}{more}",
+        field,
+        arn,
+    )
+
+
 def complete_roles(iam: IAMClient, state: Live, names: list[str]) -> Live:
     """Description and session length of the named roles (GetRole each).
 
@@ -192,8 +219,14 @@ def documents(iam: IAMClient, arns: Iterable[str]) -> tuple[dict[str, Any], list
     return docs, [f"{arn} ({why})" for arn, _, why in results if why]
 
 
-def check_policies_exist(iam: IAMClient, plan: Plan, state: Live) -> None:
-    """Every policy ARN the plan newly attaches exists (one GetPolicy each, only for those)."""
+def check_policies_exist(
+    iam: IAMClient, plan: Plan, state: Live, required_boundary: str | None = None
+) -> None:
+    """Every policy ARN the plan newly attaches exists (one GetPolicy each, only for those).
+
+    A missing required boundary is one problem, at iamsync.json (the bootstrap stack is
+    not deployed); another missing ARN is said at the first file naming it, the rest counted.
+    """
     known = {p.arn for p in state.of("policy").values()}
     # Policies the plan creates or updates exist by the time they are attached; deleted ones
     # do not (a file naming one is refused before this).
@@ -212,16 +245,6 @@ def check_policies_exist(iam: IAMClient, plan: Plan, state: Live) -> None:
         try:
             iam.get_policy(PolicyArn=arn)
         except iam.exceptions.NoSuchEntityException:
-            missing += [
-                Conflict(
-                    c.type,
-                    c.name,
-                    "UNKNOWN_POLICY_ARN",
-                    f"policy {arn} does not exist in account {state.account_id}",
-                    field,
-                    arn,
-                )
-                for c, field in users
-            ]
+            missing.append(_missing(arn, users, state.account_id, required_boundary))
     if missing:
         raise PlanConflict(missing)

@@ -102,6 +102,7 @@ CODES: dict[str, Code] = {
     "POLICY_IN_USE": Code(E, "a policy to delete that something unowned still uses"),
     "UNKNOWN_POLICY_ARN": Code(E, "a policy ARN that does not exist in the account"),
     "RENAME_CONFLICT": Code(E, "a rename whose old and new names both exist"),
+    "BOUNDARY_MISSING": Code(E, "the required permissions boundary is not in the account"),
 }
 
 

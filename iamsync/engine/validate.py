@@ -54,6 +54,12 @@ class Result:
     def locate(self, conflict: Conflict) -> Problem:
         """A plan-time refusal as a problem at the file (and entry) that causes it."""
         src = self.sources.get((conflict.kind, conflict.name))
+        if conflict.kind == "config":  # a refusal about iamsync.json itself
+            config = self.sources.get(("config", config_mod.CONFIG_FILE))
+            if config is None:
+                return Problem.at(config_mod.CONFIG_FILE, 1, 1, conflict.code, conflict.message)
+            pointer = (conflict.field,) if conflict.field else ()
+            return config.problem(pointer, conflict.code, conflict.message, key=True)
         if src is None:  # the file is gone: the refusal is about deleting what it described
             rel = f"{repo.kind_dirs()[conflict.kind]}/{conflict.name}.json"
             return Problem.at(rel, 1, 1, conflict.code, conflict.message)
@@ -117,6 +123,11 @@ def check(
                 if kind != repo.BOOTSTRAP
                 for name, src in found.items()
             }
+            | (
+                {("config", config_mod.CONFIG_FILE): files.config}
+                if files.config is not None
+                else {}
+            )
         ),
     )
 

@@ -80,7 +80,7 @@ def compute_plan(
     try:
         computed = plan_mod.diff(wanted, state, credentials)
         with aws.reading("the policies to attach"):
-            live.check_policies_exist(connection.iam, computed, state)
+            live.check_policies_exist(connection.iam, computed, state, result.required_boundary)
     except PlanConflict as exc:
         refusals = sorted(result.locate(c) for c in exc.conflicts)
         report.refusals(refusals)
