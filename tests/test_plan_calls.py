@@ -440,3 +440,21 @@ def test_saved_plan_round_trips() -> None:
     assert again == plan
     assert calls.to_calls(again, "c") == calls.to_calls(plan, "c")
     assert {c.action for c in plan.changes} == {Action.CREATE, Action.UPDATE, Action.DELETE}
+
+
+def test_what_a_create_sets_reads_as_new() -> None:
+    """A new user or role: "+" for its boundary, tags, description and session length,
+    as Terraform users expect (never "~", never a bare "tags:" line)."""
+    from iamsync.render import describe
+
+    boundary = f"arn:aws:iam::{ACCOUNT}:policy/guard"
+    plan = plan_of(
+        {},
+        {"ci": {"tags": {"team": "x"}}},
+        live(live_policy("guard", doc("s3:GetObject"), path="/")),
+        required_boundary=boundary,
+    )
+    lines = describe.details(plan.changes[0])
+    assert f"+ permissions boundary {boundary}" in lines
+    assert "+ tag team = 'x'" in lines
+    assert not [line for line in lines if line.startswith(("~", "tags:"))]

@@ -275,12 +275,12 @@ def details(c: PrincipalChange) -> list[str]:
         out.append(f"{verb} {name}")
     out += [f"- inline policy {name}" for name in c.delete_inline]
     if c.boundary:
-        out.append(f"~ permissions boundary {c.boundary}")
+        sets = "+" if c.action is Action.CREATE else "~"  # a create sets it; an update changes it
+        out.append(f"{sets} permissions boundary {c.boundary}")
     if c.remove_boundary:
         out.append("- permissions boundary removed")
     if c.action is Action.CREATE:
-        if c.tags:
-            out.append("tags: " + ", ".join(f"{k}={v}" for k, v in sorted(c.tags.items())))
+        out += [f"+ tag {key} = {value!r}" for key, value in sorted(c.tags.items())]
         return out
     for key, value in sorted(c.tags.items()):
         if key in c.tags_before:

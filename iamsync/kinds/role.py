@@ -243,11 +243,12 @@ class Role:
             )
         elif c.trust_after is not None:
             out.append("~ trust policy (who may assume the role)")
+        sets = "+" if c.action is Action.CREATE else "~"  # what a create sets is all new
         if c.description is not None and c.description != (c.description_before or ""):
-            out.append(f"~ description {c.description!r}")
+            out.append(f"{sets} description {c.description!r}")
         session = c.max_session_duration
         if session is not None and session != c.max_session_before:
-            out.append(f"~ max session duration {session} s")
+            out.append(f"{sets} max session duration {session} s")
         if c.create_instance_profile:
             out.append(f"+ instance profile {c.name}")
         out += [f"- instance profile {n}" for n, _ in c.remove_instance_profiles]
