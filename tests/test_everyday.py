@@ -569,3 +569,28 @@ def test_each_mode_has_its_own_help() -> None:
     assert proc.returncode == 0
     assert "--plan-file" in proc.stdout and "--parallelism" in proc.stdout
     assert "--out" not in proc.stdout and "--fail-on" not in proc.stdout
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_plan_says_what_it_is_doing(
+    aws: MotoServer, git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain lines under GitHub Actions; one rewritten line on a terminal, cleared at the end."""
+    from iamsync.cli import main
+
+    git_repo.write({"policies/p.json": doc("s3:GetObject")}).commit()
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--plan", "--repo", str(git_repo.root)], stdout=out, stderr=err) == 0
+    said = err.getvalue().splitlines()
+    assert "iamsync: reading live IAM and validating the files" in said
+    assert "iamsync: reviewing access" in said
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    terminal = _Terminal()
+    assert main(["--plan", "--repo", str(git_repo.root)], stdout=out, stderr=terminal) == 0
+    shown = terminal.getvalue()
+    assert "\r\x1b[2Kiamsync: reviewing access…" in shown and shown.endswith("\r\x1b[2K")

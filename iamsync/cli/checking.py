@@ -28,11 +28,22 @@ class Reporter:
 
     def __init__(self, err: TextIO) -> None:
         self.err = err
+        self.live = err.isatty()  # a terminal: one line, rewritten; CI: a plain line each
+        self.plain = not self.live and os.environ.get("GITHUB_ACTIONS") == "true"
+
+    def step(self, doing: str) -> None:
+        if self.live:
+            self.err.write("\r\x1b[2K" + (f"iamsync: {doing}…" if doing else ""))
+            self.err.flush()
+        elif self.plain and doing:
+            print(f"iamsync: {doing}", file=self.err)
 
     def validation(self, result: validate_mod.Result) -> None:
+        self.step("")
         report(result, self.err, self.err, quiet_ok=True)
 
     def refusals(self, found: list[problems.Problem]) -> None:
+        self.step("")
         show_problems(found, self.err)
 
 

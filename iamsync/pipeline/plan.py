@@ -31,6 +31,10 @@ class Reporter(Protocol):
 
     def refusals(self, found: list[Problem]) -> None: ...
 
+    def step(self, doing: str) -> None:
+        """What the plan is doing now ("reading live IAM"); "" when it is done."""
+        ...
+
 
 def compute_plan(
     root: Path, target_name: str | None, report: Reporter, tree: Tree, commit: str
@@ -45,6 +49,7 @@ def compute_plan(
     builtins = {"AccountId": ident.account_id, "Partition": ident.partition}
     if connection.region:
         builtins["Region"] = connection.region
+    report.step("reading live IAM and validating the files")
     with ThreadPoolExecutor(max_workers=1) as pool:
         # IAM reads while the repository validates: the slow parts overlap.
         reading = pool.submit(
@@ -77,6 +82,7 @@ def compute_plan(
             name: live.read_credentials(connection.iam, name)
             for name in plan_mod.doomed_users(wanted, state)
         }
+    report.step("planning")
     try:
         computed = plan_mod.diff(wanted, state, credentials)
         with aws.reading("the policies to attach"):
@@ -88,6 +94,7 @@ def compute_plan(
             f"the plan was refused ({len(refusals)} problem"
             f"{'s' if len(refusals) > 1 else ''} with live IAM above); nothing was written"
         ) from exc
+    report.step("reviewing access")
     with aws.reading("the AWS-managed policies principals hold"):
         managed, unread = live.documents(connection.iam, access.aws_managed(wanted, state))
     changed = [
@@ -103,4 +110,5 @@ def compute_plan(
     if unread:
         notes = (*computed.review.notes, f"not in the review (not readable): {', '.join(unread)}")
         computed = replace(computed, review=replace(computed.review, notes=notes))
+    report.step("")
     return computed, connection
