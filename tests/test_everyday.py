@@ -128,6 +128,7 @@ def test_a_plan_that_deletes_everything_needs_the_flag(
     assert planned.code == 1
     assert "- user ci" in planned.out  # the plan is shown, then refused
     assert "this plan deletes all 2 resources under /iamsync/ and creates nothing" in planned.err
+    assert "Nothing was saved or applied." in planned.err  # a plan applies nothing anyway
     assert not (git_repo.root.parent / "plan.json").exists()
     applied = git_repo.run("--apply")
     assert applied.code == 1 and "pass --allow-delete-all" in applied.err
@@ -594,3 +595,112 @@ def test_a_plan_says_what_it_is_doing(
     assert main(["--plan", "--repo", str(git_repo.root)], stdout=out, stderr=terminal) == 0
     shown = terminal.getvalue()
     assert "\r\x1b[2Kiamsync: reviewing access…" in shown and shown.endswith("\r\x1b[2K")
+
+
+def test_one_call_is_said_in_the_singular(aws: MotoServer, iam: Any, git_repo: GitRepo) -> None:
+    git_repo.write({"iamsync.json": {}, "groups/deployers.json": {}}).commit()
+    applied = git_repo.run("--apply")
+    assert applied.code == 0, applied.err
+    assert "Applying 1 call (commit " in applied.err
+    assert "Apply complete: 1 call. 1 added, 0 changed, 0 destroyed." in applied.err
+    assert [g["GroupName"] for g in iam.list_groups()["Groups"]] == ["deployers"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "said"),
+    [
+        ("--plan", "iamsync: interrupted; nothing was changed"),
+        ("--apply", "iamsync: interrupted; no IAM call had been made; nothing was changed"),
+        ("--import", "iamsync: interrupted; IAM was only read; files written so far stay"),
+    ],
+)
+def test_ctrl_c_while_reading_says_what_it_left_and_exits_130(
+    aws: MotoServer,
+    git_repo: GitRepo,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+    said: str,
+) -> None:
+    from iamsync.aws import live
+    from iamsync.cli import main
+
+    git_repo.write({"iamsync.json": {}, "policies/p.json": doc("s3:GetObject")}).commit()
+
+    def interrupted(*_args: Any, **_kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(live, "read", interrupted)
+    out, err = io.StringIO(), io.StringIO()
+    assert main([mode, "--repo", str(git_repo.root)], stdout=out, stderr=err) == 130
+    assert err.getvalue().splitlines()[-1].startswith(said), err.getvalue()
+    assert "no IAM write was in progress" not in err.getvalue()
+    assert "Traceback" not in err.getvalue()
+
+
+def test_the_local_server_the_readme_names_keeps_boundaries_so_a_second_plan_is_empty(
+    git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    from tests.conftest import _free_port
+
+    seed_repo(git_repo)  # the shipped iamsync.json: every user and role gets the boundary
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "iamsync.cli.local_server", "--port", str(port)],
+        cwd=git_repo.root,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        said = [server.stdout.readline() for _ in range(6)]
+        url = f"http://127.0.0.1:{port}"
+        assert said[0].startswith(f"iamsync local IAM at {url}"), said
+        assert (
+            "created the required boundary arn:aws:iam::123456789012:policy/iamsync-boundary"
+            in (said[1])
+        )
+        exports = dict(
+            word.split("=", 1) for line in said if "export" in line for word in line.split()[1:]
+        )
+        assert exports["AWS_ENDPOINT_URL"] == url
+        for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_STS", "CI"):
+            monkeypatch.delenv(key, raising=False)
+        for key, value in exports.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+        assert git_repo.run("--apply").code == 0
+        again = git_repo.run("--plan", "--detailed-exitcode")
+        assert again.code == 0 and "No changes" in again.out, again.out + again.err
+        iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1")
+        user = iam.get_user(UserName="cdk-deployer")["User"]
+        assert user["PermissionsBoundary"]["PermissionsBoundaryArn"].endswith(
+            ":policy/iamsync-boundary"
+        )
+    finally:
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=30) == 0
+
+
+def test_the_local_server_refuses_a_port_in_use_in_one_line() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "iamsync.cli.local_server", "--port", str(port)],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"iamsync: error: cannot listen on 127.0.0.1:{port}: " + (
+        "Address already in use"
+    )

@@ -207,3 +207,19 @@ def test_under_the_boundary_users_join_only_groups_under_the_path(
     user = iam.get_user(UserName="ci")["User"]
     assert user["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
     assert [u["UserName"] for u in iam.get_group(GroupName="deployers")["Users"]] == ["ci"]
+
+
+def test_a_file_excluded_outside_gitignore_is_named_with_how_to_find_why(
+    git_repo: GitRepo,
+) -> None:
+    """.git/info/exclude hides a file from git status as well as .gitignore does: the
+    warning must not send the reader to a .gitignore that says nothing."""
+    git_repo.write({"policies/p.json": doc("s3:GetObject")}).commit()
+    (git_repo.root / ".git" / "info").mkdir(exist_ok=True)
+    (git_repo.root / ".git" / "info" / "exclude").write_text("policies/hidden.json\n")
+    (git_repo.root / "policies" / "hidden.json").write_text(json.dumps(doc("*")))
+    validated = git_repo.run("--validate")
+    assert validated.code == 0
+    line = next(x for x in validated.out.splitlines() if "hidden.json" in x)
+    assert line.startswith("policies/hidden.json:1:1: warning: not read: Git ignores this file")
+    assert ".git/info/exclude" in line and "git check-ignore -v" in line

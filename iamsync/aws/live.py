@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from types import MappingProxyType
@@ -108,6 +108,20 @@ def complete_roles(iam: IAMClient, state: Live, names: list[str]) -> Live:
             )
     resources = {**state.resources, "role": MappingProxyType(roles)}
     return replace(state, resources=MappingProxyType(resources))
+
+
+def complete_for_import(
+    iam: IAMClient, state: Live, prefix: str, present: Mapping[str, Any]
+) -> Live:
+    """What GAAD lacks of the resources an import writes: roles' descriptions and session
+    lengths, the tags of policies (a policy file cannot hold them: import says so)."""
+    roles = [n for n, r in state.of("role").items() if under(r.path, prefix)]
+    policies = [
+        n
+        for n, p in state.of("policy").items()
+        if under(p.path, prefix) and n not in present.get("policy", {})
+    ]
+    return complete_policy_tags(iam, complete_roles(iam, state, roles), policies)
 
 
 def policies_to_check(desired: Desired, state: Live) -> list[str]:

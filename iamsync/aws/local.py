@@ -22,8 +22,11 @@ _ENV = {
 
 
 @contextmanager
-def endpoint() -> Iterator[str]:
-    """Run moto in this process; point the boto3 chain at it; restore the environment."""
+def endpoint(port: int = 0) -> Iterator[str]:
+    """Run moto in this process; point the boto3 chain at it; restore the environment.
+
+    `port` 0 is a free one (local mode); `iamsync.cli.local_server` names one to keep.
+    """
     try:
         from moto.server import ThreadedMotoServer
     except ImportError as exc:
@@ -33,7 +36,7 @@ def endpoint() -> Iterator[str]:
     os.environ.update(_ENV)
     os.environ.pop("AWS_PROFILE", None)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on the terminal
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
         host, port = server.get_host_and_port()

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -153,6 +154,13 @@ def failure(exc: Exception) -> str:
     """One line saying what went wrong with an AWS call, naming the endpoint when it matters."""
     if isinstance(exc, ClientError):
         code, message = error_code(exc), safe.line(error_message(exc))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code.isdigit() or message.lstrip().startswith(("<", "&lt;")):
+            # not AWS's error: a proxy's or a web server's page (say it in one line)
+            return (
+                f"the endpoint {_endpoint_of(exc)} answered HTTP {_status(status or code)}, "
+                "not an AWS API reply"
+            )
         if code in _REJECTED:
             return f"AWS rejected the credentials ({code}: {message})"
         return f"{safe.line(code)}: {message}"
@@ -166,6 +174,14 @@ def failure(exc: Exception) -> str:
     if isinstance(exc, EndpointConnectionError):
         return f"cannot connect to {safe.line(str(exc.kwargs.get('endpoint_url', '')))}"
     return safe.line(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+
+def _status(status: object) -> str:
+    """ "500 (Internal Server Error)"."""
+    try:
+        return f"{int(str(status))} ({HTTPStatus(int(str(status))).phrase})"
+    except ValueError:
+        return safe.line(str(status))
 
 
 def _endpoint_of(exc: Exception) -> str:

@@ -23,12 +23,25 @@ _MODE_HELP = {
     "apply": "Validate, plan from the committed files, apply the plan, print what was done.",
     "import": "Write repository files for live resources under the ownership prefix.",
 }
-ENVIRONMENT = (
-    "AWS access is the standard chain (AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID, "
-    "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_IAM, ...); "
-    "IAMSYNC_FULL_PLAN_HINT: where the markdown plan says the full plan is; IAMSYNC_API_LOG: "
-    "a file to append every API call to; GITHUB_ACTIONS, CI: annotations and plain progress."
-)
+# Every environment variable iamsync reads or relies on; --help and the README list them all.
+ENVIRONMENT = {
+    "AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
+    "AWS_SESSION_TOKEN, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE": "the standard boto3 "
+    "chain (profiles, SSO, environment, instance role); nothing else is read for access",
+    "AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS": "another endpoint (a "
+    "local server: python -m iamsync.cli.local_server)",
+    "IAMSYNC_API_LOG": "a file to append one line per API call to",
+    "IAMSYNC_FULL_PLAN_HINT": "where a trimmed markdown plan says the full plan is",
+    "GITHUB_ACTIONS, CI": "annotations on the pull request, plain progress lines",
+}
+
+
+# What an interrupt leaves, by mode. Apply's own interrupt (between calls) is reported by
+# the apply loop with what was done; one that reaches here came before its first call.
+_UNDONE = {
+    "apply": "no IAM call had been made; nothing was changed",
+    "import": "IAM was only read; files written so far stay (re-run --import: it never overwrites)",
+}
 
 
 def main(
@@ -55,7 +68,7 @@ def main(
     except KeyboardInterrupt:
         if args.debug:
             traceback.print_exc(file=err)
-        print("iamsync: interrupted; nothing was changed", file=err)
+        print(f"iamsync: interrupted; {_UNDONE.get(args.mode, 'nothing was changed')}", file=err)
         return ExitStatus.INTERRUPTED
 
 
@@ -166,7 +179,9 @@ def _parser(mode: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"iamsync {mode}" if mode else "iamsync",
         description=_MODE_HELP.get(mode or "", "Git as the source of truth for AWS IAM."),
-        epilog=f"{EXIT_CODES} {ENVIRONMENT}",
+        epilog=f"{EXIT_CODES} Environment: "
+        + "; ".join(f"{names}: {text}" for names, text in ENVIRONMENT.items())
+        + ".",
         allow_abbrev=False,
     )
     if mode is None:
@@ -201,11 +216,12 @@ def _parser(mode: str | None = None) -> argparse.ArgumentParser:
     option(
         "--repo",
         type=Path,
+        metavar="DIR",
         default=None,
         help="policy repository root (default: the folder at or above the current one "
         "that holds iamsync.json or a kind's folder: policies/, users/, groups/, roles/)",
     )
-    option("--target", help="target name from iamsync.json")
+    option("--target", metavar="NAME", help="target name from iamsync.json")
     option(
         "--format",
         modes=("plan", "apply"),
@@ -213,11 +229,18 @@ def _parser(mode: str | None = None) -> argparse.ArgumentParser:
         default="text",
         help="plan output format (default: text)",
     )
-    option("--out", modes=("plan",), type=Path, help="with --plan: also save the plan as JSON")
+    option(
+        "--out",
+        modes=("plan",),
+        type=Path,
+        metavar="FILE",
+        help="with --plan: also save the plan as JSON",
+    )
     option(
         "--plan-file",
         modes=("apply",),
         type=Path,
+        metavar="FILE",
         help="with --apply: apply exactly this saved plan, or refuse if "
         "live IAM changed since it was made",
     )

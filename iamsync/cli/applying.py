@@ -36,7 +36,7 @@ def carry_out(
     total = len(every)
     console = console_for(log)
     say = _sayer(console)
-    say(f"Applying {total} calls (commit {commit[:12]})...")
+    say(f"Applying {_calls(total)} (commit {commit[:12]})...")
     try:
         with _progress(console, total) as tick:
             apply_mod.run(stages, connection.client, on_call=tick, workers=parallelism)
@@ -51,10 +51,14 @@ def carry_out(
         say("Re-run --apply to finish: it re-plans from live IAM and converges.")
         return ExitStatus.INTERRUPTED
     say(
-        f"Apply complete: {total} calls. " + describe.summary_line(chosen).removeprefix("Plan: "),
+        f"Apply complete: {_calls(total)}. " + describe.done_line(chosen),
         "bold green",
     )
     return ExitStatus.OK
+
+
+def _calls(n: int) -> str:
+    return f"{n} call" if n == 1 else f"{n} calls"
 
 
 def console_for(stream: TextIO) -> Console:

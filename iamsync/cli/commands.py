@@ -41,7 +41,7 @@ def plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         computed = _with_analyzer(computed, connection, err)
     if computed.deletes_everything and not args.allow_delete_all:
         show(computed, args.format, out)
-        raise _mass_deletion(computed, args.repo, "planned")
+        raise _mass_deletion(computed, args.repo, "saved or applied")
     if args.out:
         try:
             args.out.write_text(planfile.dumps(computed), encoding="utf-8")
@@ -134,17 +134,8 @@ def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     ident = connection.identity
     with aws.reading("live IAM"):
         state = live.read(connection.iam, ident.account_id, ident.partition, connection.client)
-        owned_roles = [
-            n for n, r in state.of("role").items() if r.path.startswith(config.path_prefix)
-        ]
-        state = live.complete_roles(connection.iam, state, owned_roles)
         present = repo.load(args.repo, files)
-        new_policies = [
-            n
-            for n, p in state.of("policy").items()
-            if p.path.startswith(config.path_prefix) and n not in present.by_kind.get("policy", {})
-        ]
-        state = live.complete_policy_tags(connection.iam, state, new_policies)
+        state = live.complete_for_import(connection.iam, state, config.path_prefix, present.by_kind)
     required = None
     if config.permissions_boundary:
         values = {"AccountId": ident.account_id, "Partition": ident.partition}
@@ -184,7 +175,7 @@ def local_loop(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus
         if not result.ok:
             return ExitStatus.ERROR
         if result.required_boundary:
-            _provide_boundary(result.required_boundary, args, console)
+            _provide_boundary(args, console)
         console.print(f"\n[bold]2. plan[/]  {step('plan')}")
         first, connection = compute_plan(args.repo, args.target, checking.Reporter(err), files, "")
         show(first, "text", out)
@@ -201,12 +192,11 @@ def local_loop(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus
     return ExitStatus.OK
 
 
-def _provide_boundary(template: str, args: argparse.Namespace, console: Any) -> None:
+def _provide_boundary(args: argparse.Namespace, console: Any) -> None:
     """What the bootstrap stack sets up on AWS: the boundary policy outside iamsync's path."""
-    connection = aws.connect(validate_mod.read_config(args.repo).target(args.target))
-    ident = connection.identity
-    arn = template.replace("123456789012", ident.account_id)  # validation's stand-in id
-    local.provide_boundary(connection.iam, arn, args.repo)
+    from iamsync.cli.local_server import provide_required_boundary
+
+    arn = provide_required_boundary(args.repo, args.target)
     console.print(f"  (set up like the bootstrap stack: the permissions boundary {arn})")
 
 

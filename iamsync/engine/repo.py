@@ -187,8 +187,9 @@ def _ignored(rel: str) -> Problem:
         1,
         1,
         "IGNORED_BY_GIT",
-        "not read: Git ignores this file (.gitignore), and iamsync reads only what Git "
-        "would commit; un-ignore it, or move it out",
+        "not read: Git ignores this file (a .gitignore, .git/info/exclude or a global "
+        "excludes file says so: git check-ignore -v shows which), and iamsync reads only "
+        "what Git would commit; un-ignore it, or move it out",
     )
 
 

@@ -27,6 +27,14 @@ def summary_line(plan: Plan) -> str:
     )
 
 
+def done_line(plan: Plan) -> str:
+    """What an apply did, in the past tense: "1 added, 0 changed, 0 destroyed."."""
+    return (
+        f"{plan.count(Action.CREATE)} added, {plan.count(Action.UPDATE)} changed, "
+        f"{plan.count(Action.DELETE)} destroyed."
+    )
+
+
 def left_alone(plan: Plan) -> list[str]:
     """One line per resource under the prefix that iamsync did not make and leaves alone."""
     return [

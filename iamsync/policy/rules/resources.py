@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 
 from iamsync.core.problems import Problem
@@ -36,7 +37,7 @@ def check(policy: Document) -> Iterator[Problem]:
                         pointer,
                         "RESOURCE_MISMATCH",
                         f'"{text}" matches no resource type of this '
-                        f"statement's actions{_example(templates)}, so it "
+                        f"statement's actions{_example(templates, near=text)}, so it "
                         "grants nothing",
                     )
         star = any(text == "*" for _, text in entries(st, "Resource"))
@@ -69,10 +70,15 @@ def _templates(policy: Document, st: Statement) -> frozenset[str]:
     return policy.catalog.accepted_arns(actions) or frozenset()
 
 
-def _example(templates: frozenset[str], accepts: str = "they accept") -> str:
+def _example(templates: frozenset[str], accepts: str = "they accept", near: str = "") -> str:
+    """One template as an example: the one most like `near` (what the file wrote), so a
+    bucket grant is shown a bucket's ARN, not an access point's."""
     real = sorted(t for t in templates if t != "*")
     if not real:
         return f' ({accepts} only "*")'
+    if near:
+        near = near[:256]  # templates are short: a long entry costs no more than this
+        real.sort(key=lambda t: -difflib.SequenceMatcher(None, near, t, autojunk=False).ratio())
     shown = real[0].replace("${Partition}", "aws")
     more = f" and {len(real) - 1} more" if len(real) > 1 else ""
     return f" (e.g. {shown}{more})"
