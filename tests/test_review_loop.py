@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from tests.conftest import GitRepo, MotoServer
+from tests.conftest import GOOD_POLICY, GitRepo, MotoServer
 from tests.test_loop import seed_repo
 
 
@@ -204,3 +204,59 @@ def test_access_analyzer_flag_without_the_service_warns_and_plans(
     assert "+ policy p" in result.out
     warnings = [line for line in result.err.splitlines() if "Access Analyzer" in line]
     assert len(warnings) <= 1
+
+
+def test_access_analyzer_behind_an_error_page_is_one_warning_with_the_status(
+    aws: MotoServer, git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proxy's HTML page in front of Access Analyzer: status and reason, none of the page."""
+    import http.server
+    import threading
+
+    from tests.test_cli import _ErrorPage
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ErrorPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    analyzer_url = f"http://127.0.0.1:{server.server_port}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL_ACCESSANALYZER", analyzer_url)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    git_repo.write({"policies/p.json": GOOD_POLICY}).commit()
+    try:
+        result = git_repo.run("--plan", "--access-analyzer")
+    finally:
+        server.shutdown()
+    assert result.code == 0, result.err
+    assert "+ policy p" in result.out
+    warnings = [line for line in result.err.splitlines() if "Access Analyzer" in line]
+    assert warnings == [
+        f"iamsync: warning: IAM Access Analyzer is unavailable: the endpoint {analyzer_url} "
+        "(AWS_ENDPOINT_URL_ACCESSANALYZER) answered HTTP 502 (Bad Gateway), not an AWS API "
+        "reply; the plan goes on without it"
+    ]
+    assert "<" not in result.err
+
+
+def test_a_bulk_read_answered_by_an_error_page_names_the_status_and_the_setting(
+    aws: MotoServer, git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """STS answers (moto) but IAM's endpoint is a proxy's page: one line, nothing written."""
+    import http.server
+    import threading
+
+    from tests.test_cli import _ErrorPage
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ErrorPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    iam_url = f"http://127.0.0.1:{server.server_port}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", iam_url)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    git_repo.write({"policies/p.json": GOOD_POLICY}).commit()
+    try:
+        result = git_repo.run("--plan")
+    finally:
+        server.shutdown()
+    assert result.code == 1
+    assert result.err.strip().splitlines() == [
+        f"iamsync: error: cannot read live IAM: the endpoint {iam_url} (AWS_ENDPOINT_URL_IAM) "
+        "answered HTTP 502 (Bad Gateway), not an AWS API reply; nothing was written"
+    ]

@@ -73,7 +73,7 @@ def connect(target: Target) -> Connection:
     try:
         return _connect(target)
     except ValueError as exc:  # botocore: "Invalid endpoint: ..." while making a client
-        setting, value = _configured_endpoint()
+        setting, value = _configured_endpoint("AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_STS")
         raise IamsyncError(
             f"invalid AWS endpoint {safe.line(value)!r} ({setting}): "
             "it must be a URL such as https://iam.amazonaws.com"
@@ -186,12 +186,21 @@ def _status(status: object) -> str:
 
 def _endpoint_of(exc: Exception) -> str:
     """The endpoint a garbled answer came from, and the setting that chose it."""
-    setting, value = _configured_endpoint()
+    operation = getattr(exc, "operation_name", "")
+    setting, value = _configured_endpoint(_SERVICE_SETTING.get(operation, "AWS_ENDPOINT_URL_IAM"))
     return safe.line(f"{value} ({setting})" if value else "(AWS's default endpoint)")
 
 
-def _configured_endpoint() -> tuple[str, str]:
-    for setting in ("AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"):
+# The service-specific endpoint setting of the calls iamsync makes outside IAM.
+_SERVICE_SETTING = {
+    "GetCallerIdentity": "AWS_ENDPOINT_URL_STS",
+    "AssumeRole": "AWS_ENDPOINT_URL_STS",
+    "ValidatePolicy": "AWS_ENDPOINT_URL_ACCESSANALYZER",
+}
+
+
+def _configured_endpoint(*specific: str) -> tuple[str, str]:
+    for setting in (*specific, "AWS_ENDPOINT_URL"):
         if os.environ.get(setting):
             return setting, os.environ[setting]
     return "the AWS config file", ""

@@ -28,7 +28,8 @@ ENVIRONMENT = {
     "AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
     "AWS_SESSION_TOKEN, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE": "the standard boto3 "
     "chain (profiles, SSO, environment, instance role); nothing else is read for access",
-    "AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS": "another endpoint (a "
+    "AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS, "
+    "AWS_ENDPOINT_URL_ACCESSANALYZER": "another endpoint (a "
     "local server: python -m iamsync.cli.local_server)",
     "IAMSYNC_API_LOG": "a file to append one line per API call to",
     "IAMSYNC_FULL_PLAN_HINT": "where a trimmed markdown plan says the full plan is",
