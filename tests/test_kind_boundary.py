@@ -30,7 +30,6 @@ STILL_NAMED = {  # what is left to move behind kind hooks (it may only shrink)
     "iamsync/access/findings.py": 3,
     "iamsync/engine/plan.py": 2,
     "iamsync/access/effective.py": 1,
-    "iamsync/aws/analyzer.py": 1,
     "iamsync/pipeline/plan.py": 1,
 }
 

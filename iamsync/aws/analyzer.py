@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
+from iamsync import kinds
 from iamsync.access.review import AnalyzerFinding
 from iamsync.aws.session import AWS_FAILURES, failure
 from iamsync.core.errors import IamsyncError
@@ -25,20 +26,19 @@ class Unavailable(IamsyncError):
 
 
 PolicyType = Literal["IDENTITY_POLICY", "RESOURCE_POLICY"]
+# A document's form (kinds.DocumentRef.form) -> what ValidatePolicy calls it.
+_POLICY_TYPES: dict[str, PolicyType] = {"identity": "IDENTITY_POLICY", "trust": "RESOURCE_POLICY"}
 
 
 def documents(plan: Plan) -> Iterator[tuple[str, Any, PolicyType]]:
     """(what, document, policy type) for every document the plan writes."""
     for change in plan.changes:
-        label = f"{change.type} {change.name}"
-        after = getattr(change, "after", None)
-        if change.type == "policy" and after is not None:
-            yield label, after, "IDENTITY_POLICY"
-        for name, doc in getattr(change, "put_inline", {}).items():
-            yield f"{label} inline policy {name}", doc, "IDENTITY_POLICY"
-        trust = getattr(change, "trust_after", None)
-        if trust is not None:
-            yield f"{label} trust policy", trust, "RESOURCE_POLICY"
+        kind = kinds.by_type(change.type)
+        for ref in kind.documents(change) if kind else ():
+            if ref.after is None or ref.form not in _POLICY_TYPES:
+                continue
+            label = " ".join(filter(None, (change.type, change.name, ref.label)))
+            yield label, ref.after, _POLICY_TYPES[ref.form]
 
 
 def validate(client: AccessAnalyzerClient, plan: Plan) -> tuple[AnalyzerFinding, ...]:

@@ -69,6 +69,20 @@ def renamed_pairs(
     return pairs
 
 
+@dataclass(frozen=True)
+class DocumentRef:
+    """One document a change edits. `form` is what kind of policy it is ("identity":
+    what its holder may do; "trust": who may assume a role), so a checker picks the
+    rules; `repeated`: the same document another change shows (a renamed file), so a
+    plan prints it once. `after` None: the document goes."""
+
+    label: str  # "" for the resource's own document; "inline policy x", "trust policy"
+    before: Any
+    after: Any
+    form: str = "identity"
+    repeated: bool = False
+
+
 class Stage(IntEnum):
     """The ordering rules, as data: stages run one after another, in this order."""
 
@@ -245,8 +259,8 @@ class Kind(Protocol):
         """One line per effect, most important first; indented lines belong to the one above."""
         ...
 
-    def documents(self, change: Any) -> list[tuple[str, Any, Any]]:
-        """(label, before, after) for each document the change edits, for a unified diff."""
+    def documents(self, change: Any) -> list[DocumentRef]:
+        """Each document the change edits: shown as a diff, checked by Access Analyzer."""
         ...
 
     def fingerprint(self, record: Any) -> list[Any]:

@@ -26,6 +26,7 @@ from iamsync.kinds.base import (
     Change,
     CheckContext,
     DiffContext,
+    DocumentRef,
     LiveSource,
     Stage,
 )
@@ -154,7 +155,7 @@ class Group:
         out = ["new group"] if c.action is Action.CREATE else []
         return out + principal.details(c)
 
-    def documents(self, c: GroupChange) -> list[tuple[str, Any, Any]]:
+    def documents(self, c: GroupChange) -> list[DocumentRef]:
         return principal.documents(c)
 
 

@@ -28,6 +28,7 @@ from iamsync.kinds.base import (
     Change,
     CheckContext,
     DiffContext,
+    DocumentRef,
     LiveSource,
     Stage,
     renamed_pairs,
@@ -187,10 +188,8 @@ class ManagedPolicy:
             out += [f"  {line}" for line in grants.access_changes(c.before, c.after)]
         return out
 
-    def documents(self, c: PolicyChange) -> list[tuple[str, Any, Any]]:
-        if c.same_document_as:
-            return []
-        return [("", c.before, c.after)]
+    def documents(self, c: PolicyChange) -> list[DocumentRef]:
+        return [DocumentRef("", c.before, c.after, repeated=bool(c.same_document_as))]
 
 
 KIND = ManagedPolicy()

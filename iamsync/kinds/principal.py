@@ -14,7 +14,15 @@ from typing import Any
 from iamsync.core.model import BOOKKEEPING_TAGS, COMMIT_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, empty
 from iamsync.core.ownership import made_by_iamsync
 from iamsync.iam import limits, normalize
-from iamsync.kinds.base import Action, AdoptContext, BuildContext, Call, Chain, Change
+from iamsync.kinds.base import (
+    Action,
+    AdoptContext,
+    BuildContext,
+    Call,
+    Chain,
+    Change,
+    DocumentRef,
+)
 
 
 @dataclass(frozen=True)
@@ -299,12 +307,17 @@ def teardown_details(c: PrincipalChange) -> list[str]:
     return out + [f"  detaches {arn}" for arn in c.detach]
 
 
-def documents(c: PrincipalChange) -> list[tuple[str, Any, Any]]:
-    """The inline policies a change puts or deletes, for the document diff."""
+def documents(c: PrincipalChange) -> list[DocumentRef]:
+    """The inline policies a change puts or deletes."""
     if c.action is Action.DELETE:
         return []
-    found = [(f"inline policy {n}", c.inline_before.get(n), d) for n, d in c.put_inline.items()]
-    return found + [(f"inline policy {n}", c.inline_before.get(n), None) for n in c.delete_inline]
+    found = [
+        DocumentRef(f"inline policy {n}", c.inline_before.get(n), d)
+        for n, d in c.put_inline.items()
+    ]
+    return found + [
+        DocumentRef(f"inline policy {n}", c.inline_before.get(n), None) for n in c.delete_inline
+    ]
 
 
 # -- files and fingerprints -----------------------------------------------------------------

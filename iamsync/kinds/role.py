@@ -31,6 +31,7 @@ from iamsync.kinds.base import (
     Change,
     CheckContext,
     DiffContext,
+    DocumentRef,
     LiveSource,
     Stage,
     renamed_pairs,
@@ -254,10 +255,10 @@ class Role:
         out += [f"- instance profile {n}" for n, _ in c.remove_instance_profiles]
         return out + principal.details(c)
 
-    def documents(self, c: RoleChange) -> list[tuple[str, Any, Any]]:
+    def documents(self, c: RoleChange) -> list[DocumentRef]:
         found = []
         if c.trust_after is not None:
-            found.append(("trust policy", c.trust_before, c.trust_after))
+            found.append(DocumentRef("trust policy", c.trust_before, c.trust_after, "trust"))
         return found + principal.documents(c)
 
 

@@ -27,6 +27,7 @@ from iamsync.kinds.base import (
     Change,
     CheckContext,
     DiffContext,
+    DocumentRef,
     LiveSource,
     Stage,
 )
@@ -213,7 +214,7 @@ class User:
         out += [f"+ join group {g}" for g in c.add_groups]
         return out + [f"- leave group {g}" for g in c.remove_groups]
 
-    def documents(self, c: UserChange) -> list[tuple[str, Any, Any]]:
+    def documents(self, c: UserChange) -> list[DocumentRef]:
         return principal.documents(c)
 
 

@@ -53,11 +53,13 @@ def details(change: Change) -> list[str]:
 def document_diff(change: Change) -> list[str]:
     """Unified diffs of the canonical JSON of each document the change edits."""
     out: list[str] = []
-    for label, before, after in _kind(change.type).documents(change):
-        diff = difflib.unified_diff(_lines(before), _lines(after), lineterm="", n=3)
+    for ref in _kind(change.type).documents(change):
+        if ref.repeated:
+            continue  # shown with the change it repeats
+        diff = difflib.unified_diff(_lines(ref.before), _lines(ref.after), lineterm="", n=3)
         lines = [line for line in diff if not line.startswith(("---", "+++"))]
-        if lines and label:
-            out.append(f"@@ {label}")
+        if lines and ref.label:
+            out.append(f"@@ {ref.label}")
         out += lines
     return out
 

@@ -31,6 +31,7 @@ from iamsync.kinds.base import (
     Change,
     CheckContext,
     DiffContext,
+    DocumentRef,
     LiveSource,
     Stage,
 )
@@ -127,7 +128,7 @@ class Parameter:
             return [f"~ value {change.before!r} → {change.value!r}"]
         return [f"+ value {change.value!r}"]
 
-    def documents(self, change: ParameterChange) -> list[tuple[str, Any, Any]]:
+    def documents(self, change: ParameterChange) -> list[DocumentRef]:
         return []
 
     def fingerprint(self, record: LiveParameter) -> list[Any]:
