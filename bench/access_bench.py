@@ -16,6 +16,7 @@ Usage: python bench/access_bench.py [--users 1000 5000] [--runs 5] [--process 10
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import sys
@@ -29,13 +30,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import gen
 
-from iamsync.access.review import review
+from iamsync import kinds
+from iamsync.access.review import review as _review
 from iamsync.core.model import Live, PolicyVersion
 from iamsync.engine.desired import build
 from iamsync.engine.plan import diff
 from iamsync.engine.validate import default_catalog
 from iamsync.kinds.managed_policy import LivePolicy
 from iamsync.kinds.user import LiveUser
+
+review = functools.partial(_review, roles=kinds.access_roles())
 
 ACCOUNT = "123456789012"
 PREFIX = "/iamsync/"

@@ -12,9 +12,9 @@ import pytest
 
 from iamsync.access import findings
 from iamsync.access.effective import Evaluator, Principal, effective, index
-from iamsync.access.review import review
 from iamsync.engine.desired import build
 from iamsync.engine.validate import default_catalog
+from tests.reviewing import review
 from tests.test_plan_calls import ACCOUNT, live, live_policy, live_user
 
 CATALOG = default_catalog()
@@ -594,8 +594,8 @@ def test_a_renamed_user_and_group_keep_their_access_and_their_findings() -> None
 
 
 def test_only_what_owned_principals_hold_is_read_from_iam() -> None:
-    from iamsync.access.review import aws_managed
     from iamsync.kinds.group import LiveGroup
+    from tests.reviewing import aws_managed
 
     theirs = "arn:aws:iam::aws:policy/TheirsOnly"
     via_group = "arn:aws:iam::aws:policy/ViaTheirGroup"
@@ -723,3 +723,34 @@ def test_principal_star_pinned_to_this_account_or_an_organisation_says_so() -> N
         f.message for f in _role_review(service, org).findings if f.code == "CROSS_ACCOUNT_TRUST"
     ]
     assert found[0].startswith("principals of organization o-abc may assume this role")
+
+
+def test_a_new_principal_kind_is_reviewed_by_its_access_role_alone() -> None:
+    """A kind that declares itself a principal (an Identity Center permission set, say) is
+    reviewed before and after with no edit in access/: the review reads roles, not kinds."""
+    from types import MappingProxyType, SimpleNamespace
+
+    from iamsync import kinds
+    from iamsync.access import review as reviewing
+    from iamsync.core.model import Desired
+    from iamsync.kinds.principal import DesiredPrincipal, LivePrincipal
+
+    agent = SimpleNamespace(type="agent", access=kinds.Access.PRINCIPAL)
+    arn = f"arn:aws:iam::{ACCOUNT}:agent/iamsync/a"
+    read = P + "read"
+    state = live(live_policy("read", pol(st(Action="s3:GetObject", Resource="*"))))
+    have = LivePrincipal("a", arn, "/iamsync/", frozenset({read}))
+    state = replace(state, resources=MappingProxyType({**state.resources, "agent": {"a": have}}))
+    want = DesiredPrincipal("a", arn, frozenset({read, ADMIN}), {}, {}, None, None)
+    wanted = _desired(policy={"read": pol(st(Action="s3:GetObject", Resource="*"))})
+    wanted = Desired(
+        wanted.path_prefix, MappingProxyType({**wanted.resources, "agent": {"a": want}})
+    )
+    admin = {ADMIN: pol(st(Action="*", Resource="*"))}
+    with kinds.extended(agent):  # type: ignore[arg-type]
+        result = reviewing.review(wanted, state, admin, CATALOG, roles=kinds.access_roles())
+    (change,) = result.access
+    assert (change.principal.type, change.principal.name) == ("agent", "a")
+    assert "ADMIN_EQUIVALENT" in {f.code for f in result.findings}
+    without = reviewing.review(wanted, state, admin, CATALOG, roles=kinds.access_roles())
+    assert without.access == () and without.findings == ()  # not registered: not a principal

@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
-from iamsync.access.review import FindingRecord, Ref, Review, review
+from iamsync.access.review import FindingRecord, Ref, Review
 from iamsync.engine.desired import build
 from iamsync.engine.plan import diff
 from iamsync.render import markdown
+from tests.reviewing import review
 from tests.test_access import CATALOG
 from tests.test_plan_calls import ACCOUNT, doc, live
 

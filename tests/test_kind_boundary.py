@@ -24,13 +24,8 @@ KIND_MODULES = {
     "iamsync.kinds.principal_files",
 }
 STILL_NAMED = {  # what is left to move behind kind hooks (it may only shrink)
-    "iamsync/access/sides.py": 21,
     "iamsync/aws/live.py": 13,
-    "iamsync/access/review.py": 6,
-    "iamsync/access/findings.py": 3,
     "iamsync/engine/plan.py": 2,
-    "iamsync/access/effective.py": 1,
-    "iamsync/pipeline/plan.py": 1,
 }
 
 

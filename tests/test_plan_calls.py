@@ -101,8 +101,8 @@ def plan_of(
         return plan
     from dataclasses import replace
 
-    from iamsync.access.review import review
     from iamsync.engine.validate import default_catalog
+    from tests.reviewing import review
 
     changed = [c.name for c in plan.changes if c.type == "policy"]
     return replace(plan, review=review(wanted, state, {}, default_catalog(), changed))

@@ -204,7 +204,7 @@ class Principal:
     """What one principal holds: identity policies (its own and its groups'), a boundary,
     and who it is (the self-targeting rules read its ARN, policies and groups)."""
 
-    kind: str  # "user" | "role"
+    kind: str  # its kind's type, for labels ("user ci"); IAM's rules read `iam_type`
     name: str
     policies: tuple[PolicyAccess, ...]
     boundary: PolicyAccess | None = None
@@ -220,9 +220,16 @@ class Principal:
         return f"{self.kind} {self.name}"
 
     @property
+    def iam_type(self) -> str:
+        """The IAM resource type its ARN names ("user", "role"): what IAM's own rules about
+        callers depend on (aws:username, one's own credentials); "" without an ARN."""
+        parts = self.arn.split(":", 5)
+        return parts[5].split("/", 1)[0] if len(parts) == 6 else ""
+
+    @property
     def variables(self) -> Mapping[str, str]:
         """The policy variables IAM fixes for this principal's own requests."""
-        return {"aws:username": self.name} if self.kind == "user" else {}
+        return {"aws:username": self.name} if self.iam_type == "user" else {}
 
 
 @dataclass(frozen=True)

@@ -534,7 +534,7 @@ def _on_itself(v: View, done: set[str]) -> Iterator[str]:
                 break
     if "iam:AddUserToGroup" in v.allowed and "iam:AddUserToGroup" not in done:
         others = _patterns_beyond(v, "iam:AddUserToGroup", set(v.principal.groups), "group")
-        if v.principal.kind == "user" and others:
+        if v.principal.iam_type == "user" and others:
             yield f"may add users (itself included) to groups {_some(others)}"
 
 
@@ -546,7 +546,7 @@ def _own_resources(p: Principal) -> dict[str, list[tuple[str, str]]]:
     if p.boundary_arn:
         own["policy"].append((p.boundary_arn, f"its own boundary {_tail(p.boundary_arn)}"))
     if p.arn:
-        own[p.kind] = [(p.arn, f"itself ({p.kind} {p.name})")]
+        own[p.iam_type] = [(p.arn, f"itself ({p.label})")]
     return own
 
 
@@ -568,7 +568,7 @@ def _patterns_beyond(v: View, action: str, mine: set[str], kind: str) -> list[st
 
 def _credentials_of_others(v: View, done: set[str]) -> Iterator[str]:
     """Credentials made for a user other than the principal (its own are no escalation)."""
-    me = v.principal.arn if v.principal.kind == "user" else ""
+    me = v.principal.arn if v.principal.iam_type == "user" else ""
     for action in CREDENTIAL_WRITES:
         if action in done or action not in v.allowed:
             continue
@@ -837,7 +837,7 @@ def _assumes_beyond_boundary(v: View) -> Iterator[str]:
                 for r in by_account
                 if r.boundary != p.boundary_arn and v.on("sts:AssumeRole", r.arn) is not None
             }
-    me = _tail(p.arn) if p.kind == "role" else ""
+    me = _tail(p.arn) if p.iam_type == "role" else ""
     shown = sorted((names | set(every[:6])) - {me})[:4]
     count = len(every) + len(names - set(every)) - (me in names or me in every)
     if count > 0:

@@ -19,6 +19,7 @@ from iamsync.access import compare, sides
 from iamsync.access.compare import Difference, Widening
 from iamsync.access.effective import Evaluator, Holdings, Scope
 from iamsync.access.findings import Context, Found, LiveRole, check, trusted
+from iamsync.access.sides import Roles
 from iamsync.core.codes import Risk
 from iamsync.core.model import Desired, Live
 from iamsync.core.ownership import owned
@@ -32,7 +33,7 @@ aws_managed = sides.aws_managed  # what pipeline reads before reviewing
 
 @dataclass(frozen=True)
 class Ref:
-    type: str  # "user" | "role"
+    type: str  # its kind ("user", "role", any kind whose access role is principal)
     name: str
     owned: bool = True  # iamsync manages it (False: reached through a policy or group)
 
@@ -95,15 +96,18 @@ def review(
     documents: Mapping[str, Any],
     catalog: Catalog,
     changed: Iterable[str] = (),
+    *,
+    roles: Roles,
 ) -> Review:
     """The access review. `documents`: AWS-managed ARN -> default document; `changed`: the
-    names of the managed policies the plan creates or updates (for the reach diagram)."""
+    names of the managed policies the plan creates or updates (for the reach diagram);
+    `roles`: what each kind is to access (kinds.access_roles())."""
     indexer = sides.Indexer(catalog)
     evaluator = Evaluator(catalog)
-    before, old_build = sides.live_sides(live, desired, documents, indexer)
-    after, new_build = sides.desired_sides(desired, live, documents, indexer)
-    was_ctx = _context(evaluator, live, None, old_build)
-    now_ctx = _context(evaluator, live, desired, new_build)
+    before, old_build = sides.live_sides(live, desired, documents, indexer, roles)
+    after, new_build = sides.desired_sides(desired, live, documents, indexer, roles)
+    was_ctx = _context(evaluator, live, None, old_build, roles)
+    now_ctx = _context(evaluator, live, desired, new_build, roles)
     differences: dict[tuple[int, int], Difference] = {}
     changes: dict[tuple[int, int], AccessChange] = {}
     access: list[AccessChange] = []
@@ -137,23 +141,26 @@ def review(
         tuple(access),
         tuple(sorted(findings, key=lambda f: (not f.new, -rank(f), f.principal.name))),
         tuple(n for n in notes if n),
-        MappingProxyType(_reach(desired, set(changed))),
+        MappingProxyType(_reach(desired, set(changed), roles)),
     )
 
 
-def _context(evaluator: Evaluator, live: Live, desired: Desired | None, build: Any) -> Context:
-    """What the rules know of one side: its roles (trust, boundary) and its documents."""
-    roles = {
-        r.name: LiveRole(r.arn, r.trust, r.permissions_boundary) for r in live.of("role").values()
-    }
-    if desired is not None:
-        for name, r in live.of("role").items():
-            if owned(r, desired.path_prefix) and name not in desired.of("role"):
-                roles.pop(name, None)
-        for name, r in desired.of("role").items():
-            roles[name] = LiveRole(r.arn, r.trust, r.permissions_boundary)
+def _context(
+    evaluator: Evaluator, live: Live, desired: Desired | None, build: Any, roles: Roles
+) -> Context:
+    """What the rules know of one side: the roles one may assume (trust, boundary) and its
+    documents."""
+    assumable: dict[tuple[str, str], LiveRole] = {}
+    for kind in roles.assumable:
+        after = desired.of(kind) if desired is not None else None
+        prefix = desired.path_prefix if desired is not None else ""
+        for name, r in live.of(kind).items():
+            if after is None or name in after or not owned(r, prefix):  # else the plan deletes it
+                assumable[kind, name] = LiveRole(r.arn, r.trust, r.permissions_boundary)
+        for name, r in (after or {}).items():
+            assumable[kind, name] = LiveRole(r.arn, r.trust, r.permissions_boundary)
     return Context(
-        evaluator, live.account_id, live.partition, tuple(roles.values()), build.documents()
+        evaluator, live.account_id, live.partition, tuple(assumable.values()), build.documents()
     )
 
 
@@ -241,17 +248,16 @@ def rank(f: FindingRecord) -> int:
     return Risk(f.severity).rank
 
 
-def _reach(desired: Desired, changed: set[str]) -> dict[str, tuple[str, ...]]:
+def _reach(desired: Desired, changed: set[str], roles: Roles) -> dict[str, tuple[str, ...]]:
     """Each changed managed policy -> the principals holding it after (groups' members)."""
-    by_arn = {p.arn: n for n, p in desired.of("policy").items() if n in changed}
+    by_arn = {r.arn: r.name for r, _ in roles.managed(desired) if r.name in changed}
     reach: dict[str, set[str]] = {}
-    groups = desired.of("group")
-    for kind in ("user", "role"):
-        for record in desired.of(kind).values():
-            held = set(record.policies)
-            for g in getattr(record, "groups", ()):
-                if g in groups:
-                    held |= groups[g].policies
-            for arn in held & by_arn.keys():
-                reach.setdefault(f"policy {by_arn[arn]}", set()).add(f"{kind} {record.name}")
+    groups = roles.groups(desired)
+    for kind, record in roles.principal_records(desired):
+        held = set(record.policies)
+        for g in getattr(record, "groups", ()):
+            if g in groups:
+                held |= groups[g].policies
+        for arn in held & by_arn.keys():
+            reach.setdefault(f"policy {by_arn[arn]}", set()).add(f"{kind} {record.name}")
     return {k: tuple(sorted(v)) for k, v in sorted(reach.items())}

@@ -9,8 +9,8 @@ changes, a member of an unowned group holding a changed policy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -19,6 +19,39 @@ from iamsync.core.model import Desired, Live
 from iamsync.core.ownership import owned, renames
 from iamsync.iam import normalize
 from iamsync.iam.catalog import Catalog
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What the registered kinds are to access, by kind type (the kinds layer makes it:
+    kinds.access_roles()); the review reads records by these roles and names no kind.
+
+    A principal's record holds managed documents (`attached` live, `policies` desired),
+    `inline` ones, a `permissions_boundary`, maybe `groups` (names of `group` records) and,
+    when its kind is `assumable`, a `trust` policy; a group's record holds documents the
+    same way and passes them to its members; `documents` reads a managed document's
+    content from its record."""
+
+    principals: tuple[str, ...] = ()
+    group: str = ""
+    documents: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    assumable: tuple[str, ...] = ()
+
+    def principal_records(self, state: Desired | Live) -> Iterator[tuple[str, Any]]:
+        """(kind, record) of every principal on this side."""
+        return ((t, r) for t in self.principals for r in state.of(t).values())
+
+    def groups(self, state: Desired | Live) -> Mapping[str, Any]:
+        return state.of(self.group) if self.group else {}
+
+    def managed(self, state: Desired | Live) -> Iterator[tuple[Any, Any]]:
+        """(record, content) of every managed document on this side."""
+        return ((r, read(r)) for t, read in self.documents.items() for r in state.of(t).values())
+
+    @property
+    def holders(self) -> tuple[str, ...]:
+        """The kinds whose records hold documents: principals and groups."""
+        return (*self.principals, *((self.group,) if self.group else ()))
 
 
 class Side:
@@ -61,12 +94,14 @@ class Indexer:
         return found
 
 
-def documents(desired: Desired | None, live: Live, aws_docs: Mapping[str, Any]) -> dict[str, Any]:
+def documents(
+    desired: Desired | None, live: Live, aws_docs: Mapping[str, Any], roles: Roles
+) -> dict[str, Any]:
     """Policy ARN -> the document it has on this side (repository first, then live IAM)."""
     docs = dict(aws_docs)
-    docs.update({p.arn: p.default.document for p in live.of("policy").values()})
+    docs.update({r.arn: content for r, content in roles.managed(live)})
     if desired is not None:
-        docs.update({p.arn: p.document for p in desired.of("policy").values()})
+        docs.update({r.arn: content for r, content in roles.managed(desired)})
     return docs
 
 
@@ -88,12 +123,12 @@ class _Changes:
     """Which managed policies and groups the plan changes, asked only of the ones a
     principal iamsync does not own holds (most accounts: none, and nothing is compared)."""
 
-    def __init__(self, desired: Desired, live: Live) -> None:
+    def __init__(self, desired: Desired, live: Live, roles: Roles) -> None:
         prefix = desired.path_prefix
-        self.have = {p.arn: p for p in live.of("policy").values() if owned(p, prefix)}
-        self.want = {p.arn: p for p in desired.of("policy").values()}
-        self.moved = renames(desired, live).get("group", {})
-        self.desired, self.prefix = desired, prefix
+        self.have = {r.arn: doc for r, doc in roles.managed(live) if owned(r, prefix)}
+        self.want = {r.arn: doc for r, doc in roles.managed(desired)}
+        self.moved = renames(desired, live).get(roles.group, {})
+        self.desired, self.prefix, self.roles = desired, prefix, roles
         self._policies: dict[str, bool] = {}
 
     def policy(self, arn: str | None) -> bool:
@@ -101,11 +136,10 @@ class _Changes:
         if arn is None or (arn not in self.have and arn not in self.want):
             return False
         if arn not in self._policies:
-            have, want = self.have.get(arn), self.want.get(arn)
             self._policies[arn] = (
-                have is None
-                or want is None
-                or not normalize.equal(have.default.document, want.document)
+                arn not in self.have
+                or arn not in self.want
+                or not normalize.equal(self.have[arn], self.want[arn])
             )
         return self._policies[arn]
 
@@ -114,7 +148,7 @@ class _Changes:
         holding a changed policy."""
         if not owned(group, self.prefix):
             return any(self.policy(a) for a in group.attached)
-        want = self.desired.of("group").get(self.moved.get(group.name, group.name))
+        want = self.roles.groups(self.desired).get(self.moved.get(group.name, group.name))
         return want is None or group.name in self.moved or not _same_group(want, group)
 
 
@@ -124,43 +158,42 @@ def _same_group(want: Any, have: Any) -> bool:
     return all(normalize.equal(d, have.inline[n]) for n, d in want.inline.items())
 
 
-def reached_unowned(desired: Desired, live: Live) -> dict[str, list[Any]]:
-    """kind -> the live users and roles iamsync does not own that the plan reaches: holding
-    a changed policy (attached or as boundary), or in a group that changes or holds one."""
+def reached_unowned(desired: Desired, live: Live, roles: Roles) -> dict[str, list[Any]]:
+    """kind -> the live principals iamsync does not own that the plan reaches: holding a
+    changed policy (attached or as boundary), or in a group that changes or holds one."""
     prefix = desired.path_prefix
-    changes = _Changes(desired, live)
-    groups = live.of("group")
-    found: dict[str, list[Any]] = {"user": [], "role": []}
-    for kind in ("user", "role"):
-        for record in live.of(kind).values():
-            if owned(record, prefix):
-                continue
-            held = (*record.attached, record.permissions_boundary)
-            joined = [groups[g] for g in getattr(record, "groups", ()) if g in groups]
-            if any(changes.policy(a) for a in held) or any(changes.group(g) for g in joined):
-                found[kind].append(record)
+    changes = _Changes(desired, live, roles)
+    groups = roles.groups(live)
+    found: dict[str, list[Any]] = {t: [] for t in roles.principals}
+    for kind, record in roles.principal_records(live):
+        if owned(record, prefix):
+            continue
+        held = (*record.attached, record.permissions_boundary)
+        joined = [groups[g] for g in getattr(record, "groups", ()) if g in groups]
+        if any(changes.policy(a) for a in held) or any(changes.group(g) for g in joined):
+            found[kind].append(record)
     return found
 
 
-def aws_managed(desired: Desired, live: Live) -> set[str]:
+def aws_managed(desired: Desired, live: Live, roles: Roles) -> set[str]:
     """Policy ARNs the reviewed principals hold (before or after) that are neither
     customer-managed in the account nor in the repository: their documents must be read
     (GetPolicyVersion). Principals iamsync does not own count only when the plan reaches
     them."""
-    known = {p.arn for p in live.of("policy").values()}
-    known |= {p.arn for p in desired.of("policy").values()}
+    known = {r.arn for state in (live, desired) for r, _ in roles.managed(state)}
     prefix = desired.path_prefix
-    mine = {
-        kind: [r for r in live.of(kind).values() if owned(r, prefix)]
-        for kind in ("user", "group", "role")
-    }
-    for kind, records in reached_unowned(desired, live).items():
-        mine[kind] += records
-    # Groups a reviewed user is in, before or after, reach it even when iamsync does not own them.
-    joined = {g for u in (*desired.of("user").values(), *mine["user"]) for g in u.groups}
-    mine["group"] += [g for n, g in live.of("group").items() if n in joined]
+    mine = {t: [r for r in live.of(t).values() if owned(r, prefix)] for t in roles.holders}
+    for kind, reached in reached_unowned(desired, live, roles).items():
+        mine[kind] += reached
+    # Groups a reviewed principal is in, before or after, reach it even when iamsync does
+    # not own them.
+    wanted = [r for _, r in roles.principal_records(desired)]
+    reviewed = [r for t in roles.principals for r in mine[t]]
+    joined = {g for r in (*wanted, *reviewed) for g in getattr(r, "groups", ())}
+    if roles.group:
+        mine[roles.group] += [g for n, g in roles.groups(live).items() if n in joined]
     held: set[str] = set()
-    for kind in ("user", "group", "role"):
+    for kind in roles.holders:
         for record in (*desired.of(kind).values(), *mine[kind]):
             held |= policies_of(record)
             boundary = getattr(record, "permissions_boundary", None)
@@ -256,71 +289,78 @@ class Builder:
 
 
 def live_sides(
-    live: Live, desired: Desired, aws_docs: Mapping[str, Any], indexer: Indexer
+    live: Live, desired: Desired, aws_docs: Mapping[str, Any], indexer: Indexer, roles: Roles
 ) -> tuple[dict[str, Side], Builder]:
-    build = Builder(documents(None, live, aws_docs), indexer, live.account_id, live.partition)
+    docs = documents(None, live, aws_docs, roles)
+    build = Builder(docs, indexer, live.account_id, live.partition)
     prefix = desired.path_prefix
     moved = renames(desired, live)
-    regrouped = moved.get("group", {})
+    regrouped = moved.get(roles.group, {})
     groups = {  # a renamed group's policies reach its members under its new name
         name: replace(group, name=regrouped[name]) if name in regrouped else group
-        for name, group in live.of("group").items()
+        for name, group in roles.groups(live).items()
     }
-    unowned = {k: {r.name for r in v} for k, v in reached_unowned(desired, live).items()}
+    unowned = {k: {r.name for r in v} for k, v in reached_unowned(desired, live, roles).items()}
     sides = {}
-    for user in live.of("user").values():
-        mine = owned(user, prefix) or user.name in desired.of("user")  # an adoption too
-        if mine or user.name in unowned["user"]:
-            name = moved.get("user", {}).get(user.name, user.name) if mine else user.name
-            member_of = [groups[g] for g in sorted(user.groups) if g in groups]
-            sides[f"user {name}"] = build.side(
-                "user", user, user.attached, user.inline, member_of, name=name, owned=mine
-            )
-    for role in live.of("role").values():
-        mine = owned(role, prefix) or role.name in desired.of("role")
-        if mine or role.name in unowned["role"]:
-            sides[f"role {role.name}"] = build.side(
-                "role", role, role.attached, role.inline, (), trust=role.trust, owned=mine
+    for kind, record in roles.principal_records(live):
+        mine = owned(record, prefix) or record.name in desired.of(kind)  # an adoption too
+        if mine or record.name in unowned[kind]:
+            name = moved.get(kind, {}).get(record.name, record.name) if mine else record.name
+            member_of = [groups[g] for g in sorted(getattr(record, "groups", ())) if g in groups]
+            sides[f"{kind} {name}"] = build.side(
+                kind,
+                record,
+                record.attached,
+                record.inline,
+                member_of,
+                trust=getattr(record, "trust", None),
+                name=name,
+                owned=mine,
             )
     return sides, build
 
 
 def desired_sides(
-    desired: Desired, live: Live, aws_docs: Mapping[str, Any], indexer: Indexer
+    desired: Desired, live: Live, aws_docs: Mapping[str, Any], indexer: Indexer, roles: Roles
 ) -> tuple[dict[str, Side], Builder]:
-    build = Builder(documents(desired, live, aws_docs), indexer, live.account_id, live.partition)
-    managed, existing = desired.of("group"), live.of("group")
+    docs = documents(desired, live, aws_docs, roles)
+    build = Builder(docs, indexer, live.account_id, live.partition)
+    managed, existing = roles.groups(desired), roles.groups(live)
     sides = {}
-    for user in desired.of("user").values():
-        member_of = [managed.get(g) or existing.get(g) for g in sorted(user.groups)]
-        sides[f"user {user.name}"] = build.side(
-            "user", user, user.policies, user.inline, [g for g in member_of if g]
+    for kind, record in roles.principal_records(desired):
+        joined = sorted(getattr(record, "groups", ()))
+        member_of = [managed.get(g) or existing.get(g) for g in joined]
+        sides[f"{kind} {record.name}"] = build.side(
+            kind,
+            record,
+            record.policies,
+            record.inline,
+            [g for g in member_of if g],
+            trust=getattr(record, "trust", None),
         )
-    for role in desired.of("role").values():
-        sides[f"role {role.name}"] = build.side(
-            "role", role, role.policies, role.inline, (), trust=role.trust
-        )
-    after_group = _groups_after(desired, live)
-    unowned = reached_unowned(desired, live)
-    for user in unowned["user"]:
-        member_of = [after_group[g] for g in sorted(user.groups) if after_group.get(g)]
-        sides[f"user {user.name}"] = build.side(
-            "user", user, user.attached, user.inline, member_of, owned=False
-        )
-    for role in unowned["role"]:
-        sides[f"role {role.name}"] = build.side(
-            "role", role, role.attached, role.inline, (), trust=role.trust, owned=False
-        )
+    after_group = _groups_after(desired, live, roles)
+    for kind, reached in reached_unowned(desired, live, roles).items():
+        for record in reached:
+            joined = sorted(getattr(record, "groups", ()))
+            sides[f"{kind} {record.name}"] = build.side(
+                kind,
+                record,
+                record.attached,
+                record.inline,
+                [after_group[g] for g in joined if after_group.get(g)],
+                trust=getattr(record, "trust", None),
+                owned=False,
+            )
     return sides, build
 
 
-def _groups_after(desired: Desired, live: Live) -> dict[str, Any]:
+def _groups_after(desired: Desired, live: Live, roles: Roles) -> dict[str, Any]:
     """Live group name -> the group after the plan (None: deleted), for members iamsync does
     not own (their memberships stay as they are)."""
-    moved = renames(desired, live).get("group", {})
-    wanted = desired.of("group")
+    moved = renames(desired, live).get(roles.group, {})
+    wanted = roles.groups(desired)
     out: dict[str, Any] = {}
-    for name, group in live.of("group").items():
+    for name, group in roles.groups(live).items():
         if owned(group, desired.path_prefix):
             out[name] = wanted.get(moved.get(name, name))
         else:

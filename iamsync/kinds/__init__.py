@@ -10,10 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from iamsync.access.sides import Roles
 from iamsync.kinds import group, managed_policy, role, user
-from iamsync.kinds.base import Kind
+from iamsync.kinds.base import Access, Kind
 
-__all__ = ["Kind", "by_type", "extended", "registered"]
+__all__ = [
+    "Access",
+    "Kind",
+    "access_of",
+    "access_roles",
+    "by_type",
+    "extended",
+    "registered",
+    "with_access",
+]
 
 _REGISTRY: list[Kind] = [managed_policy.KIND, user.KIND, group.KIND, role.KIND]
 
@@ -24,6 +34,30 @@ def registered() -> tuple[Kind, ...]:
 
 def by_type(type_: str) -> Kind | None:
     return next((k for k in _REGISTRY if k.type == type_), None)
+
+
+def with_access(role: Access) -> tuple[Kind, ...]:
+    """The registered kinds whose records are `role` to the access review."""
+    return tuple(k for k in _REGISTRY if getattr(k, "access", Access.NONE) is role)
+
+
+def access_roles() -> Roles:
+    """What each registered kind is to the access review (which reads records by role)."""
+    principals = with_access(Access.PRINCIPAL)
+    return Roles(
+        principals=tuple(k.type for k in principals),
+        group=next((k.type for k in with_access(Access.GROUP)), ""),
+        documents={
+            k.type: k.managed_document  # type: ignore[attr-defined]
+            for k in with_access(Access.DOCUMENT)
+        },
+        assumable=tuple(k.type for k in principals if getattr(k, "assumable", False)),
+    )
+
+
+def access_of(type_: str) -> Access:
+    kind = by_type(type_)
+    return Access.NONE if kind is None else getattr(kind, "access", Access.NONE)
 
 
 @contextmanager

@@ -83,6 +83,22 @@ class DocumentRef:
     repeated: bool = False
 
 
+class Access(StrEnum):
+    """What a kind's records are to the access review (a kind without `access`: NONE).
+
+    The review reads records by these roles, never by kind: a PRINCIPAL holds managed
+    documents (`attached` live, `policies` desired), `inline` ones, a `permissions_boundary`,
+    maybe `groups` (names of GROUP records) and, when others may assume it, a `trust`
+    policy; a GROUP holds documents the same way and passes them to its members; a
+    DOCUMENT is a managed policy that principals and groups hold by ARN (the kind's
+    `managed_document(record)` is its content on that side)."""
+
+    NONE = "none"
+    DOCUMENT = "document"
+    GROUP = "group"
+    PRINCIPAL = "principal"
+
+
 class Stage(IntEnum):
     """The ordering rules, as data: stages run one after another, in this order."""
 

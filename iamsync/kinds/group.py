@@ -18,6 +18,7 @@ from iamsync.files.source import Source
 from iamsync.iam import names
 from iamsync.kinds import principal, principal_files as principal_checks
 from iamsync.kinds.base import (
+    Access,
     Action,
     AdoptContext,
     BuildContext,
@@ -61,6 +62,7 @@ class Group:
     name_rule = names.GROUP_NAME
     name_limit = "1-128"
     change_class = GroupChange
+    access = Access.GROUP
 
     def check(self, source: Source, name: str, value: Any, ctx: CheckContext) -> Iterator[Problem]:
         yield from principal_checks.check(

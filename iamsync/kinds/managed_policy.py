@@ -19,6 +19,7 @@ from iamsync.core.problems import Problem
 from iamsync.files.source import Source
 from iamsync.iam import limits, names, normalize
 from iamsync.kinds.base import (
+    Access,
     Action,
     AdoptContext,
     BuildContext,
@@ -88,6 +89,12 @@ class ManagedPolicy:
     name_rule = names.POLICY_NAME
     name_limit = "1-128"
     change_class = PolicyChange
+    access = Access.DOCUMENT
+
+    @staticmethod
+    def managed_document(record: DesiredPolicy | LivePolicy) -> Any:
+        """The document principals holding it get: the file's, or the live default version."""
+        return record.document if isinstance(record, DesiredPolicy) else record.default.document
 
     # -- files ----------------------------------------------------------------------------
     def check(self, source: Source, name: str, value: Any, ctx: CheckContext) -> Iterator[Problem]:

@@ -22,6 +22,7 @@ from iamsync.files.source import Source
 from iamsync.iam import limits, names, normalize
 from iamsync.kinds import principal, principal_files as principal_checks
 from iamsync.kinds.base import (
+    Access,
     Action,
     AdoptContext,
     BuildContext,
@@ -95,6 +96,8 @@ class Role:
     name_rule = names.ROLE_NAME
     name_limit = "1-64"
     change_class = RoleChange
+    access = Access.PRINCIPAL
+    assumable = True  # its `trust` says who may assume it: the review's reachable roles
 
     # -- files ----------------------------------------------------------------------------
     def check(self, source: Source, name: str, value: Any, ctx: CheckContext) -> Iterator[Problem]:

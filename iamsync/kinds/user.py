@@ -18,6 +18,7 @@ from iamsync.files.source import Source
 from iamsync.iam import limits, names
 from iamsync.kinds import principal, principal_files as principal_checks
 from iamsync.kinds.base import (
+    Access,
     Action,
     AdoptContext,
     BuildContext,
@@ -76,6 +77,7 @@ class User:
     name_rule = names.USER_NAME
     name_limit = "1-64"
     change_class = UserChange
+    access = Access.PRINCIPAL
 
     # -- files ----------------------------------------------------------------------------
     def check(self, source: Source, name: str, value: Any, ctx: CheckContext) -> Iterator[Problem]:

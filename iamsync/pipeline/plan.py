@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
+from iamsync import kinds
 from iamsync.access import review as access
 from iamsync.aws import live, session as aws
 from iamsync.core.errors import IamsyncError
@@ -96,16 +97,20 @@ def compute_plan(
         ) from exc
     report.step("reviewing access")
     with aws.reading("the AWS-managed policies principals hold"):
-        managed, unread = live.documents(connection.iam, access.aws_managed(wanted, state))
-    changed = [
-        c.name for c in computed.changes if c.type == "policy" and not c.action.is_destructive
+        roles = kinds.access_roles()
+        held = access.aws_managed(wanted, state, roles)
+        managed, unread = live.documents(connection.iam, held)
+    changed = [  # managed documents the plan writes (its reach diagram)
+        c.name
+        for c in computed.changes
+        if kinds.access_of(c.type) is kinds.Access.DOCUMENT and not c.action.is_destructive
     ]
     catalog = validate_mod.catalog_for(result.config)
     computed = replace(
         computed,
         commit=commit,
         desired_digest=fingerprint.desired(wanted),
-        review=access.review(wanted, state, managed, catalog, changed),
+        review=access.review(wanted, state, managed, catalog, changed, roles=roles),
     )
     if unread:
         notes = (*computed.review.notes, f"not in the review (not readable): {', '.join(unread)}")
