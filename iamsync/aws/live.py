@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from types import MappingProxyType
@@ -12,16 +12,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from iamsync import kinds
-from iamsync.aws.session import Garbled
+from iamsync.aws.session import Garbled, reading
 from iamsync.core.errors import IamsyncError
-from iamsync.core.model import Credentials, Desired, Live
-from iamsync.core.ownership import Conflict, PlanConflict, under
+from iamsync.core.model import Credentials, Live
+from iamsync.core.ownership import Conflict, PlanConflict
 from iamsync.engine.plan import Plan
 from iamsync.iam import normalize
-from iamsync.kinds.base import Action, Change, LiveSource
-from iamsync.kinds.managed_policy import LivePolicy
-from iamsync.kinds.principal import PrincipalChange
-from iamsync.kinds.role import LiveRole
+from iamsync.kinds.base import Action, Change, LiveSource, Need
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -55,15 +52,6 @@ def _pages(iam: IAMClient, kinds: list[Any]) -> list[Any]:
     return pages
 
 
-def roles_to_complete(wanted: Desired) -> list[str]:
-    """The roles whose files set a description or a session length."""
-    return sorted(
-        name
-        for name, want in wanted.of("role").items()
-        if want.description is not None or want.max_session_duration is not None
-    )
-
-
 def _missing(
     arn: str, users: list[tuple[Change, str]], account: str, required: str | None
 ) -> Conflict:
@@ -91,59 +79,26 @@ def _missing(
     )
 
 
-def complete_roles(iam: IAMClient, state: Live, names: list[str]) -> Live:
-    """Description and session length of the named roles (GetRole each).
-
-    GetAccountAuthorizationDetails omits both; only the roles that need them pay a call:
-    those whose files set them (plan), or the owned ones being imported.
-    """
-    roles: dict[str, LiveRole] = dict(state.of("role"))
-    for name in names:
-        if name in roles:
-            role = iam.get_role(RoleName=name)["Role"]
-            roles[name] = replace(
-                roles[name],
-                description=role.get("Description", ""),
-                max_session_duration=role.get("MaxSessionDuration"),
-            )
-    resources = {**state.resources, "role": MappingProxyType(roles)}
-    return replace(state, resources=MappingProxyType(resources))
-
-
-def complete_for_import(
-    iam: IAMClient, state: Live, prefix: str, present: Mapping[str, Any]
-) -> Live:
-    """What GAAD lacks of the resources an import writes: roles' descriptions and session
-    lengths, the tags of policies (a policy file cannot hold them: import says so)."""
-    roles = [n for n, r in state.of("role").items() if under(r.path, prefix)]
-    policies = [
-        n
-        for n, p in state.of("policy").items()
-        if under(p.path, prefix) and n not in present.get("policy", {})
-    ]
-    return complete_policy_tags(iam, complete_roles(iam, state, roles), policies)
-
-
-def policies_to_check(desired: Desired, state: Live) -> list[str]:
-    """The policies a plan would delete: under the prefix, named by no file. Their tags
-    say whether iamsync made them (the bulk read has no policy tags)."""
-    wanted = desired.of("policy")
-    return sorted(
-        name
-        for name, p in state.of("policy").items()
-        if under(p.path, desired.path_prefix) and name not in wanted
-    )
-
-
-def complete_policy_tags(iam: IAMClient, state: Live, names: list[str]) -> Live:
-    """The tags of the named policies (ListPolicyTags each, only for those)."""
-    policies: dict[str, LivePolicy] = dict(state.of("policy"))
-    for name in names:
-        if name in policies:
-            pages = iam.get_paginator("list_policy_tags").paginate(PolicyArn=policies[name].arn)
-            tags = {t["Key"]: t["Value"] for page in pages for t in page.get("Tags", [])}
-            policies[name] = replace(policies[name], tags=MappingProxyType(tags))
-    resources = {**state.resources, "policy": MappingProxyType(policies)}
+def complete(state: Live, need: Need, client: Callable[[str], Any]) -> Live:
+    """The live records completed with what the bulk read lacks, as each kind asks (its
+    `reads` hook: a role's description, a policy's tags): one call per record that needs it."""
+    resources = dict(state.resources)
+    for kind in kinds.registered():
+        asks = getattr(kind, "reads", None)
+        if asks is None:
+            continue
+        records = dict(state.of(kind.type))
+        reads = [r for r in asks(records, need) if r.name in records]
+        service: Any = client(kind.service) if reads else None
+        for read in reads:
+            with reading(read.purpose):
+                if read.paginated:
+                    pages = service.get_paginator(read.operation).paginate(**read.params)
+                    answer: Any = list(pages)
+                else:
+                    answer = getattr(service, read.operation)(**read.params)
+            records[read.name] = read.fold(records[read.name], answer)
+        resources[kind.type] = MappingProxyType(records)
     return replace(state, resources=MappingProxyType(resources))
 
 
@@ -241,19 +196,18 @@ def check_policies_exist(
     A missing required boundary is one problem, at iamsync.json (the bootstrap stack is
     not deployed); another missing ARN is said at the first file naming it, the rest counted.
     """
-    known = {p.arn for p in state.of("policy").values()}
+    managed = {k.type for k in kinds.with_access(kinds.Access.DOCUMENT)}
+    known = {r.arn for t in managed for r in state.of(t).values()}
     # Policies the plan creates or updates exist by the time they are attached; deleted ones
     # do not (a file naming one is refused before this).
-    known |= {c.arn for c in plan.changes if c.type == "policy" and c.action is not Action.DELETE}
-    known -= {c.arn for c in plan.changes if c.type == "policy" and c.action is Action.DELETE}
+    known |= {c.arn for c in plan.changes if c.type in managed and c.action is not Action.DELETE}
+    known -= {c.arn for c in plan.changes if c.type in managed and c.action is Action.DELETE}
     wanted: dict[str, list[tuple[Change, str]]] = {}
     for c in plan.changes:
-        if isinstance(c, PrincipalChange) and c.action is not Action.DELETE:
-            uses = [(arn, "policies") for arn in c.attach]
-            uses += [(c.boundary, "permissions_boundary")] if c.boundary else []
-            for arn, field in uses:
-                if arn not in known:
-                    wanted.setdefault(arn, []).append((c, field))
+        kind = kinds.by_type(c.type)
+        for arn, field in getattr(kind, "references", lambda _: ())(c):
+            if arn not in known:
+                wanted.setdefault(arn, []).append((c, field))
     missing = []
     for arn, users in sorted(wanted.items()):
         try:

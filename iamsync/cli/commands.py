@@ -19,6 +19,7 @@ from iamsync.core import safe
 from iamsync.core.errors import IamsyncError
 from iamsync.engine import plan as plan_mod, repo, validate as validate_mod
 from iamsync.files import gitinfo, template, tree as tree_mod
+from iamsync.kinds.base import Need
 from iamsync.pipeline import saved
 from iamsync.pipeline.plan import compute_plan
 from iamsync.render import access as render_access, planfile
@@ -135,7 +136,8 @@ def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     with aws.reading("live IAM"):
         state = live.read(connection.iam, ident.account_id, ident.partition, connection.client)
         present = repo.load(args.repo, files)
-        state = live.complete_for_import(connection.iam, state, config.path_prefix, present.by_kind)
+        need = Need(config.path_prefix, present=present.by_kind)
+        state = live.complete(state, need, connection.client)
     required = None
     if config.permissions_boundary:
         values = {"AccountId": ident.account_id, "Partition": ident.partition}

@@ -7,7 +7,7 @@ changes: creations and updates kind by kind, then deletions in the reverse order
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -18,7 +18,6 @@ from iamsync.core import ownership
 from iamsync.core.model import Credentials, Desired, Live
 from iamsync.engine import fingerprint
 from iamsync.kinds.base import Action, Change, DiffContext
-from iamsync.kinds.principal import DesiredPrincipal, LivePrincipal
 from iamsync.kinds.user import doomed
 
 __all__ = ["Action", "Change", "Plan", "diff", "doomed_users"]
@@ -70,8 +69,8 @@ def diff(
         desired,
         live,
         MappingProxyType(dict(credentials or {})),
-        _holders(live.resources, prefix, lambda p: p.attached),
-        _holders(desired.resources, prefix, lambda p: p.policies),
+        _holders(live.resources, lambda p: p.attached, lambda r: ownership.owned(r, prefix)),
+        _holders(desired.resources, lambda p: p.policies, lambda r: True),
         ownership.renames(desired, live),
     )
     registered = kinds.registered()
@@ -122,15 +121,18 @@ def check(desired: Desired, live: Live) -> None:
 
 
 def _holders(
-    resources: Mapping[str, Mapping[str, Any]], prefix: str, policies: Any
+    resources: Mapping[str, Mapping[str, Any]],
+    policies: Callable[[Any], Iterable[str]],
+    mine: Callable[[Any], bool],
 ) -> Mapping[str, frozenset[str]]:
-    """Policy ARN -> owned principals ("user ci") holding it, desired or live."""
+    """Policy ARN -> owned principals and groups ("user ci") holding it, desired or live."""
+    holders = {k.type for k in kinds.with_access(kinds.Access.PRINCIPAL)}
+    holders |= {k.type for k in kinds.with_access(kinds.Access.GROUP)}
     found: dict[str, set[str]] = {}
     for kind, records in resources.items():
-        for record in records.values():
-            if isinstance(record, LivePrincipal) and not ownership.owned(record, prefix):
+        for record in records.values() if kind in holders else ():
+            if not mine(record):
                 continue
-            if isinstance(record, DesiredPrincipal | LivePrincipal):
-                for arn in policies(record):
-                    found.setdefault(arn, set()).add(f"{kind} {record.name}")
+            for arn in policies(record):
+                found.setdefault(arn, set()).add(f"{kind} {record.name}")
     return MappingProxyType({arn: frozenset(who) for arn, who in found.items()})

@@ -215,6 +215,30 @@ class LiveSource:
     client: Callable[[str], Any]  # service -> boto3 client
 
 
+@dataclass(frozen=True)
+class Need:
+    """Why a run reads beyond the bulk read: a plan of `desired`, or (desired None) an
+    import that writes files for owned records `present` (kind -> names with a file) lacks."""
+
+    prefix: str
+    desired: Desired | None = None
+    present: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Read:
+    """A read beyond the bulk one that a kind asks for to complete one of its live records
+    (optional hook `reads(records, need)`). The aws layer makes the call and says what
+    failed; the kind folds the answer (the reply, or its pages) into the record."""
+
+    name: str  # the record it completes
+    operation: str  # the client's method, e.g. "get_role"
+    params: Mapping[str, Any]
+    fold: Callable[[Any, Any], Any]  # (record, answer) -> the completed record
+    purpose: str  # what is read, for the error line: "the roles' descriptions"
+    paginated: bool = False  # the answer is the list of pages
+
+
 class Kind(Protocol):
     """One IAM resource kind, everything about it behind one small interface."""
 

@@ -157,6 +157,9 @@ class Group:
         out = ["new group"] if c.action is Action.CREATE else []
         return out + principal.details(c)
 
+    def references(self, c: GroupChange) -> list[tuple[str, str]]:
+        return principal.references(c)
+
     def documents(self, c: GroupChange) -> list[DocumentRef]:
         return principal.documents(c)
 

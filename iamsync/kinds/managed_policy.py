@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from iamsync.core.model import BOOKKEEPING_TAGS, Desired, Live, PolicyVersion
-from iamsync.core.ownership import Conflict, owned
+from iamsync.core.ownership import Conflict, owned, under
 from iamsync.core.problems import Problem
 from iamsync.files.source import Source
 from iamsync.iam import limits, names, normalize
@@ -31,6 +32,8 @@ from iamsync.kinds.base import (
     DiffContext,
     DocumentRef,
     LiveSource,
+    Need,
+    Read,
     Stage,
     renamed_pairs,
 )
@@ -195,11 +198,38 @@ class ManagedPolicy:
             out += [f"  {line}" for line in grants.access_changes(c.before, c.after)]
         return out
 
+    def reads(self, records: Mapping[str, LivePolicy], need: Need) -> list[Read]:
+        """ListPolicyTags, which GAAD omits: whether iamsync made a policy under the prefix.
+        A plan asks only of those it would delete (no file names them); an import, of those
+        it writes (to say the tags a policy file cannot hold)."""
+        have = (
+            need.desired.of(self.type)
+            if need.desired is not None
+            else need.present.get(self.type, {})
+        )
+        return [
+            Read(
+                n,
+                "list_policy_tags",
+                {"PolicyArn": p.arn},
+                _with_tags,
+                "the tags of policies no file names",
+                paginated=True,
+            )
+            for n, p in sorted(records.items())
+            if under(p.path, need.prefix) and n not in have
+        ]
+
     def documents(self, c: PolicyChange) -> list[DocumentRef]:
         return [DocumentRef("", c.before, c.after, repeated=bool(c.same_document_as))]
 
 
 KIND = ManagedPolicy()
+
+
+def _with_tags(policy: LivePolicy, pages: list[Mapping[str, Any]]) -> LivePolicy:
+    tags = {t["Key"]: t["Value"] for page in pages for t in page.get("Tags", [])}
+    return replace(policy, tags=MappingProxyType(tags))
 
 
 # -- live parsing ----------------------------------------------------------------------------

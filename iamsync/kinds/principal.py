@@ -307,6 +307,15 @@ def teardown_details(c: PrincipalChange) -> list[str]:
     return out + [f"  detaches {arn}" for arn in c.detach]
 
 
+def references(c: PrincipalChange) -> list[tuple[str, str]]:
+    """(policy ARN, file key) of each managed policy the change newly attaches or sets as
+    the boundary: each must exist."""
+    if c.action is Action.DELETE:
+        return []
+    found = [(arn, "policies") for arn in c.attach]
+    return found + ([(c.boundary, "permissions_boundary")] if c.boundary else [])
+
+
 def documents(c: PrincipalChange) -> list[DocumentRef]:
     """The inline policies a change puts or deletes."""
     if c.action is Action.DELETE:

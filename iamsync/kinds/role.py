@@ -11,7 +11,7 @@ are read (GetRole) only for roles whose file sets them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from iamsync.core.model import Desired, Live
@@ -34,6 +34,8 @@ from iamsync.kinds.base import (
     DiffContext,
     DocumentRef,
     LiveSource,
+    Need,
+    Read,
     Stage,
     renamed_pairs,
 )
@@ -258,6 +260,27 @@ class Role:
         out += [f"- instance profile {n}" for n, _ in c.remove_instance_profiles]
         return out + principal.details(c)
 
+    def reads(self, records: Mapping[str, LiveRole], need: Need) -> list[Read]:
+        """GetRole for what GAAD omits (description, session length): on a plan only for the
+        roles whose files set them, on an import for every owned role."""
+        if need.desired is not None:
+            wanted = need.desired.of(self.type)
+            names = [
+                n
+                for n, w in wanted.items()
+                if w.description is not None or w.max_session_duration is not None
+            ]
+        else:
+            names = [n for n, r in records.items() if under(r.path, need.prefix)]
+        return [
+            Read(n, "get_role", {"RoleName": n}, _with_details, "the roles' descriptions")
+            for n in sorted(names)
+            if n in records
+        ]
+
+    def references(self, c: RoleChange) -> list[tuple[str, str]]:
+        return principal.references(c)
+
     def documents(self, c: RoleChange) -> list[DocumentRef]:
         found = []
         if c.trust_after is not None:
@@ -266,6 +289,15 @@ class Role:
 
 
 KIND = Role()
+
+
+def _with_details(role: LiveRole, answer: Mapping[str, Any]) -> LiveRole:
+    found = answer["Role"]
+    return replace(
+        role,
+        description=found.get("Description", ""),
+        max_session_duration=found.get("MaxSessionDuration"),
+    )
 
 
 def _change(want: DesiredRole, have: LiveRole | None, prefix: str, quota: int) -> RoleChange | None:

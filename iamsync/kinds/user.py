@@ -216,6 +216,9 @@ class User:
         out += [f"+ join group {g}" for g in c.add_groups]
         return out + [f"- leave group {g}" for g in c.remove_groups]
 
+    def references(self, c: UserChange) -> list[tuple[str, str]]:
+        return principal.references(c)
+
     def documents(self, c: UserChange) -> list[DocumentRef]:
         return principal.documents(c)
 

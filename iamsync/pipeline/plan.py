@@ -19,6 +19,7 @@ from iamsync.core.ownership import PlanConflict
 from iamsync.core.problems import Problem
 from iamsync.engine import desired, fingerprint, plan as plan_mod, validate as validate_mod
 from iamsync.files.tree import Tree
+from iamsync.kinds.base import Need
 
 
 class InvalidRepository(IamsyncError):
@@ -72,12 +73,7 @@ def compute_plan(
         required_boundary=result.required_boundary,
         policy_quota=result.config.managed_policies_per_user,
     )
-    with aws.reading("the roles' descriptions and session lengths"):
-        state = live.complete_roles(connection.iam, state, live.roles_to_complete(wanted))
-    with aws.reading("the tags of policies no file names"):
-        state = live.complete_policy_tags(
-            connection.iam, state, live.policies_to_check(wanted, state)
-        )
+    state = live.complete(state, Need(wanted.path_prefix, wanted), connection.client)
     with aws.reading("the credentials of users to delete"):
         credentials = {
             name: live.read_credentials(connection.iam, name)
