@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from botocore.parsers import ResponseParserError
 from iamsync import kinds
 from iamsync.aws.session import Garbled, reading
 from iamsync.core.errors import IamsyncError
-from iamsync.core.model import Credentials, Live
+from iamsync.core.model import CREDENTIAL_KINDS, CredentialKind, Credentials, Live
 from iamsync.core.ownership import Conflict, PlanConflict
 from iamsync.engine.plan import Plan
 from iamsync.iam import normalize
@@ -119,46 +120,14 @@ def read_credentials(iam: IAMClient, user: str) -> Credentials:
             unlisted.append(what)
         return ()
 
-    login = listing(
-        "login profile", lambda: [iam.get_login_profile(UserName=user)["LoginProfile"]["UserName"]]
-    )
-    return Credentials(
-        access_keys=listing(
-            "access keys",
-            lambda: [
-                k["AccessKeyId"] for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
-            ],
-        ),
-        login_profile=bool(login),
-        mfa_devices=listing(
-            "MFA devices",
-            lambda: [d["SerialNumber"] for d in iam.list_mfa_devices(UserName=user)["MFADevices"]],
-        ),
-        signing_certificates=listing(
-            "signing certificates",
-            lambda: [
-                c["CertificateId"]
-                for c in iam.list_signing_certificates(UserName=user)["Certificates"]
-            ],
-        ),
-        ssh_public_keys=listing(
-            "SSH public keys",
-            lambda: [
-                k["SSHPublicKeyId"]
-                for k in iam.list_ssh_public_keys(UserName=user)["SSHPublicKeys"]
-            ],
-        ),
-        service_credentials=listing(
-            "service-specific credentials",
-            lambda: [
-                c["ServiceSpecificCredentialId"]
-                for c in iam.list_service_specific_credentials(UserName=user)[
-                    "ServiceSpecificCredentials"
-                ]
-            ],
-        ),
-        unlisted=tuple(unlisted),
-    )
+    def ids(kind: CredentialKind) -> list[str]:
+        return list(kind.ids(getattr(iam, kind.list_call)(UserName=user)))
+
+    found: dict[str, Any] = {
+        kind.field: listing(f"{kind.words}s", partial(ids, kind)) for kind in CREDENTIAL_KINDS
+    }
+    found["login_profile"] = bool(found["login_profile"])
+    return Credentials(**found, unlisted=tuple(unlisted))
 
 
 def documents(iam: IAMClient, arns: Iterable[str]) -> tuple[dict[str, Any], list[str]]:

@@ -35,15 +35,80 @@ class PolicyVersion:
         return int(self.id.lstrip("v") or 0)
 
 
-# Everything that blocks DeleteUser and is not a policy or a membership: (field, words,
-# the call that lists them). Read only for users the plan deletes.
+@dataclass(frozen=True)
+class CredentialKind:
+    """One kind of what blocks DeleteUser and is not a policy or a membership: how IAM lists
+    it for a user and deletes one. Read only for users the plan deletes."""
+
+    field: str  # Credentials' field
+    words: str  # "access key"
+    list_call: str  # the IAM client method that lists them for a user
+    answer: str  # the answer's key holding them
+    id_key: str  # each one's id in the answer (what the delete call takes)
+    delete_call: str
+    delete_param: str  # "" when the user's name is all the delete call takes
+
+    def ids(self, answer: Mapping[str, Any]) -> tuple[str, ...]:
+        found = answer[self.answer]
+        items = found if isinstance(found, list) else [found]
+        return tuple(str(item[self.id_key]) for item in items)
+
+
 CREDENTIAL_KINDS = (
-    ("access_keys", "access key"),
-    ("login_profile", "console login profile"),
-    ("mfa_devices", "MFA device"),
-    ("signing_certificates", "signing certificate"),
-    ("ssh_public_keys", "SSH public key"),
-    ("service_credentials", "service-specific credential"),
+    CredentialKind(
+        "access_keys",
+        "access key",
+        "list_access_keys",
+        "AccessKeyMetadata",
+        "AccessKeyId",
+        "delete_access_key",
+        "AccessKeyId",
+    ),
+    CredentialKind(
+        "login_profile",
+        "console login profile",
+        "get_login_profile",
+        "LoginProfile",
+        "UserName",
+        "delete_login_profile",
+        "",
+    ),
+    CredentialKind(
+        "mfa_devices",
+        "MFA device",
+        "list_mfa_devices",
+        "MFADevices",
+        "SerialNumber",
+        "deactivate_mfa_device",
+        "SerialNumber",
+    ),
+    CredentialKind(
+        "signing_certificates",
+        "signing certificate",
+        "list_signing_certificates",
+        "Certificates",
+        "CertificateId",
+        "delete_signing_certificate",
+        "CertificateId",
+    ),
+    CredentialKind(
+        "ssh_public_keys",
+        "SSH public key",
+        "list_ssh_public_keys",
+        "SSHPublicKeys",
+        "SSHPublicKeyId",
+        "delete_ssh_public_key",
+        "SSHPublicKeyId",
+    ),
+    CredentialKind(
+        "service_credentials",
+        "service-specific credential",
+        "list_service_specific_credentials",
+        "ServiceSpecificCredentials",
+        "ServiceSpecificCredentialId",
+        "delete_service_specific_credential",
+        "ServiceSpecificCredentialId",
+    ),
 )
 
 
@@ -59,13 +124,17 @@ class Credentials:
     service_credentials: tuple[str, ...] = ()
     unlisted: tuple[str, ...] = ()  # kinds the endpoint could not list (said in the plan)
 
+    def ids(self, kind: CredentialKind) -> tuple[str, ...]:
+        """The ids of one kind (a login profile's is the user's name)."""
+        value = getattr(self, kind.field)
+        return ("",) if value is True else () if value is False else tuple(value)
+
     def describe(self) -> list[str]:
         said = []
-        for name, word in CREDENTIAL_KINDS:
-            value = getattr(self, name)
-            n = int(value) if isinstance(value, bool) else len(value)
+        for kind in CREDENTIAL_KINDS:
+            n = len(self.ids(kind))
             if n:
-                said.append(f"{n} {word}{'s' if n > 1 else ''}")
+                said.append(f"{n} {kind.words}{'s' if n > 1 else ''}")
         return said + [
             f"any {what} (IAM could not list them; if some exist, DeleteUser "
             "fails and nothing is lost)"

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from iamsync.core.model import Credentials, Desired, Live
+from iamsync.core.model import CREDENTIAL_KINDS, Credentials, Desired, Live
 from iamsync.core.ownership import Conflict, owned
 from iamsync.core.problems import Problem
 from iamsync.files.source import Source
@@ -337,22 +337,13 @@ def _delete_chain(c: UserChange) -> Chain:
     calls = []
     if c.boundary:  # the required boundary first: the apply role acts only on bounded users
         calls.append(API.call("put_user_permissions_boundary", u, PermissionsBoundary=c.boundary))
-    calls += [API.call("delete_access_key", u, AccessKeyId=k) for k in cred.access_keys]
-    if cred.login_profile:
-        calls.append(API.call("delete_login_profile", u))
-    for serial in cred.mfa_devices:
-        calls.append(API.call("deactivate_mfa_device", u, SerialNumber=serial))
-        if ":mfa/" in serial:  # a virtual device: its ARN; hardware devices have no ARN
-            calls.append(Call("delete_virtual_mfa_device", {"SerialNumber": serial}, f"user {u}"))
-    calls += [
-        API.call("delete_signing_certificate", u, CertificateId=i)
-        for i in cred.signing_certificates
-    ]
-    calls += [API.call("delete_ssh_public_key", u, SSHPublicKeyId=i) for i in cred.ssh_public_keys]
-    calls += [
-        API.call("delete_service_specific_credential", u, ServiceSpecificCredentialId=i)
-        for i in cred.service_credentials
-    ]
+    for kind in CREDENTIAL_KINDS:
+        for i in cred.ids(kind):
+            ident = {kind.delete_param: i} if kind.delete_param else {}
+            calls.append(API.call(kind.delete_call, u, **ident))
+            if kind.field == "mfa_devices" and ":mfa/" in i:
+                # a virtual device (its serial is its ARN) is deleted once deactivated
+                calls.append(Call("delete_virtual_mfa_device", {"SerialNumber": i}, f"user {u}"))
     calls += [API.call("remove_user_from_group", u, GroupName=g) for g in c.remove_groups]
     calls += principal.teardown(c, API)
     calls.append(API.call("delete_user", u))
