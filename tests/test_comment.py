@@ -43,7 +43,7 @@ def _plan(users: int, dangerous: int, *, policy: dict[str, Any] | None = None) -
     }
     wanted = build(values, account_id=ACCOUNT, partition="aws", path_prefix="/iamsync/")
     state = live()
-    plan = diff(wanted, state, {})
+    plan = diff(wanted, state)
     read_only = {
         "arn:aws:iam::aws:policy/ReadOnlyAccess": {
             "Version": "2012-10-17",

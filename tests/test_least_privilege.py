@@ -8,6 +8,8 @@ Evaluated by tests/evaluator.py (moto cannot: it authorises IAM calls on "*" onl
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -199,7 +201,9 @@ def _every_call_the_loop_makes() -> list[calls.Call]:
         path_prefix="/iamsync/",
         required_boundary=BOUNDARY,
     )
-    plan = diff(wanted, state, creds)
+    users = {n: replace(u, credentials=creds.get(n)) for n, u in state.of("user").items()}
+    state = replace(state, resources=MappingProxyType({**state.resources, "user": users}))
+    plan = diff(wanted, state)
     found = calls.flat(calls.to_calls(plan, "c0ffee"))
     ops = {c.operation for c in found}
     expected = {

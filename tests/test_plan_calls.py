@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -96,10 +97,12 @@ def plan_of(
         required_boundary=required_boundary,
         policy_quota=quota,
     )
-    plan = diff(wanted, state, credentials)
+    if credentials:  # what the user kind's reads fold in for users a plan deletes
+        users = {n: replace(u, credentials=credentials.get(n)) for n, u in state.of("user").items()}
+        state = replace(state, resources=MappingProxyType({**state.resources, "user": users}))
+    plan = diff(wanted, state)
     if not reviewed:
         return plan
-    from dataclasses import replace
 
     from iamsync.engine.validate import default_catalog
     from tests.reviewing import review

@@ -18,7 +18,7 @@ from tests.test_validate_cases import CASES
 KIND_OF = {"policies": "policy", "users": "user", "iamsync.json": "config"}
 
 
-@pytest.mark.parametrize("kind", schema.KINDS)
+@pytest.mark.parametrize("kind", schema.schema_names())
 def test_schema_is_valid_draft_2020_12(kind: str) -> None:
     loaded = schema.load_schema(kind)
     jsonschema_rs.meta.validate(loaded)
@@ -29,7 +29,9 @@ def test_vscode_maps_every_schema() -> None:
     settings = json.loads((REPO_ROOT / ".vscode" / "settings.json").read_text())
     urls = {entry["url"] for entry in settings["json.schemas"]}
     embedded = {"trust-policy"}  # checked inside role files, not a file of its own
-    assert urls == {f"./schema/{kind}.schema.json" for kind in schema.KINDS if kind not in embedded}
+    assert urls == {
+        f"./schema/{kind}.schema.json" for kind in schema.schema_names() if kind not in embedded
+    }
     for url in urls:
         assert (REPO_ROOT / url).is_file()
 

@@ -305,3 +305,88 @@ def test_an_aws_managed_document_that_cannot_be_read_is_named_not_fatal(iam: Any
         docs, unread = live.documents(iam, [arn])
         stub.assert_no_pending_responses()
     assert docs == {} and unread == [f"{arn} (AccessDenied)"]
+
+
+FAKE: dict[str, str] = {
+    "aws_access_key_id": "x",
+    "aws_secret_access_key": "x",
+    "endpoint_url": "http://127.0.0.1:9",
+}
+
+
+def _doomed_user_state() -> Any:
+    """An owned user that no file names: the plan deletes it, so its credentials are read."""
+    from types import MappingProxyType
+
+    from iamsync.core.model import Desired, Live
+    from iamsync.kinds.user import LiveUser
+
+    user = LiveUser(
+        "u",
+        "arn:aws:iam::123456789012:user/iamsync/u",
+        "/iamsync/",
+        tags=MappingProxyType({"managed-by": "iamsync"}),
+    )
+    state = Live("123456789012", "aws", MappingProxyType({"user": {"u": user}}))
+    return state, Desired("/iamsync/")
+
+
+def test_a_deleted_users_credentials_are_read_none_absent_and_unanswerable_said() -> None:
+    from iamsync.kinds.base import Need
+
+    client = boto3.client("iam", region_name="us-east-1", **FAKE)  # never reaches anything
+    state, wanted = _doomed_user_state()
+    with Stubber(client) as stub:
+        keys = {
+            "AccessKeyMetadata": [
+                {"AccessKeyId": "AKIA000000000001"},
+                {"AccessKeyId": "AKIA000000000002"},
+            ]
+        }
+        stub.add_response("list_access_keys", keys, {"UserName": "u"})
+        stub.add_client_error("get_login_profile", "NoSuchEntity", http_status_code=404)
+        stub.add_response("list_mfa_devices", {"MFADevices": []}, {"UserName": "u"})
+        stub.add_response("list_signing_certificates", {"Certificates": []}, {"UserName": "u"})
+        stub.add_response("list_ssh_public_keys", {"SSHPublicKeys": []}, {"UserName": "u"})
+        stub.add_client_error(  # an endpoint without the call (moto)
+            "list_service_specific_credentials", "NotImplemented", http_status_code=501
+        )
+        done = live.complete(state, Need("/iamsync/", wanted), lambda _: client)
+        stub.assert_no_pending_responses()
+    found = done.of("user")["u"].credentials
+    assert (
+        found.access_keys == ("AKIA000000000001", "AKIA000000000002")
+        and found.login_profile is False
+    )
+    assert found.unlisted == ("service-specific credentials",)
+    assert found.describe() == [
+        "2 access keys",
+        "any service-specific credentials (IAM could not list them; if some exist, "
+        "DeleteUser fails and nothing is lost)",
+    ]
+
+
+def test_refused_access_to_a_deleted_users_credentials_stops_the_plan() -> None:
+    from iamsync.core.errors import IamsyncError
+    from iamsync.kinds.base import Need
+
+    client = boto3.client("iam", region_name="us-east-1", **FAKE)  # never reaches anything
+    state, wanted = _doomed_user_state()
+    with Stubber(client) as stub:
+        stub.add_client_error("list_access_keys", "AccessDenied", "not authorized")
+        with pytest.raises(IamsyncError, match="not allowed to read the access keys of user u: "):
+            live.complete(state, Need("/iamsync/", wanted), lambda _: client)
+
+
+def test_a_user_a_file_keeps_has_no_credentials_read() -> None:
+    from iamsync.engine.desired import build
+    from iamsync.kinds.base import Need
+
+    client = boto3.client("iam", region_name="us-east-1", **FAKE)  # never reaches anything
+    state, _ = _doomed_user_state()
+    kept = build(
+        {"user": {"u": {}}}, account_id="123456789012", partition="aws", path_prefix="/iamsync/"
+    )
+    with Stubber(client):  # any call would fail: none is stubbed
+        done = live.complete(state, Need("/iamsync/", kept), lambda _: client)
+    assert done.of("user")["u"].credentials is None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -13,13 +12,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from iamsync import kinds
-from iamsync.aws.session import Garbled, reading
+from iamsync.aws.session import Garbled, error_code, failure, reading
 from iamsync.core.errors import IamsyncError
-from iamsync.core.model import CREDENTIAL_KINDS, CredentialKind, Credentials, Live
+from iamsync.core.model import Live
 from iamsync.core.ownership import Conflict, PlanConflict
 from iamsync.engine.plan import Plan
 from iamsync.iam import normalize
-from iamsync.kinds.base import Action, Change, LiveSource, Need
+from iamsync.kinds.base import Action, Change, LiveSource, Need, Read, Unanswered
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -82,52 +81,42 @@ def _missing(
 
 def complete(state: Live, need: Need, client: Callable[[str], Any]) -> Live:
     """The live records completed with what the bulk read lacks, as each kind asks (its
-    `reads` hook: a role's description, a policy's tags): one call per record that needs it."""
+    `reads` hook: a role's description, a policy's tags, the credentials of a user to
+    delete): one call per record that needs it."""
     resources = dict(state.resources)
     for kind in kinds.registered():
         asks = getattr(kind, "reads", None)
         if asks is None:
             continue
         records = dict(state.of(kind.type))
-        reads = [r for r in asks(records, need) if r.name in records]
+        reads = [r for r in asks(state, need) if r.name in records]
         service: Any = client(kind.service) if reads else None
         for read in reads:
-            with reading(read.purpose):
-                if read.paginated:
-                    pages = service.get_paginator(read.operation).paginate(**read.params)
-                    answer: Any = list(pages)
-                else:
-                    answer = getattr(service, read.operation)(**read.params)
-            records[read.name] = read.fold(records[read.name], answer)
+            records[read.name] = read.fold(records[read.name], _answer(service, read))
         resources[kind.type] = MappingProxyType(records)
     return replace(state, resources=MappingProxyType(resources))
 
 
-def read_credentials(iam: IAMClient, user: str) -> Credentials:
-    """Everything that blocks DeleteUser: read only for users the plan deletes."""
-    unlisted: list[str] = []
+def _answer(service: Any, read: Read) -> Any:
+    def ask() -> Any:
+        if read.paginated:
+            return list(service.get_paginator(read.operation).paginate(**read.params))
+        return getattr(service, read.operation)(**read.params)
 
-    def listing(what: str, call: Callable[[], list[str]]) -> tuple[str, ...]:
-        try:
-            return tuple(call())
-        except iam.exceptions.NoSuchEntityException:
-            return ()
-        except ClientError as exc:
-            if "AccessDenied" in str(exc.response.get("Error", {}).get("Code", "")):
-                raise IamsyncError(f"not allowed to list the {what} of user {user}: {exc}") from exc
-            unlisted.append(what)
-        except (BotoCoreError, ResponseParserError):  # e.g. an endpoint without the call
-            unlisted.append(what)
-        return ()
-
-    def ids(kind: CredentialKind) -> list[str]:
-        return list(kind.ids(getattr(iam, kind.list_call)(UserName=user)))
-
-    found: dict[str, Any] = {
-        kind.field: listing(f"{kind.words}s", partial(ids, kind)) for kind in CREDENTIAL_KINDS
-    }
-    found["login_profile"] = bool(found["login_profile"])
-    return Credentials(**found, unlisted=tuple(unlisted))
+    if not read.optional:
+        with reading(read.purpose):
+            return ask()
+    try:
+        return ask()
+    except ClientError as exc:
+        code = error_code(exc)
+        if code == "NoSuchEntity":
+            return Unanswered.ABSENT
+        if "AccessDenied" in code:
+            raise IamsyncError(f"not allowed to read {read.purpose}: {failure(exc)}") from exc
+        return Unanswered.UNREAD
+    except (BotoCoreError, ResponseParserError, Garbled, KeyError):  # no such call, say
+        return Unanswered.UNREAD
 
 
 def documents(iam: IAMClient, arns: Iterable[str]) -> tuple[dict[str, Any], list[str]]:

@@ -15,12 +15,11 @@ from typing import Any
 from iamsync import kinds
 from iamsync.access.review import Review
 from iamsync.core import ownership
-from iamsync.core.model import Credentials, Desired, Live
+from iamsync.core.model import Desired, Live
 from iamsync.engine import fingerprint
 from iamsync.kinds.base import Action, Change, DiffContext
-from iamsync.kinds.user import doomed
 
-__all__ = ["Action", "Change", "Plan", "diff", "doomed_users"]
+__all__ = ["Action", "Change", "Plan", "diff"]
 
 
 @dataclass(frozen=True)
@@ -54,21 +53,13 @@ class Plan:
         return deletes > 0 and deletes >= self.owned and self.count(Action.CREATE) == 0
 
 
-def doomed_users(desired: Desired, live: Live) -> list[str]:
-    """Owned users that the plan will delete: the only ones whose credentials are read."""
-    return doomed(desired, live, ownership.renames(desired, live).get("user", {}))
-
-
-def diff(
-    desired: Desired, live: Live, credentials: Mapping[str, Credentials] | None = None
-) -> Plan:
+def diff(desired: Desired, live: Live) -> Plan:
     """Every change that makes Live equal Desired within the ownership prefix."""
     prefix = desired.path_prefix
     check(desired, live)
     ctx = DiffContext(
         desired,
         live,
-        MappingProxyType(dict(credentials or {})),
         _holders(live.resources, lambda p: p.attached, lambda r: ownership.owned(r, prefix)),
         _holders(desired.resources, lambda p: p.policies, lambda r: True),
         ownership.renames(desired, live),

@@ -17,9 +17,6 @@ from iamsync.core.problems import Problem
 from iamsync.files.source import Pointer, Source
 from iamsync.iam import names
 
-# Every schema file: one per file kind, the config, and the trust policy a role embeds.
-KINDS = ("policy", "user", "group", "role", "trust-policy", "config")
-
 
 def schema_dir() -> Path:
     """schema/ of the checkout (source and editable installs), else the wheel's copy."""
@@ -27,6 +24,14 @@ def schema_dir() -> Path:
     if (checkout / "policy.schema.json").is_file():
         return checkout
     return Path(str(resources.files("iamsync") / "schema"))
+
+
+def schema_names() -> tuple[str, ...]:
+    """Every schema the folder holds (one per kind's files, the config, the trust policy a
+    role embeds): the folder is the one list of them."""
+    return tuple(
+        sorted(p.name.removesuffix(".schema.json") for p in schema_dir().glob("*.schema.json"))
+    )
 
 
 @cache

@@ -175,7 +175,6 @@ class DiffContext:
 
     desired: Desired
     live: Live
-    credentials: Mapping[str, Any]  # user name -> Credentials, for users to delete
     # policy ARN -> owned principals ("user ci") that hold it now / will hold it
     attached_by: Mapping[str, frozenset[str]]
     wanted_by: Mapping[str, frozenset[str]]
@@ -225,11 +224,20 @@ class Need:
     present: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
+class Unanswered(StrEnum):
+    """What an optional read's fold gets instead of a reply."""
+
+    ABSENT = "absent"  # IAM says there is none (NoSuchEntity)
+    UNREAD = "unread"  # the endpoint could not answer (no such call, a garbled reply)
+
+
 @dataclass(frozen=True)
 class Read:
     """A read beyond the bulk one that a kind asks for to complete one of its live records
-    (optional hook `reads(records, need)`). The aws layer makes the call and says what
-    failed; the kind folds the answer (the reply, or its pages) into the record."""
+    (optional hook `reads(live, need)`). The aws layer makes the call and says what
+    failed; the kind folds the answer (the reply, or its pages) into the record. An
+    `optional` read that IAM answers with NoSuchEntity, or that the endpoint cannot answer,
+    folds an Unanswered instead of stopping the run (refused access still stops it)."""
 
     name: str  # the record it completes
     operation: str  # the client's method, e.g. "get_role"
@@ -237,6 +245,7 @@ class Read:
     fold: Callable[[Any, Any], Any]  # (record, answer) -> the completed record
     purpose: str  # what is read, for the error line: "the roles' descriptions"
     paginated: bool = False  # the answer is the list of pages
+    optional: bool = False
 
 
 class Kind(Protocol):

@@ -198,7 +198,7 @@ class ManagedPolicy:
             out += [f"  {line}" for line in grants.access_changes(c.before, c.after)]
         return out
 
-    def reads(self, records: Mapping[str, LivePolicy], need: Need) -> list[Read]:
+    def reads(self, live: Live, need: Need) -> list[Read]:
         """ListPolicyTags, which GAAD omits: whether iamsync made a policy under the prefix.
         A plan asks only of those it would delete (no file names them); an import, of those
         it writes (to say the tags a policy file cannot hold)."""
@@ -207,6 +207,7 @@ class ManagedPolicy:
             if need.desired is not None
             else need.present.get(self.type, {})
         )
+        records: Mapping[str, LivePolicy] = live.of(self.type)
         return [
             Read(
                 n,

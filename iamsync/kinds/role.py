@@ -260,9 +260,10 @@ class Role:
         out += [f"- instance profile {n}" for n, _ in c.remove_instance_profiles]
         return out + principal.details(c)
 
-    def reads(self, records: Mapping[str, LiveRole], need: Need) -> list[Read]:
+    def reads(self, live: Live, need: Need) -> list[Read]:
         """GetRole for what GAAD omits (description, session length): on a plan only for the
         roles whose files set them, on an import for every owned role."""
+        records: Mapping[str, LiveRole] = live.of(self.type)
         if need.desired is not None:
             wanted = need.desired.of(self.type)
             names = [

@@ -8,11 +8,12 @@ user's credentials and memberships, so a rename is never a delete and a create.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, ClassVar
 
-from iamsync.core.model import CREDENTIAL_KINDS, Credentials, Desired, Live
-from iamsync.core.ownership import Conflict, owned
+from iamsync.core.model import CREDENTIAL_KINDS, CredentialKind, Credentials, Desired, Live
+from iamsync.core.ownership import Conflict, owned, renames
 from iamsync.core.problems import Problem
 from iamsync.files.source import Source
 from iamsync.iam import limits, names
@@ -30,7 +31,10 @@ from iamsync.kinds.base import (
     DiffContext,
     DocumentRef,
     LiveSource,
+    Need,
+    Read,
     Stage,
+    Unanswered,
 )
 from iamsync.kinds.principal import Api, DesiredPrincipal, LivePrincipal, PrincipalChange
 
@@ -57,6 +61,8 @@ class DesiredUser(DesiredPrincipal):
 class LiveUser(LivePrincipal):
     bookkept: ClassVar[bool] = True  # iamsync tags what it makes: ownership reads it
     groups: frozenset[str] = frozenset()
+    # what blocks DeleteUser: read (reads()) only for users a plan deletes; None: not read
+    credentials: Credentials | None = None
 
 
 @dataclass(frozen=True)
@@ -179,7 +185,7 @@ class User:
             changes.append(
                 _delete(
                     have[name],
-                    ctx.credentials.get(name),
+                    have[name].credentials,
                     ctx.desired.required_boundary,
                     renamed_groups,
                 )
@@ -216,6 +222,25 @@ class User:
         out += [f"+ join group {g}" for g in c.add_groups]
         return out + [f"- leave group {g}" for g in c.remove_groups]
 
+    def reads(self, live: Live, need: Need) -> list[Read]:
+        """The credentials of each user a plan deletes (they block DeleteUser): one listing
+        per credential kind, only for those users."""
+        if need.desired is None:
+            return []
+        moved = renames(need.desired, live).get(self.type, {})
+        return [
+            Read(
+                name,
+                kind.list_call,
+                {"UserName": name},
+                partial(_with_credentials, kind),
+                f"the {kind.words}s of user {name}",
+                optional=True,
+            )
+            for name in doomed(need.desired, live, moved)
+            for kind in CREDENTIAL_KINDS
+        ]
+
     def references(self, c: UserChange) -> list[tuple[str, str]]:
         return principal.references(c)
 
@@ -224,6 +249,16 @@ class User:
 
 
 KIND = User()
+
+
+def _with_credentials(kind: CredentialKind, user: LiveUser, answer: Any) -> LiveUser:
+    """`user` with one credential kind's listing folded in (or said unlisted)."""
+    have = user.credentials or Credentials()
+    if answer is Unanswered.UNREAD:
+        return replace(user, credentials=replace(have, unlisted=(*have.unlisted, f"{kind.words}s")))
+    ids = () if answer is Unanswered.ABSENT else kind.ids(answer)
+    value: Any = bool(ids) if kind.field == "login_profile" else ids
+    return replace(user, credentials=replace(have, **{kind.field: value}))
 
 
 def doomed(desired: Desired, live: Live, renamed: Mapping[str, str] | None = None) -> list[str]:

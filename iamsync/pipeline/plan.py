@@ -74,14 +74,9 @@ def compute_plan(
         policy_quota=result.config.managed_policies_per_user,
     )
     state = live.complete(state, Need(wanted.path_prefix, wanted), connection.client)
-    with aws.reading("the credentials of users to delete"):
-        credentials = {
-            name: live.read_credentials(connection.iam, name)
-            for name in plan_mod.doomed_users(wanted, state)
-        }
     report.step("planning")
     try:
-        computed = plan_mod.diff(wanted, state, credentials)
+        computed = plan_mod.diff(wanted, state)
         with aws.reading("the policies to attach"):
             live.check_policies_exist(connection.iam, computed, state, result.required_boundary)
     except PlanConflict as exc:
