@@ -390,7 +390,7 @@ def test_json_in_any_case_is_read_other_files_are_named_hidden_ones_are_not_read
     )
     result = validate.check(root)
     assert result.ok
-    assert set(result.policies) == {"extra"}
+    assert set(result.values["policy"]) == {"extra"}
     assert [(p.file, p.code, p.severity) for p in result.problems] == [
         ("policies/notes.txt", "NOT_READ", "warning")
     ]

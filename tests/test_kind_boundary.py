@@ -56,3 +56,23 @@ def test_no_stage_outside_kinds_names_a_kind() -> None:
 def test_the_scan_finds_what_it_looks_for() -> None:
     source = 'from iamsync.kinds.user import LiveUser\nlive.of("user")\nc.type == "policy"\n'
     assert _named(ast.parse(source), {"user", "policy"}) == 3
+
+
+# IAM's own facts, keyed by IAM's resource types (which happen to share the kinds' names):
+# which type an action writes, the inline-policy size per principal type, aws:username.
+IAM_FACTS = {"iamsync/access/findings.py", "iamsync/access/effective.py", "iamsync/iam/limits.py"}
+
+
+def test_no_module_outside_kinds_spells_a_kind_type_at_all() -> None:
+    """Stricter than the scan above: no string literal equal to a kind's type (as in
+    `renames(...).get("user")` or `_file("policy", …)`) outside kinds/ and IAM's facts."""
+    types = {k.type for k in kinds.registered()}
+    found = []
+    for path in sorted((REPO_ROOT / "iamsync").rglob("*.py")):
+        rel = path.relative_to(REPO_ROOT).as_posix()
+        if rel.startswith("iamsync/kinds/") or rel in IAM_FACTS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and node.value in types:
+                found.append(f"{rel}:{node.lineno}: {node.value!r}")
+    assert found == []

@@ -743,7 +743,7 @@ def test_iam_policy_variables_are_left_alone(write_repo: WriteRepo) -> None:
     files = {"policies/p.json": policy(stmt(Resource="arn:aws:s3:::b/${aws:username}/*"))}
     result = validate.check(write_repo(files))
     assert result.problems == []
-    resource = result.policies["p"]["Statement"][0]["Resource"]
+    resource = result.values["policy"]["p"]["Statement"][0]["Resource"]
     assert resource == "arn:aws:s3:::b/${aws:username}/*"
 
 
@@ -769,7 +769,7 @@ def test_variables_come_from_builtins_config_and_target(write_repo: WriteRepo) -
     }
     result = validate.check(write_repo(files))
     assert result.problems == []
-    assert result.policies["p"]["Statement"][0]["Resource"] == (
+    assert result.values["policy"]["p"]["Statement"][0]["Resource"] == (
         "arn:aws:dynamodb:eu-west-1:210987654321:table/shared-prod"
     )
 
@@ -814,13 +814,13 @@ def test_repository_own_content_is_valid() -> None:
 
     result = validate.check(REPO_ROOT)
     assert result.problems == [], "\n".join(p.format() for p in result.problems)
-    assert set(result.policies) == {
+    assert set(result.values["policy"]) == {
         "cdk-staging-bucket",
         "cdk-deploy",
         "ecs-service-update",
         "ecr-push",
     }
-    assert result.users["cdk-deployer"]["policies"][:4] == [
+    assert result.values["user"]["cdk-deployer"]["policies"][:4] == [
         "cdk-staging-bucket",
         "cdk-deploy",
         "ecs-service-update",

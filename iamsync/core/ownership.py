@@ -67,9 +67,15 @@ def foreign(live: Live, prefix: str, wanted: Mapping[str, Iterable[str]]) -> lis
 
 
 def collisions(
-    kind: str, wanted: Iterable[str], existing: Mapping[str, Any], prefix: str
+    kind: str,
+    wanted: Iterable[str],
+    existing: Mapping[str, Any],
+    prefix: str,
+    *,
+    movable: bool = False,
 ) -> list[Conflict]:
-    """Names of `kind` that exist outside the prefix, or in another case."""
+    """Names of `kind` that exist outside the prefix, or in another case. `movable`: IAM
+    can change the path of its resources (update-user --new-path), so one can be adopted."""
     found = []
     by_lower = {n.lower(): r for n, r in existing.items()}
     for name in sorted(wanted):
@@ -84,7 +90,7 @@ def collisions(
                     "NAME_TAKEN",
                     f'{kind} "{have.name}" already exists at path {have.path}, outside the '
                     f"ownership prefix {prefix}; iamsync never takes over what it does not "
-                    f"own. {_how_to_adopt(kind, have.name, prefix)}",
+                    f"own. {_how_to_adopt(kind, have.name, prefix, movable)}",
                 )
             )
         elif have.name != name:
@@ -100,8 +106,8 @@ def collisions(
     return found
 
 
-def _how_to_adopt(kind: str, name: str, prefix: str) -> str:
-    if kind in ("user", "group"):
+def _how_to_adopt(kind: str, name: str, prefix: str, movable: bool) -> str:
+    if movable:
         return (
             f"To adopt it, move it under the prefix (aws iam update-{kind} --{kind}-name {name} "
             f"--new-path {prefix}) and plan again; or rename the file"

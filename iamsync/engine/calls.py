@@ -16,14 +16,11 @@ needs in each stage; the stages encode every ordering rule:
 
 from __future__ import annotations
 
-from typing import Any
-
 from iamsync import kinds
 from iamsync.engine.plan import Plan
-from iamsync.iam import normalize
 from iamsync.kinds.base import Call, CallContext, Chain, Stage
 
-__all__ = ["Call", "Chain", "Stage", "StageCalls", "document", "flat", "to_calls"]
+__all__ = ["Call", "Chain", "Stage", "StageCalls", "flat", "to_calls"]
 
 StageCalls = tuple[Chain, ...]
 
@@ -45,11 +42,6 @@ def to_calls(plan: Plan, commit: str) -> tuple[StageCalls, ...]:
 
 def flat(stages: tuple[StageCalls, ...]) -> list[Call]:
     return [call for stage in stages for chain in stage for call in chain]
-
-
-def document(doc: Any) -> str:
-    """What iamsync sends: compact JSON (IAM does not count whitespace, but it stores it)."""
-    return normalize.compact(doc)
 
 
 def _kind(type_: str) -> kinds.Kind:

@@ -101,7 +101,11 @@ def check(desired: Desired, live: Live) -> None:
         for kind in kinds.registered()
         for conflict in (
             *ownership.collisions(
-                kind.type, desired.of(kind.type), live.of(kind.type), desired.path_prefix
+                kind.type,
+                desired.of(kind.type),
+                live.of(kind.type),
+                desired.path_prefix,
+                movable=getattr(kind, "movable", False),
             ),
             *kind.conflicts(desired, live),
         )

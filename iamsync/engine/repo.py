@@ -13,7 +13,6 @@ from iamsync.files import source
 from iamsync.files.config import CONFIG_FILE
 from iamsync.files.source import Source
 from iamsync.files.tree import SYMLINK_REFUSED, FolderTree, Tree, Unreadable
-from iamsync.iam import names
 
 # Policies of iamsync's own roles (bootstrap/policies/): validated as policies, never synced.
 BOOTSTRAP = "bootstrap"
@@ -36,9 +35,7 @@ def _top_dirs() -> tuple[str, ...]:
 
 
 def _name_rule(kind: str) -> tuple[re.Pattern[str], str]:
-    if kind == BOOTSTRAP:
-        return names.POLICY_NAME, "1-128"
-    found = kinds.by_type(kind)
+    found = kinds.bootstrap() if kind == BOOTSTRAP else kinds.by_type(kind)
     assert found is not None
     return found.name_rule, found.name_limit
 
@@ -213,7 +210,7 @@ def _keep(result: Source | Problem, problems: list[Problem]) -> Source | None:
 
 def _name_problems(kind: str, name: str, rel: str, seen: dict[str, str]) -> list[Problem]:
     rule, length = _name_rule(kind)
-    kind = "policy" if kind == BOOTSTRAP else kind
+    kind = kinds.bootstrap().type if kind == BOOTSTRAP else kind
     found = []
     if not rule.fullmatch(name):
         found.append(

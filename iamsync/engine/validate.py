@@ -43,14 +43,6 @@ class Result:
     def ok(self) -> bool:
         return not any(p.is_error for p in self.problems)
 
-    @property
-    def policies(self) -> Mapping[str, Any]:
-        return self.values.get("policy", MappingProxyType({}))
-
-    @property
-    def users(self) -> Mapping[str, Any]:
-        return self.values.get("user", MappingProxyType({}))
-
     def locate(self, conflict: Conflict) -> Problem:
         """A plan-time refusal as a problem at the file (and entry) that causes it."""
         src = self.sources.get((conflict.kind, conflict.name))
@@ -91,8 +83,7 @@ def check(
     required = _required_boundary(config, variables)
     ctx = CheckContext(
         catalog,
-        _names(files, "policy"),
-        _names(files, "group"),
+        MappingProxyType({k.type: _names(files, k.type) for k in kinds.registered()}),
         config.managed_policies_per_user,
         required,
     )
@@ -107,7 +98,7 @@ def check(
         )
         problems.extend(_rename_problems(kind.type, found, values[kind.type]))
     for name, src in files.by_kind.get(repo.BOOTSTRAP, {}).items():
-        _file("policy", src, name, variables, ctx, problems)
+        _file(kinds.bootstrap().type, src, name, variables, ctx, problems)
     kept = sorted(p for p in problems if p.is_error or p.code not in config.ignore)
     return Result(
         kept,

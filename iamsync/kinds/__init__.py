@@ -19,6 +19,7 @@ __all__ = [
     "Kind",
     "access_of",
     "access_roles",
+    "bootstrap",
     "by_type",
     "extended",
     "registered",
@@ -53,6 +54,12 @@ def access_roles() -> Roles:
         },
         assumable=tuple(k.type for k in principals if getattr(k, "assumable", False)),
     )
+
+
+def bootstrap() -> Kind:
+    """What bootstrap/policies/ files are checked as: managed policy documents (iamsync's
+    own roles and boundary, which it validates but never syncs)."""
+    return with_access(Access.DOCUMENT)[0]
 
 
 def access_of(type_: str) -> Access:

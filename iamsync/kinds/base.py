@@ -146,8 +146,7 @@ class CheckContext:
     """What a kind's checks may consult besides its own file."""
 
     catalog: Catalog
-    policy_names: Mapping[str, str]  # lower-case name -> name, of every policies/ file
-    group_names: Mapping[str, str]  # lower-case name -> name, of every groups/ file
+    names: Mapping[str, Mapping[str, str]]  # kind -> lower-case name -> name, of its files
     quota: int  # managed policies per principal
     required_boundary: str | None  # iamsync.json's permissions_boundary, rendered
 

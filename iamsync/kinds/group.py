@@ -62,6 +62,7 @@ class Group:
     name_rule = names.GROUP_NAME
     name_limit = "1-128"
     change_class = GroupChange
+    movable = True  # IAM changes its path (update-group --new-path): one outside can be adopted
     access = Access.GROUP
 
     def check(self, source: Source, name: str, value: Any, ctx: CheckContext) -> Iterator[Problem]:

@@ -36,7 +36,7 @@ class PrincipalFile:
 
     @property
     def policy_names(self) -> Mapping[str, str]:
-        return self.ctx.policy_names
+        return self.ctx.names.get("policy", {})
 
     @property
     def quota(self) -> int:

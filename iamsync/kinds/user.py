@@ -83,6 +83,7 @@ class User:
     name_rule = names.USER_NAME
     name_limit = "1-64"
     change_class = UserChange
+    movable = True  # IAM changes its path (update-user --new-path): one outside can be adopted
     access = Access.PRINCIPAL
 
     # -- files ----------------------------------------------------------------------------
