@@ -787,3 +787,15 @@ def test_an_index_of_another_data_version_is_ignored_never_trusted(
     assert stale._index() is None
     assert stale.action_names("*") == fresh.action_names("*")
     assert len(fresh.action_names("*")) > 20_000
+
+
+def test_iams_kinds_declare_the_access_roles_the_review_relies_on() -> None:
+    """A principal kind that forgot its `access` would be reviewed by nobody: the review
+    would say "no effective change" for every plan that touches it."""
+    from iamsync import kinds
+
+    roles = kinds.access_roles()
+    assert roles.principals == ("user", "role")
+    assert roles.group == "group"
+    assert set(roles.documents) == {"policy"}
+    assert roles.assumable == ("role",)

@@ -10,7 +10,7 @@ changes, a member of an unowned group holding a changed policy.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -32,10 +32,12 @@ class Roles:
     same way and passes them to its members; `documents` reads a managed document's
     content from its record."""
 
-    principals: tuple[str, ...] = ()
-    group: str = ""
-    documents: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
-    assumable: tuple[str, ...] = ()
+    # No defaults: a Roles made by accident with no principals would review nobody and
+    # say "no effective change" for every plan.
+    principals: tuple[str, ...]
+    group: str  # "" when no kind is a group
+    documents: Mapping[str, Callable[[Any], Any]]
+    assumable: tuple[str, ...]
 
     def principal_records(self, state: Desired | Live) -> Iterator[tuple[str, Any]]:
         """(kind, record) of every principal on this side."""
