@@ -390,3 +390,32 @@ def test_a_user_a_file_keeps_has_no_credentials_read() -> None:
     with Stubber(client):  # any call would fail: none is stubbed
         done = live.complete(state, Need("/iamsync/", kept), lambda _: client)
     assert done.of("user")["u"].credentials is None
+
+
+class _Hollow:
+    """An endpoint whose replies parse but hold nothing IAM's would (a proxy's JSON, say)."""
+
+    def __getattr__(self, operation: str) -> Any:
+        return lambda **_params: {"ResponseMetadata": {}}
+
+
+def test_a_hollow_reply_to_a_completing_read_is_one_clean_error_never_a_traceback() -> None:
+    from iamsync.core.errors import IamsyncError
+    from iamsync.kinds.base import Need
+
+    state, wanted = _doomed_user_state()
+    with pytest.raises(IamsyncError, match=r"cannot read the access keys of user u: .*"):
+        live.complete(state, Need("/iamsync/", wanted), lambda _: _Hollow())
+
+
+def test_a_damaged_action_index_is_ignored_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from iamsync.iam import catalog as catalog_mod
+
+    damaged = SimpleNamespace(read_bytes=lambda: b"\x1f\x8b not gzip at all")
+    folder = SimpleNamespace(joinpath=lambda _name: damaged)
+    monkeypatch.setattr(catalog_mod.resources, "files", lambda _package: folder)
+    fresh = catalog_mod.Catalog()
+    assert fresh._index() is None
+    assert "s3:GetObject" in fresh.action_names("s3:Get*")

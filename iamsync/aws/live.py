@@ -92,7 +92,10 @@ def complete(state: Live, need: Need, client: Callable[[str], Any]) -> Live:
         reads = [r for r in asks(state, need) if r.name in records]
         service: Any = client(kind.service) if reads else None
         for read in reads:
-            records[read.name] = read.fold(records[read.name], _answer(service, read))
+            # the fold too: a reply that parsed but lacks what IAM's has (a KeyError) is a
+            # garbled endpoint, one clean error, never a traceback or a partial record
+            with reading(read.purpose):
+                records[read.name] = read.fold(records[read.name], _answer(service, read))
         resources[kind.type] = MappingProxyType(records)
     return replace(state, resources=MappingProxyType(resources))
 
@@ -104,8 +107,7 @@ def _answer(service: Any, read: Read) -> Any:
         return getattr(service, read.operation)(**read.params)
 
     if not read.optional:
-        with reading(read.purpose):
-            return ask()
+        return ask()
     try:
         return ask()
     except ClientError as exc:
@@ -115,8 +117,9 @@ def _answer(service: Any, read: Read) -> Any:
         if "AccessDenied" in code:
             raise IamsyncError(f"not allowed to read {read.purpose}: {failure(exc)}") from exc
         return Unanswered.UNREAD
-    except (BotoCoreError, ResponseParserError, Garbled, KeyError):  # no such call, say
+    except (BotoCoreError, ResponseParserError):  # an endpoint without the call (moto)
         return Unanswered.UNREAD
+    # Anything else (a reply that is not IAM's) stops the run: the caller's reading() says so.
 
 
 def documents(iam: IAMClient, arns: Iterable[str]) -> tuple[dict[str, Any], list[str]]:

