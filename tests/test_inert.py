@@ -207,3 +207,19 @@ def test_a_log_in_a_job_summary_stays_one_code_block() -> None:
     assert len(fences) == 1 and "last" in fences[0].content and "<img" in fences[0].content
     assert not [t for t in tokens if t.type in ("html_block", "html_inline", "link_open")]
     assert "\x1b" not in rendered
+
+
+def test_the_one_workflow_command_escaper_keeps_text_inside_its_command() -> None:
+    """A file name or message can neither end the command (newline, "::"), nor add a
+    property (","), nor smuggle an escape GitHub would decode ("%0A" written literally)."""
+    from iamsync.core import safe
+
+    made = safe.workflow_command(
+        "error",
+        {"file": "policies/a,b:c.json", "line": "1"},
+        "bad\n::warning title=pwned::x %0A\r\x1b[31m",
+    )
+    head, _, message = made.partition("::")[2].partition("::")
+    assert head == "error file=policies/a%2Cb%3Ac.json,line=1"
+    assert "\n" not in made and "\r" not in made and "\x1b" not in made
+    assert message == "bad\\n::warning title=pwned::x %250A\\r\\x1b[31m"

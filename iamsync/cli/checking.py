@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TextIO
 
 from iamsync.cli.status import ExitStatus
-from iamsync.core import problems
+from iamsync.core import problems, safe
 from iamsync.engine import repo, validate as validate_mod
 
 
@@ -69,7 +69,10 @@ def report(
         if warning:
             print(f"iamsync: warning: {warning}", file=out)
             if github:
-                print(f"::warning title=IAM catalog is stale::{warning}", file=out)
+                command = safe.workflow_command(
+                    "warning", {"title": "IAM catalog is stale"}, warning
+                )
+                print(command, file=out)
     for note in result.notes:
         print(f"iamsync: note: {note}", file=err)
     if result.problems or not quiet_ok:

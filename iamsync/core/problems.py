@@ -37,12 +37,8 @@ class Problem:
 
     def annotation(self) -> str:
         """A GitHub Actions workflow command, so the problem shows on the PR diff."""
-        message = _escape_data(safe.visible(f"{self.message} [{self.code}]"))
-        props = ",".join(
-            f"{k}={_escape_property(safe.visible(v))}"
-            for k, v in (("file", self.file), ("line", str(self.line)), ("col", str(self.col)))
-        )
-        return f"::{self.severity} {props}::{message}"
+        place = {"file": self.file, "line": str(self.line), "col": str(self.col)}
+        return safe.workflow_command(str(self.severity), place, f"{self.message} [{self.code}]")
 
 
 def count(problems: Iterable[Problem]) -> tuple[int, int]:
@@ -67,11 +63,3 @@ def summary(problems: Iterable[Problem], files: int) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -34,6 +34,22 @@ def line(text: str, limit: int = 10_000) -> str:
     return shown.replace("##[", "#\\#[")
 
 
+def workflow_command(command: str, properties: dict[str, str], message: str) -> str:
+    """A GitHub Actions workflow command ("::warning file=…::message") whose properties and
+    message are inert: control characters shown, and GitHub's own escapes for "%", CR, LF
+    and, in properties, ":" and ",", so text can neither end the command nor start one."""
+    props = ",".join(f"{k}={_workflow_property(visible(v))}" for k, v in properties.items())
+    return f"::{command}{' ' if props else ''}{props}::{_workflow_data(visible(message))}"
+
+
+def _workflow_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _workflow_property(text: str) -> str:
+    return _workflow_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
 def visible(text: str) -> str:
     """Control characters shown as escapes (\\n, \\x1b, \\u202e): the text stays one line."""
     return _CONTROL.sub(_escape, text)
