@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.server
 import io
 import json
 import os
@@ -9,9 +10,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +64,50 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def page_server(status: int, body: bytes) -> Iterator[str]:
+    """An endpoint on 127.0.0.1 that answers every request with `status` and an HTML `body`:
+    a proxy's error page, a web server where an API was expected. Yields its URL."""
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def html_endpoint() -> Iterator[str]:
+    """A web server answering 200 with a page of HTML, not AWS's XML."""
+    body = b"<!DOCTYPE html><html><body>" + b"<p>not an API</p>" * 600 + b"</body></html>"
+    with page_server(200, body) as url:
+        yield url
+
+
+@pytest.fixture
+def error_page() -> Iterator[str]:
+    """A proxy answering every request with its 502 page."""
+    body = b"<html><body><h1>502 Bad Gateway</h1>\n<hr><center>nginx</center></body></html>"
+    with page_server(502, body) as url:
+        yield url
 
 
 @dataclass

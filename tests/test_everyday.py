@@ -7,14 +7,11 @@ Ctrl-C lost track of what had been done.
 
 from __future__ import annotations
 
-import http.server
 import io
 import os
 import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -151,31 +148,6 @@ def test_deleting_some_but_not_all_needs_no_flag(
 
 
 # -- 2. garbled endpoints and rejected credentials: one line each
-
-
-class _HtmlHandler(http.server.BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        body = b"<!DOCTYPE html><html><body>" + b"<p>not an API</p>" * 600 + b"</body></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def html_endpoint() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HtmlHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _sync(folder: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

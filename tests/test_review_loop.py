@@ -207,24 +207,14 @@ def test_access_analyzer_flag_without_the_service_warns_and_plans(
 
 
 def test_access_analyzer_behind_an_error_page_is_one_warning_with_the_status(
-    aws: MotoServer, git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+    aws: MotoServer, git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch, error_page: str
 ) -> None:
     """A proxy's HTML page in front of Access Analyzer: status and reason, none of the page."""
-    import http.server
-    import threading
-
-    from tests.test_cli import _ErrorPage
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ErrorPage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    analyzer_url = f"http://127.0.0.1:{server.server_port}"
+    analyzer_url = error_page
     monkeypatch.setenv("AWS_ENDPOINT_URL_ACCESSANALYZER", analyzer_url)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     git_repo.write({"policies/p.json": GOOD_POLICY}).commit()
-    try:
-        result = git_repo.run("--plan", "--access-analyzer")
-    finally:
-        server.shutdown()
+    result = git_repo.run("--plan", "--access-analyzer")
     assert result.code == 0, result.err
     assert "+ policy p" in result.out
     warnings = [line for line in result.err.splitlines() if "Access Analyzer" in line]
@@ -237,24 +227,14 @@ def test_access_analyzer_behind_an_error_page_is_one_warning_with_the_status(
 
 
 def test_a_bulk_read_answered_by_an_error_page_names_the_status_and_the_setting(
-    aws: MotoServer, git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+    aws: MotoServer, git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch, error_page: str
 ) -> None:
     """STS answers (moto) but IAM's endpoint is a proxy's page: one line, nothing written."""
-    import http.server
-    import threading
-
-    from tests.test_cli import _ErrorPage
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ErrorPage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    iam_url = f"http://127.0.0.1:{server.server_port}"
+    iam_url = error_page
     monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", iam_url)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     git_repo.write({"policies/p.json": GOOD_POLICY}).commit()
-    try:
-        result = git_repo.run("--plan")
-    finally:
-        server.shutdown()
+    result = git_repo.run("--plan")
     assert result.code == 1
     assert result.err.strip().splitlines() == [
         f"iamsync: error: cannot read live IAM: the endpoint {iam_url} (AWS_ENDPOINT_URL_IAM) "
