@@ -17,7 +17,6 @@ from iamsync.kinds.base import Access, Kind
 __all__ = [
     "Access",
     "Kind",
-    "access_of",
     "access_roles",
     "bootstrap",
     "by_type",
@@ -60,11 +59,6 @@ def bootstrap() -> Kind:
     """What bootstrap/policies/ files are checked as: managed policy documents (iamsync's
     own roles and boundary, which it validates but never syncs)."""
     return with_access(Access.DOCUMENT)[0]
-
-
-def access_of(type_: str) -> Access:
-    kind = by_type(type_)
-    return Access.NONE if kind is None else getattr(kind, "access", Access.NONE)
 
 
 @contextmanager

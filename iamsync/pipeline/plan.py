@@ -94,7 +94,7 @@ def compute_plan(
     changed = [  # managed documents the plan writes (its reach diagram)
         c.name
         for c in computed.changes
-        if kinds.access_of(c.type) is kinds.Access.DOCUMENT and not c.action.is_destructive
+        if c.type in roles.documents and not c.action.is_destructive
     ]
     catalog = validate_mod.catalog_for(result.config)
     computed = replace(
