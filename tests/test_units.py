@@ -94,6 +94,31 @@ def test_arn_fits_template(policy_arn: str, template: str, fits: bool) -> None:
     assert arn.fits(policy_arn, template) is fits
 
 
+def test_a_literal_arn_fits_a_template_as_the_general_matcher_says() -> None:
+    """The fast path for a literal ARN (runs found in order) against the general
+    intersection of two patterns, on every small case of a tiny alphabet, so the fast path
+    neither over- nor under-matches (a template variable takes any run)."""
+    import itertools
+
+    alphabet = "ab/"
+    texts = ["".join(p) for n in range(6) for p in itertools.product(alphabet, repeat=n)]
+    runs = ["", "a", "b", "/", "ab", "b/a"]
+    templates = {
+        "${V}".join(parts) for n in range(1, 4) for parts in itertools.product(runs, repeat=n)
+    }
+    agreed = matched = 0
+    for text in texts:
+        for template in templates:
+            fast = arn._literal_fits(text, template)
+            general = arn._intersects(
+                arn._tokens(text, policy=True), arn._tokens(template, policy=False)
+            )
+            assert fast is general, (text, template)
+            agreed += 1
+            matched += fast
+    assert agreed > 50_000 and 0 < matched < agreed
+
+
 def test_positions_of_keys_and_values() -> None:
     text = '{\n  "a": [1,\n    {"b": "c"}],\n\t"d": true\n}'
     src = source.parse("f.json", text)

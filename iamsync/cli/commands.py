@@ -18,7 +18,7 @@ from iamsync.cli.status import ExitStatus
 from iamsync.core import safe
 from iamsync.core.errors import IamsyncError
 from iamsync.engine import plan as plan_mod, repo, validate as validate_mod
-from iamsync.files import gitinfo, template, tree as tree_mod
+from iamsync.files import git, template, tree as tree_mod
 from iamsync.kinds.base import Need
 from iamsync.pipeline import saved
 from iamsync.pipeline.plan import compute_plan
@@ -31,12 +31,13 @@ class MassDeletion(IamsyncError):
 
 def plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     """Plan what Git would commit now (your edits included); read-only."""
+    files = tree_mod.working(args.repo, repo.scope())
     computed, connection = compute_plan(
         args.repo,
         args.target,
         checking.Reporter(err),
-        tree_mod.working(args.repo, repo.scope()),
-        gitinfo.committed(args.repo, repo.scope()),
+        files,
+        tree_mod.committed(files, repo.scope()),
     )
     if args.access_analyzer:
         computed = _with_analyzer(computed, connection, err)
@@ -97,23 +98,15 @@ def apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
             "",
         )
     else:
-        gitinfo.ensure_clean(args.repo, repo.scope())
-        head = _head_tree(args.repo)
+        head = tree_mod.clean_head(tree_mod.working(args.repo, repo.scope()), repo.scope())
         chosen, connection = compute_plan(
             args.repo, args.target, checking.Reporter(err), head, head.commit
         )
     show(chosen, args.format, out)
     if chosen.deletes_everything and not args.allow_delete_all:
         raise _mass_deletion(chosen, args.repo, "applied")
-    commit = chosen.commit or gitinfo.commit(args.repo)
+    commit = chosen.commit or git.head(args.repo)
     return carry_out(chosen, connection, commit, err, args.parallelism)
-
-
-def _head_tree(root: Path) -> tree_mod.CommitTree:
-    try:
-        return tree_mod.CommitTree.of(root, "HEAD", repo.scope())
-    except tree_mod.GitError as exc:
-        raise IamsyncError(f"cannot read the committed files (HEAD): {exc}") from exc
 
 
 def _mass_deletion(chosen: plan_mod.Plan, root: Path, what: str) -> MassDeletion:
@@ -182,7 +175,7 @@ def local_loop(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus
         first, connection = compute_plan(args.repo, args.target, checking.Reporter(err), files, "")
         show(first, "text", out)
         console.print(f"\n[bold]3. apply[/]  {step('apply')}")
-        status = carry_out(first, connection, gitinfo.commit(args.repo), out)
+        status = carry_out(first, connection, git.head(args.repo), out)
         if status is not ExitStatus.OK:
             return status
         console.print(f"\n[bold]4. plan again[/]  {step('plan')}")

@@ -9,7 +9,7 @@ from pathlib import Path
 from iamsync import kinds
 from iamsync.core.errors import ConfigError
 from iamsync.core.problems import Problem
-from iamsync.files import source
+from iamsync.files import git, source
 from iamsync.files.config import CONFIG_FILE
 from iamsync.files.source import Source
 from iamsync.files.tree import SYMLINK_REFUSED, FolderTree, Tree, Unreadable
@@ -91,10 +91,11 @@ def is_repository(folder: Path) -> bool:
 
 def _search(start: Path) -> Path | None:
     """The nearest folder at or above `start` (within its Git work tree) that is a repository."""
+    top = git.work_tree_top(start)
     for folder in (start, *start.parents):
         if is_repository(folder):
             return folder
-        if (folder / ".git").exists():
+        if folder == top:
             return None  # the top of the Git work tree: a repository above is another project
     return None
 

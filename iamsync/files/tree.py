@@ -6,7 +6,11 @@ are not read; a symlink is never followed (its target may be anywhere); a file l
 than any IAM document could be is not read whole.
 
 - `working(root)`: the files on disk that Git tracks or would add (validate, plan);
-- `CommitTree(root, commit)`: exactly the files of a commit (apply).
+- `CommitTree(root, commit)`: exactly the files of a commit (apply);
+- `differences(working, head)`: what is uncommitted, byte for byte (`clean_head`,
+  `committed`).
+
+Git is asked through `files/git.py`, the one adapter.
 """
 
 from __future__ import annotations
@@ -17,21 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iamsync.core.errors import IamsyncError
+from iamsync.files import git
+from iamsync.files.git import GitError, Scope
 
 # Far above anything IAM accepts (a role's inline policies total 10,240 characters; a
 # managed policy 6,144), small enough that a hostile file cannot exhaust memory or time.
 MAX_FILE_BYTES = 1_000_000
-# Where iamsync reads: the config and each kind's folder (relative to the repository);
-# tests/test_layers.py holds it equal to the registered kinds' folders.
-Scope = tuple[str, ...]  # the paths iamsync reads: iamsync.json and the kinds' folders
 
 
 class Unreadable(Exception):
     """A file that is listed but must not or cannot be read; the message says why."""
-
-
-class GitError(Exception):
-    """Git could not answer; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -112,26 +111,19 @@ def working(root: Path, scope: Scope) -> FolderTree:
     answer (not installed, "dubious ownership") stops the run: reading every file instead
     would count ignored ones that no commit holds.
     """
+    if git.work_tree_top(root) is None and "GIT_DIR" not in os.environ:
+        return FolderTree(root)  # not in Git: nothing to ask it
     try:
-        out = _git(
-            root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *scope
-        )
+        listed = git.listed(root, scope)
     except GitError as exc:
-        if not _in_git_work_tree(root):
+        if git.work_tree_top(root) is None:
             return FolderTree(root)
         raise IamsyncError(
             f"{root} is in a Git repository but git cannot list its files ({exc}); fix git "
             "(for a checkout owned by another user: git config --global --add safe.directory "
             "PATH), so ignored files are not read as if they were committed"
         ) from exc
-    in_scope = (p for p in out.decode("utf-8", "surrogateescape").split("\0") if p)
-    return FolderTree(root, frozenset(p for p in in_scope if _in_scope(p, scope)))
-
-
-def _in_git_work_tree(root: Path) -> bool:
-    """Whether `root` or a folder above it holds .git (a folder, or a worktree's file)."""
-    here = root.resolve()
-    return any((folder / ".git").exists() for folder in (here, *here.parents))
+    return FolderTree(root, frozenset(p for p in listed if _in_scope(p, scope)))
 
 
 @dataclass(frozen=True)
@@ -157,16 +149,11 @@ class CommitTree:
     @classmethod
     def of(cls, root: Path, revision: str, scope: Scope) -> CommitTree:
         """The tree of `revision`; GitError when it is not a commit of this repository."""
-        commit = resolve(root, revision)
-        out = _git(root, "ls-tree", "-r", "-z", "-l", commit, "--", *scope)
-        entries = {}
-        for record in out.decode("utf-8", "surrogateescape").split("\0"):
-            if not record:
-                continue
-            meta, _, path = record.partition("\t")
-            mode, kind, sha, size = meta.split()
-            entries[path] = _Entry(mode, sha, int(size) if kind == "blob" else 0)
-        return cls(root, commit, entries)
+        commit = git.resolve(root, revision)
+        records = git.tree_records(root, commit, scope)
+        return cls(
+            root, commit, {path: _Entry(mode, sha, size) for path, mode, sha, size in records}
+        )
 
     def files(self, folder: str) -> list[str]:
         if self.is_link(folder):
@@ -207,69 +194,88 @@ class CommitTree:
         return self._blobs[entry.sha]
 
     def _read_all(self) -> dict[str, bytes]:
-        """Every readable blob of the tree, in one `git cat-file --batch`."""
-        wanted = sorted(
-            {
-                e.sha
-                for e in self.entries.values()
-                if e.mode in ("100644", "100755") and e.size <= MAX_FILE_BYTES
-            }
-        )
-        out = _git(self.root, "cat-file", "--batch", stdin="\n".join(wanted) + "\n")
-        blobs, pos = {}, 0
-        for sha in wanted:
-            header_end = out.index(b"\n", pos)
-            _, _, size = out[pos:header_end].split()
-            start = header_end + 1
-            blobs[sha] = out[start : start + int(size)]
-            pos = start + int(size) + 1
-        return blobs
-
-
-def resolve(root: Path, revision: str) -> str:
-    """The full id of the commit `revision` names; GitError when there is none."""
-    if revision.startswith("-"):  # never an option to git
-        raise GitError(f"{revision!r} is not a revision")
-    try:
-        out = _git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
-    except GitError as exc:
-        raise GitError(f"{revision} is not a commit of this repository") from exc
-    return out.decode().strip()
-
-
-def is_ancestor(root: Path, commit: str, of: str = "HEAD") -> bool:
-    """Whether `commit` is `of` or one of its ancestors (reachable history)."""
-    try:
-        _git(root, "merge-base", "--is-ancestor", commit, of)
-    except GitError:
-        return False
-    return True
+        """Every readable blob of the tree, in one read."""
+        wanted = {
+            e.sha
+            for e in self.entries.values()
+            if e.mode in ("100644", "100755") and e.size <= MAX_FILE_BYTES
+        }
+        return git.blobs(self.root, sorted(wanted))
 
 
 Tree = FolderTree | CommitTree
 
 
+class DirtyTree(IamsyncError):
+    """--apply refused: what would be applied is not what was committed and reviewed."""
+
+
+def differences(working: FolderTree, head: CommitTree) -> list[str]:
+    """What differs between the files iamsync reads on disk and the same files in `head`:
+    one line per file ("modified policies/a.json"), [] when they are byte for byte the same.
+
+    Bytes as iamsync reads them, not `git status`: status would run programs the
+    repository's configuration names (a clean filter), and a file a filter rewrites is
+    read by iamsync as it is on disk.
+    """
+    on_disk = working.listed if working.listed is not None else frozenset()
+    lines = []
+    for rel in sorted(on_disk | head.entries.keys()):
+        if rel not in head.entries:
+            lines.append(f"new {rel}")
+        elif not working.exists(rel):
+            lines.append(f"deleted {rel}")
+        elif _content(working, rel) != _content(head, rel):
+            lines.append(f"modified {rel}")
+    return lines
+
+
+def _content(tree: Tree, rel: str) -> bytes | str:
+    """The file's bytes, or why it cannot be read (a link in both is the same link)."""
+    try:
+        return tree.read(rel)
+    except Unreadable as exc:
+        return str(exc)
+
+
+def committed(working: FolderTree, scope: Scope) -> str:
+    """HEAD's id when the files iamsync reads are exactly HEAD's, else "" (the plan then
+    records no commit: no commit holds what it reviewed)."""
+    if working.listed is None:
+        return ""
+    try:
+        head = CommitTree.of(working.root, "HEAD", scope)
+    except GitError:
+        return ""
+    return "" if differences(working, head) else head.commit
+
+
+def clean_head(working: FolderTree, scope: Scope) -> CommitTree:
+    """HEAD's files, when what iamsync reads on disk (its config, the kinds' folders, the
+    bootstrap policies) is exactly them; DirtyTree otherwise (edits, no commit, no Git)."""
+    if working.listed is None:
+        raise DirtyTree(
+            f"{working.root} is not in a Git repository, so what would be applied was never "
+            "reviewed; commit it first, or pass --allow-dirty"
+        )
+    try:
+        head = CommitTree.of(working.root, "HEAD", scope)
+    except GitError:
+        changed = ["no commit yet (HEAD names no commit)"]
+    else:
+        changed = differences(working, head)
+    if changed:
+        shown = "; ".join(changed[:5])
+        more = f" (and {len(changed) - 5} more)" if len(changed) > 5 else ""
+        raise DirtyTree(
+            f"uncommitted changes to the repository's IAM files: {shown}{more}. --apply "
+            "applies only committed content (what was reviewed); commit, or pass --allow-dirty"
+        )
+    return head
+
+
 def _in_scope(path: str, scope: Scope) -> bool:
     return any(path == s or path.startswith(s + "/") for s in scope)
-
-
-def _git(root: Path, *args: str, stdin: str | None = None) -> bytes:
-    import subprocess  # here: the pure stages import this module for its types and rules
-
-    try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), *args],
-            input=stdin.encode() if stdin is not None else None,
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise GitError(f"git could not run: {exc}") from exc
-    if proc.returncode != 0:
-        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(reason[0] if reason else f"git {args[0]} failed")
-    return proc.stdout
 
 
 SYMLINK_REFUSED = (

@@ -63,9 +63,34 @@ def _fits(arn: str, template: str) -> bool:
 def _segment_fits(policy: str, template: str) -> bool:
     if template.startswith("${") and template.endswith("}") and template.count("${") == 1:
         return True  # the template takes anything here, e.g. ${Region}
-    if not _is_pattern(policy) and "${" not in template:
-        return policy == template
+    if not _is_pattern(policy):
+        return _literal_fits(policy, template)
     return _intersects(_tokens(policy, policy=True), _tokens(template, policy=False))
+
+
+def _literal_fits(text: str, template: str) -> bool:
+    """Whether a literal `text` matches `template`, whose ${...} variables take any run:
+    its literal runs, in order, leftmost first (exact for patterns of only any-runs), with
+    str's own search, so time is linear in the text for a catalog template."""
+    runs = _literal_runs(template)
+    if len(runs) == 1:  # no variable
+        return text == template
+    first, middle, last = runs[0], runs[1:-1], runs[-1]
+    end = len(text) - len(last)
+    if end < len(first) or not text.startswith(first) or not text.endswith(last):
+        return False
+    pos = len(first)
+    for run in middle:
+        found = text.find(run, pos, end)
+        if found < 0:
+            return False
+        pos = found + len(run)
+    return True
+
+
+@lru_cache(maxsize=4096)
+def _literal_runs(template: str) -> tuple[str, ...]:
+    return tuple(_POLICY_VAR.split(template))
 
 
 def _is_pattern(text: str) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 from iamsync.aws import session as aws
 from iamsync.core.errors import IamsyncError
 from iamsync.engine import plan as plan_mod, repo
-from iamsync.files import tree as tree_mod
+from iamsync.files import git, tree as tree_mod
 from iamsync.pipeline.plan import Reporter, compute_plan
 from iamsync.render import planfile
 
@@ -35,7 +35,7 @@ def verify(
     commit = _commit(saved.commit, root, path)
     try:
         tree = tree_mod.CommitTree.of(root, commit, repo.scope())
-    except tree_mod.GitError as exc:
+    except git.GitError as exc:
         raise PlanRefused(f"cannot read commit {commit[:12]}: {exc}; nothing was written") from exc
     again, connection = compute_plan(root, target_name, report, tree, commit)
     if again.account_id != saved.account_id:
@@ -81,15 +81,15 @@ def _commit(named: str, root: Path, path: Path) -> str:
     if not _COMMIT_ID.fullmatch(named):
         raise PlanRefused(f"{path} names no commit id ({named[:40]!r}); nothing was written")
     try:
-        commit = tree_mod.resolve(root, named)
-    except tree_mod.GitError as exc:
+        commit = git.resolve(root, named)
+    except git.GitError as exc:
         raise PlanRefused(
             f"{path} names commit {named[:40]!r}, which this repository does not have; "
             "nothing was written"
         ) from exc
-    head = tree_mod.resolve(root, "HEAD")
+    head = git.resolve(root, "HEAD")
     if commit != head:
-        behind = tree_mod.is_ancestor(root, commit, "HEAD")
+        behind = git.is_ancestor(root, commit, "HEAD")
         why = (
             "an older commit of this branch: applying it would undo what came after it"
             if behind
