@@ -6,6 +6,7 @@ import copy
 import json
 import random
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -28,7 +29,8 @@ def test_schema_is_valid_draft_2020_12(kind: str) -> None:
 def test_vscode_maps_every_schema() -> None:
     settings = json.loads((REPO_ROOT / ".vscode" / "settings.json").read_text())
     urls = {entry["url"] for entry in settings["json.schemas"]}
-    embedded = {"trust-policy"}  # checked inside role files, not a file of its own
+    # checked inside role files, and what the others share: not files of their own
+    embedded = {"trust-policy", schema.DEFINITIONS}
     assert urls == {
         f"./schema/{kind}.schema.json" for kind in schema.schema_names() if kind not in embedded
     }
@@ -107,3 +109,56 @@ def test_every_aws_managed_document_passes_the_schema() -> None:
     documents = [e["Document"] for e in json.loads(managed.aws_managed_policies_data).values()]
     assert len(documents) > 1000
     assert all(rules.is_valid(doc) for doc in documents)
+
+
+def test_each_definition_is_written_once() -> None:
+    """A statement, a document, inline policies: defined in defs.schema.json only; every
+    other schema refers to it (so editors check inline and trust policies too)."""
+    texts = {
+        n: (schema.schema_dir() / f"{n}.schema.json").read_text() for n in schema.schema_names()
+    }
+    for name, text in texts.items():
+        if name == schema.DEFINITIONS:
+            continue
+        assert '"Effect"' not in text and '"Statement"' not in text, name
+        loaded = json.loads(text)
+        assert "$defs" not in loaded or name == "config", name
+    for kind in ("user", "group", "role"):
+        properties = schema.load_schema(kind)["properties"]
+        assert properties["inline_policies"]["$ref"] == "defs.schema.json#/$defs/inline_policies"
+    role = schema.load_schema("role")["properties"]["trust_policy"]
+    assert role["$ref"] == "defs.schema.json#/$defs/trust_policy"
+
+
+BAD_INLINE = {"p": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Actoin": "s3:*"}]}}
+BAD_TRUST = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Resource": "*"}}
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "code", "pointer"),
+    [
+        ("user", {"inline_policies": BAD_INLINE}, "UNKNOWN_KEY", "Actoin"),
+        ("group", {"inline_policies": BAD_INLINE}, "UNKNOWN_KEY", "Actoin"),
+        (
+            "role",
+            {"trust_policy": BAD_TRUST, "inline_policies": BAD_INLINE},
+            "NOT_ALLOWED",
+            "Resource",
+        ),
+    ],
+)
+def test_a_nested_document_is_checked_by_the_file_s_schema_once(
+    kind: str, value: Any, code: str, pointer: str, tmp_path: Path
+) -> None:
+    """What an editor sees (the kind's schema alone) rejects a bad nested document; the
+    validator reports each violation once, at its place."""
+    from iamsync.engine import validate
+
+    assert not schema.validator(kind).is_valid(value)
+    (tmp_path / f"{kind}s").mkdir()
+    text = json.dumps(value, indent=2)
+    (tmp_path / f"{kind}s" / "x.json").write_text(text)
+    hits = [p for p in validate.check(tmp_path).problems if p.code == code and pointer in p.message]
+    assert len(hits) == 1, hits
+    (line,) = [n for n, t in enumerate(text.splitlines(), 1) if f'"{pointer}"' in t]
+    assert hits[0].line == line

@@ -26,9 +26,12 @@ def schema_dir() -> Path:
     return Path(str(resources.files("iamsync") / "schema"))
 
 
+DEFINITIONS = "defs"  # what the other schemas share (defs.schema.json), not a file's schema
+
+
 def schema_names() -> tuple[str, ...]:
     """Every schema the folder holds (one per kind's files, the config, the trust policy a
-    role embeds): the folder is the one list of them."""
+    role embeds, the shared definitions): the folder is the one list of them."""
     return tuple(
         sorted(p.name.removesuffix(".schema.json") for p in schema_dir().glob("*.schema.json"))
     )
@@ -43,8 +46,19 @@ def load_schema(kind: str) -> dict[str, Any]:
 
 
 @cache
+def _registry() -> jsonschema_rs.Registry:
+    """Every schema of the folder by its $id, so one schema's $ref to another (each role
+    file's trust policy, every inline policy) resolves here, never over the network."""
+    return jsonschema_rs.Registry([(load_schema(n)["$id"], load_schema(n)) for n in schema_names()])
+
+
+@cache
 def validator(kind: str) -> jsonschema_rs.Validator:
-    return jsonschema_rs.Draft202012Validator(load_schema(kind))
+    return _compiled(load_schema(kind))
+
+
+def _compiled(schema: dict[str, Any]) -> jsonschema_rs.Validator:
+    return jsonschema_rs.Draft202012Validator(schema, registry=_registry(), offline=True)
 
 
 def check(source: Source, kind: str | Mapping[str, Any], base: Pointer = ()) -> list[Problem]:
@@ -61,7 +75,7 @@ def check(source: Source, kind: str | Mapping[str, Any], base: Pointer = ()) -> 
         rules, schema = validator(kind), load_schema(kind)
     else:
         schema = dict(kind)
-        rules = jsonschema_rs.Draft202012Validator(schema)
+        rules = _compiled(schema)
     if rules.is_valid(node):
         return []
     return [
@@ -71,10 +85,15 @@ def check(source: Source, kind: str | Mapping[str, Any], base: Pointer = ()) -> 
     ]
 
 
-def _node(schema: dict[str, Any], path: list[str | int]) -> Any:
-    """The schema object that holds the keyword at `path` (references already resolved)."""
+def _node(schema: dict[str, Any], error: jsonschema_rs.ValidationError) -> Any:
+    """The schema object that holds the failing keyword: in the schema the error's keyword
+    is written in (a $ref may lead into another file of the folder)."""
+    uri, _, _ = (error.absolute_keyword_location or "").partition("#")
+    written = uri.rsplit("/", 1)[-1].removesuffix(".schema.json")
+    if uri and written in schema_names():
+        schema = load_schema(written)
     node: Any = schema
-    for step in path[:-1]:
+    for step in error.schema_path[:-1]:
         node = node[step]
     return node
 
@@ -85,7 +104,7 @@ def _problems(
     pointer = (*base, *error.instance_path)
     name = pointer[-1] if pointer else None
     where = f'"{name}"' if isinstance(name, str) else "value"
-    here = _node(schema, error.schema_path)
+    here = _node(schema, error)
     kind = error.kind
     instance: Any = error.instance
     if isinstance(kind, Kind.AdditionalProperties):

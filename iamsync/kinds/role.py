@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 from iamsync.core.model import Desired, Live
 from iamsync.core.ownership import Conflict, owned, under
 from iamsync.core.problems import Problem
-from iamsync.files import schema
 from iamsync.files.source import Source
 from iamsync.iam import limits, names, normalize
 from iamsync.kinds import principal, principal_files as principal_checks
@@ -109,7 +108,6 @@ class Role:
         trust = value.get("trust_policy")
         if not isinstance(trust, dict):
             return
-        yield from schema.check(source, "trust-policy", base=("trust_policy",))
         yield from checks.check(
             Document(
                 source,
