@@ -265,7 +265,8 @@ def test_at_the_quota_old_attachments_go_first_in_one_chain() -> None:
     assert sum(chain.count("detach_user_policy") for chain in chains) == 1
     assert ops(plan).index("detach_user_policy:old0") < ops(plan).index("delete_policy:old0")
     assert "detaches first" in " ".join(
-        kinds.by_type("user").details(  # type: ignore[union-attr]
+        str(line)
+        for line in kinds.by_type("user").details(  # type: ignore[union-attr]
             plan.changes[1]
         )
     )
@@ -457,7 +458,7 @@ def test_what_a_create_sets_reads_as_new() -> None:
         live(live_policy("guard", doc("s3:GetObject"), path="/")),
         required_boundary=boundary,
     )
-    lines = describe.details(plan.changes[0])
+    lines = [str(line) for line in describe.details(plan.changes[0])]
     assert f"+ permissions boundary {boundary}" in lines
     assert "+ tag team = 'x'" in lines
     assert not [line for line in lines if line.startswith(("~", "tags:"))]

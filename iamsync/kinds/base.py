@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+from iamsync.core.lines import Line
 from iamsync.core.model import Desired, Live
 
 if TYPE_CHECKING:
@@ -303,8 +304,9 @@ class Kind(Protocol):
 
     def calls(self, change: Any, stage: Stage, ctx: CallContext) -> Iterable[Chain]: ...
 
-    def details(self, change: Any) -> list[str]:
-        """One line per effect, most important first; indented lines belong to the one above."""
+    def details(self, change: Any) -> list[Line]:
+        """One line per effect, most important first (core/lines: a line says whether it
+        adds, removes, changes or notes, and whether it belongs to the one above)."""
         ...
 
     def documents(self, change: Any) -> list[DocumentRef]:

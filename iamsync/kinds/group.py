@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from iamsync.core.lines import Line, note
 from iamsync.core.model import Desired, Live
 from iamsync.core.ownership import Conflict, owned
 from iamsync.core.problems import Problem
@@ -150,12 +151,12 @@ class Group:
             return principal.revoke(c, API)
         return []
 
-    def details(self, c: GroupChange) -> list[str]:
+    def details(self, c: GroupChange) -> list[Line]:
         if c.action is Action.DELETE:
-            out = ["deletes the group and, first, its members and policies:"]
-            out += [f"  removes member {u}" for u in c.members]
+            out = [note("deletes the group and, first, its members and policies:")]
+            out += [note(f"removes member {u}").below() for u in c.members]
             return out + principal.teardown_details(c)
-        out = ["new group"] if c.action is Action.CREATE else []
+        out = [note("new group")] if c.action is Action.CREATE else []
         return out + principal.details(c)
 
     def references(self, c: GroupChange) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from iamsync.core.lines import Line, note
 from iamsync.core.model import BOOKKEEPING_TAGS, Desired, Live, PolicyVersion
 from iamsync.core.ownership import Conflict, owned, under
 from iamsync.core.problems import Problem
@@ -172,9 +173,9 @@ class ManagedPolicy:
         return []
 
     # -- words -----------------------------------------------------------------------------
-    def details(self, c: PolicyChange) -> list[str]:
+    def details(self, c: PolicyChange) -> list[Line]:
         if c.same_document_as:
-            return _rename_details(c)
+            return [note(text) for text in _rename_details(c)]
         out = []
         if c.action is Action.CREATE:
             out.append("new managed policy")
@@ -194,9 +195,10 @@ class ManagedPolicy:
                 out.append(f"detached from {', '.join(c.principals)} first")
         elif c.principals:
             out.append(f"access changes for: {', '.join(c.principals)}")
+        lines = [note(text) for text in out]
         if c.action is Action.UPDATE:
-            out += [f"  {line}" for line in grants.access_changes(c.before, c.after)]
-        return out
+            lines += [line.below() for line in grants.access_changes(c.before, c.after)]
+        return lines
 
     def reads(self, live: Live, need: Need) -> list[Read]:
         """ListPolicyTags, which GAAD omits: whether iamsync made a policy under the prefix.

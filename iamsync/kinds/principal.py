@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from iamsync.core.lines import Line, added, changed, note, removed, set_or_changed
 from iamsync.core.model import BOOKKEEPING_TAGS, COMMIT_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, empty
 from iamsync.core.ownership import made_by_iamsync
 from iamsync.iam import limits, normalize
@@ -264,47 +265,49 @@ def document(doc: Any) -> str:
 # -- words ---------------------------------------------------------------------------------
 
 
-def details(c: PrincipalChange) -> list[str]:
+def details(c: PrincipalChange) -> list[Line]:
     """The shared lines of a create or update: policies, inline policies, boundary, tags."""
     out = []
     if c.adopt:
         out.append(
-            f"adopts it: iamsync did not make it (no {MANAGED_BY_TAG} tag); this plan tags it "
-            "as iamsync's, and from then on iamsync manages (and may delete) it"
+            note(
+                f"adopts it: iamsync did not make it (no {MANAGED_BY_TAG} tag); this plan tags it "
+                "as iamsync's, and from then on iamsync manages (and may delete) it"
+            )
         )
     if c.renamed_from:
-        out.append(f"renamed from {c.renamed_from} (credentials and memberships kept)")
+        out.append(note(f"renamed from {c.renamed_from} (credentials and memberships kept)"))
     if c.detach_first:
-        out.append("detaches first: together, old and new would exceed IAM's quota")
-    out += [f"+ attach {arn}" for arn in c.attach]
-    out += [f"- detach {arn}" for arn in c.detach]
+        out.append(note("detaches first: together, old and new would exceed IAM's quota"))
+    out += [added(f"attach {arn}") for arn in c.attach]
+    out += [removed(f"detach {arn}") for arn in c.detach]
     for name in c.put_inline:
-        verb = "~ inline policy" if name in c.inline_before else "+ inline policy"
-        out.append(f"{verb} {name}")
-    out += [f"- inline policy {name}" for name in c.delete_inline]
-    if c.boundary:
-        sets = "+" if c.action is Action.CREATE else "~"  # a create sets it; an update changes it
-        out.append(f"{sets} permissions boundary {c.boundary}")
+        out.append(set_or_changed(f"inline policy {name}", new=name not in c.inline_before))
+    out += [removed(f"inline policy {name}") for name in c.delete_inline]
+    if c.boundary:  # a create sets it; an update changes it
+        out.append(
+            set_or_changed(f"permissions boundary {c.boundary}", new=c.action is Action.CREATE)
+        )
     if c.remove_boundary:
-        out.append("- permissions boundary removed")
+        out.append(removed("permissions boundary removed"))
     if c.action is Action.CREATE:
-        out += [f"+ tag {key} = {value!r}" for key, value in sorted(c.tags.items())]
+        out += [added(f"tag {key} = {value!r}") for key, value in sorted(c.tags.items())]
         return out
     for key, value in sorted(c.tags.items()):
         if key in c.tags_before:
-            out.append(f"~ tag {key}: {c.tags_before[key]!r} → {value!r}")
+            out.append(changed(f"tag {key}: {c.tags_before[key]!r} → {value!r}"))
         else:
-            out.append(f"+ tag {key} = {value!r}")
+            out.append(added(f"tag {key} = {value!r}"))
     out += [
-        f"- tag {key}" + (f" (was {c.tags_before[key]!r})" if key in c.tags_before else "")
+        removed(f"tag {key}" + (f" (was {c.tags_before[key]!r})" if key in c.tags_before else ""))
         for key in c.untag
     ]
     return out
 
 
-def teardown_details(c: PrincipalChange) -> list[str]:
-    out = [f"  deletes inline policy {p}" for p in c.delete_inline]
-    return out + [f"  detaches {arn}" for arn in c.detach]
+def teardown_details(c: PrincipalChange) -> list[Line]:
+    out = [note(f"deletes inline policy {p}").below() for p in c.delete_inline]
+    return out + [note(f"detaches {arn}").below() for arn in c.detach]
 
 
 def references(c: PrincipalChange) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
+from iamsync.core.lines import Line, added, changed, note, removed, set_or_changed
 from iamsync.core.model import Desired, Live
 from iamsync.core.ownership import Conflict, owned, under
 from iamsync.core.problems import Problem
@@ -225,37 +226,45 @@ class Role:
         return []
 
     # -- words -----------------------------------------------------------------------------
-    def details(self, c: RoleChange) -> list[str]:
+    def details(self, c: RoleChange) -> list[Line]:
         if c.action is Action.DELETE:
             out = [
-                "deletes the role and, first, its policies and instance profiles:"
-                if not c.same_trust_as
-                else f"deletes the role (IAM cannot rename a role: {c.same_trust_as}, created "
-                "above, has the same trust policy) and, first, its policies:"
+                note(
+                    "deletes the role and, first, its policies and instance profiles:"
+                    if not c.same_trust_as
+                    else f"deletes the role (IAM cannot rename a role: {c.same_trust_as}, "
+                    "created above, has the same trust policy) and, first, its policies:"
+                )
             ]
             if c.boundary:
-                out.append(f"  sets the required permissions boundary {c.boundary} (first)")
-            out += [f"  leaves instance profile {n}" for n, _ in c.remove_instance_profiles]
+                out.append(
+                    note(f"sets the required permissions boundary {c.boundary} (first)").below()
+                )
+            out += [
+                note(f"leaves instance profile {n}").below() for n, _ in c.remove_instance_profiles
+            ]
             return out + principal.teardown_details(c)
         out = []
         if c.action is Action.CREATE:
             out.append(
-                "new role"
-                if not c.same_trust_as
-                else f"new role with the trust policy of role {c.same_trust_as} (deleted below: "
-                "IAM cannot rename a role)"
+                note(
+                    "new role"
+                    if not c.same_trust_as
+                    else f"new role with the trust policy of role {c.same_trust_as} (deleted "
+                    "below: IAM cannot rename a role)"
+                )
             )
         elif c.trust_after is not None:
-            out.append("~ trust policy (who may assume the role)")
-        sets = "+" if c.action is Action.CREATE else "~"  # what a create sets is all new
+            out.append(changed("trust policy (who may assume the role)"))
+        new = c.action is Action.CREATE  # what a create sets is all new
         if c.description is not None and c.description != (c.description_before or ""):
-            out.append(f"{sets} description {c.description!r}")
+            out.append(set_or_changed(f"description {c.description!r}", new=new))
         session = c.max_session_duration
         if session is not None and session != c.max_session_before:
-            out.append(f"{sets} max session duration {session} s")
+            out.append(set_or_changed(f"max session duration {session} s", new=new))
         if c.create_instance_profile:
-            out.append(f"+ instance profile {c.name}")
-        out += [f"- instance profile {n}" for n, _ in c.remove_instance_profiles]
+            out.append(added(f"instance profile {c.name}"))
+        out += [removed(f"instance profile {n}") for n, _ in c.remove_instance_profiles]
         return out + principal.details(c)
 
     def reads(self, live: Live, need: Need) -> list[Read]:

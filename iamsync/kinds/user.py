@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, ClassVar
 
+from iamsync.core.lines import Line, added, note, removed
 from iamsync.core.model import CREDENTIAL_KINDS, CredentialKind, Credentials, Desired, Live
 from iamsync.core.ownership import Conflict, owned, renames
 from iamsync.core.problems import Problem
@@ -210,18 +211,20 @@ class User:
         return []
 
     # -- words -----------------------------------------------------------------------------
-    def details(self, c: UserChange) -> list[str]:
+    def details(self, c: UserChange) -> list[Line]:
         if c.action is Action.DELETE:
-            out = ["deletes the user and, first, what blocks its deletion:"]
+            out = [note("deletes the user and, first, what blocks its deletion:")]
             if c.boundary:
-                out.append(f"  sets the required permissions boundary {c.boundary} (first)")
-            out += [f"  deletes {item}" for item in c.credentials.describe()]
-            out += [f"  leaves group {g}" for g in c.remove_groups]
+                out.append(
+                    note(f"sets the required permissions boundary {c.boundary} (first)").below()
+                )
+            out += [note(f"deletes {item}").below() for item in c.credentials.describe()]
+            out += [note(f"leaves group {g}").below() for g in c.remove_groups]
             return out + principal.teardown_details(c)
-        out = ["new user"] if c.action is Action.CREATE else []
+        out = [note("new user")] if c.action is Action.CREATE else []
         out += principal.details(c)
-        out += [f"+ join group {g}" for g in c.add_groups]
-        return out + [f"- leave group {g}" for g in c.remove_groups]
+        out += [added(f"join group {g}") for g in c.add_groups]
+        return out + [removed(f"leave group {g}") for g in c.remove_groups]
 
     def reads(self, live: Live, need: Need) -> list[Read]:
         """The credentials of each user a plan deletes (they block DeleteUser): one listing

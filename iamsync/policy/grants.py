@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from iamsync.core.lines import Line, added, note, removed
 from iamsync.iam import normalize
 
 
-def access_changes(before: object, after: object, limit: int = 12) -> list[str]:
+def access_changes(before: object, after: object, limit: int = 12) -> list[Line]:
     """What a document change grants and revokes: "+/- Effect actions on resources [if …]".
 
     One line per group of grants that share effect, condition and resources, so a statement
     of 4 actions on 2 resources is one line, not 8.
     """
     old, new = _grants(before), _grants(after)
-    lines = [f"+ {line}" for line in _grouped([new[k] for k in new.keys() - old.keys()])]
-    lines += [f"- {line}" for line in _grouped([old[k] for k in old.keys() - new.keys()])]
+    lines = [added(line) for line in _grouped([new[k] for k in new.keys() - old.keys()])]
+    lines += [removed(line) for line in _grouped([old[k] for k in old.keys() - new.keys()])]
     if len(lines) > limit:
-        lines = [*lines[:limit], f"… and {len(lines) - limit} more (see the document diff)"]
+        lines = [*lines[:limit], note(f"… and {len(lines) - limit} more (see the document diff)")]
     return lines
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from iamsync.access.compare import Widening
 from iamsync.access.review import AccessChange, AnalyzerFinding, FindingRecord, Review, rank
+from iamsync.core.lines import Line, Mark, added, changed, removed
 
 SHOWN = 8  # actions listed per principal and direction; the rest are counted
 
@@ -71,17 +72,17 @@ def _count(actions: tuple[str, ...], levels: Mapping[str, int]) -> str:
     return f"{n} {noun} of {of}" + (f" ({split})" if split else "")
 
 
-def lines(change: AccessChange) -> list[str]:
+def lines(change: AccessChange) -> list[Line]:
     """The actions behind a headline: gained with where they apply, widened and narrowed
     grouped by their resources, lost by name."""
-    out = [f"+ {s}" for s in change.scope[:SHOWN]]
+    out = [added(s) for s in change.scope[:SHOWN]]
     if len(change.gained) > SHOWN:
-        out.append(f"+ … and {len(change.gained) - SHOWN} more")
-    out += [f"~ {line}" for line in _moves(change.widened, "now on")]
-    out += [f"~ {line}" for line in _moves(change.narrowed, "now only on", skip=change.widened)]
-    out += [f"- {a}" for a in change.lost[:SHOWN]]
+        out.append(added(f"… and {len(change.gained) - SHOWN} more"))
+    out += [changed(line) for line in _moves(change.widened, "now on")]
+    out += [changed(line) for line in _moves(change.narrowed, "now only on", skip=change.widened)]
+    out += [removed(a) for a in change.lost[:SHOWN]]
     if len(change.lost) > SHOWN:
-        out.append(f"- … and {len(change.lost) - SHOWN} more")
+        out.append(removed(f"… and {len(change.lost) - SHOWN} more"))
     return out
 
 
@@ -142,20 +143,24 @@ def analyzer_line(f: AnalyzerFinding) -> str:
     return f"{f.document}: {f.type} {f.issue}: {f.details}"
 
 
-def text_lines(review: Review) -> list[str]:
-    """The review as plain lines (a terminal, a log): new findings first."""
+def text_lines(review: Review) -> list[Line]:
+    """The review as plain lines (a terminal, a log), indented as shown: new findings
+    first, a new high one marked as an alert."""
     if not (review.access or review.findings or review.notes or review.analyzer):
         return []
-    out = ["Access review:"]
-    out += [f"  {finding(f)}" for f in new_findings(review)]
+    out = [Line("Access review:", Mark.HEADING)]
+    out += [
+        Line(f"  {finding(f)}", Mark.ALERT if f.severity == "high" else Mark.NOTE)
+        for f in new_findings(review)
+    ]
     for change, count in grouped(review.access):
-        out.append(f"  {headline(change, count)}")
-        out += [f"      {line}" for line in lines(change)]
-    out += [f"  {note}" for note in review.notes]
+        out.append(Line(f"  {headline(change, count)}"))
+        out += [Line(f"      {line.text}", line.mark) for line in lines(change)]
+    out += [Line(f"  {note}") for note in review.notes]
     summary = existing_summary(review)
     if summary:
-        out.append(f"  {summary}")
+        out.append(Line(f"  {summary}"))
     if review.analyzer:
-        out.append("  IAM Access Analyzer:")
-        out += [f"    {analyzer_line(f)}" for f in review.analyzer]
+        out.append(Line("  IAM Access Analyzer:"))
+        out += [Line(f"    {analyzer_line(f)}") for f in review.analyzer]
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 
 from iamsync import kinds
+from iamsync.core.lines import Line, diff_line
 from iamsync.engine.plan import Plan
 from iamsync.iam import normalize
 from iamsync.kinds.base import Action, Change
@@ -45,21 +46,21 @@ def left_alone(plan: Plan) -> list[str]:
     ]
 
 
-def details(change: Change) -> list[str]:
+def details(change: Change) -> list[Line]:
     """One line per effect of the change, most important first."""
     return _kind(change.type).details(change)
 
 
-def document_diff(change: Change) -> list[str]:
+def document_diff(change: Change) -> list[Line]:
     """Unified diffs of the canonical JSON of each document the change edits."""
-    out: list[str] = []
+    out: list[Line] = []
     for ref in _kind(change.type).documents(change):
         if ref.repeated:
             continue  # shown with the change it repeats
         diff = difflib.unified_diff(_lines(ref.before), _lines(ref.after), lineterm="", n=3)
-        lines = [line for line in diff if not line.startswith(("---", "+++"))]
+        lines = [diff_line(line) for line in list(diff)[2:]]  # after the ---/+++ header
         if lines and ref.label:
-            out.append(f"@@ {ref.label}")
+            out.append(diff_line(f"@@ {ref.label}"))
         out += lines
     return out
 

@@ -157,7 +157,7 @@ def _access(review: Review, budget: int) -> list[str]:
 def _principal_block(change: AccessChange, count: int) -> str:
     """A headline, and the actions behind it: inline when short, else collapsed."""
     head = f"- {safe.code(access.headline(change, count))}"
-    items = [f"  - {safe.code(line)}" for line in access.lines(change)]
+    items = [f"  - {safe.code(line.text)}" for line in access.lines(change)]
     if len(items) <= 3:
         return "\n".join([head, *items])
     summary = safe.html_text(f"{len(items)} lines: what it gains, now reaches and loses")
@@ -209,9 +209,9 @@ def _table_rows(changes: tuple[Change, ...]) -> list[str]:
     rows = []
     for c in changes:
         lines = describe.details(c)
-        effects = [d.rstrip(":") for d in lines if not d.startswith("  ")]
+        effects = [d.text.rstrip(":") for d in lines if not d.under]
         text = "; ".join(effects[:3]) + (" …" if len(effects) > 3 else "")
-        first = [d.strip() for d in lines if d.startswith("  ")]
+        first = [d.text.strip() for d in lines if d.under]
         if first:
             text += " (" + "; ".join(first[:3]) + (" …" if len(first) > 3 else "") + ")"
         rows.append(f"| {_badge(c.action)} | {c.type} | {safe.cell(c.name)} | {safe.cell(text)} |")
@@ -220,7 +220,8 @@ def _table_rows(changes: tuple[Change, ...]) -> list[str]:
 
 def _details(change: Change) -> str:
     body = "\n".join(
-        safe.visible(line) for line in [*describe.details(change), *describe.document_diff(change)]
+        safe.visible(str(line))
+        for line in [*describe.details(change), *describe.document_diff(change)]
     )
     fence = safe.fence_for(body)
     return (

@@ -9,11 +9,19 @@ from __future__ import annotations
 from rich.text import Text
 
 from iamsync.core import safe
+from iamsync.core.lines import Mark
 from iamsync.engine.plan import Action, Plan
 from iamsync.render import access, describe
 
 _STYLE = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}
-_LINE_STYLE = {"+": "green", "-": "red", "@": "cyan", "~": "yellow"}
+_MARK_STYLE = {
+    Mark.ADD: "green",
+    Mark.REMOVE: "red",
+    Mark.HUNK: "cyan",
+    Mark.CHANGE: "yellow",
+    Mark.HEADING: "bold",
+    Mark.ALERT: "bold red",
+}
 
 
 def render(plan: Plan) -> Text:
@@ -22,20 +30,17 @@ def render(plan: Plan) -> Text:
     for change in plan.changes:
         out.append(safe.line(describe.title(change)) + "\n", style=f"bold {_STYLE[change.action]}")
         for line in describe.details(change):
-            out.append(
-                safe.line(f"    {line}") + "\n", style=_LINE_STYLE.get(line.lstrip()[:1], "")
-            )
+            out.append(safe.line(f"    {line}") + "\n", style=_MARK_STYLE.get(line.mark, ""))
         for line in describe.document_diff(change):
-            out.append(safe.line(f"      {line}") + "\n", style=_LINE_STYLE.get(line[:1], "dim"))
+            out.append(safe.line(f"      {line}") + "\n", style=_MARK_STYLE.get(line.mark, "dim"))
         out.append("\n")
-    for line in access.text_lines(plan.review):
-        stripped = line.lstrip()
-        style = "bold red" if stripped.startswith("NEW high") else _LINE_STYLE.get(stripped[:1], "")
-        out.append(safe.line(line) + "\n", style="bold" if line == "Access review:" else style)
-    if access.text_lines(plan.review):
+    review = access.text_lines(plan.review)
+    for line in review:
+        out.append(safe.line(str(line)) + "\n", style=_MARK_STYLE.get(line.mark, ""))
+    if review:
         out.append("\n")
-    for line in describe.left_alone(plan):
-        out.append(safe.line(line) + "\n", style="yellow")
+    for text in describe.left_alone(plan):
+        out.append(safe.line(text) + "\n", style="yellow")
     destroys = plan.count(Action.DELETE)
     summary_style = "bold" if plan.empty else "bold " + ("red" if destroys else "yellow")
     out.append(describe.summary_line(plan), style=summary_style)

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from iamsync import kinds
+from iamsync.core import lines
+from iamsync.core.lines import Line
 from iamsync.core.model import Desired, Live
 from iamsync.core.ownership import Conflict, owned
 from iamsync.core.problems import Problem
@@ -121,12 +123,12 @@ class Parameter:
             return [(Call("delete_parameter", {"Name": full}, what, service="ssm"),)]
         return []
 
-    def details(self, change: ParameterChange) -> list[str]:
+    def details(self, change: ParameterChange) -> list[Line]:
         if change.action is Action.DELETE:
-            return [f"- value {change.before!r}"]
+            return [lines.removed(f"value {change.before!r}")]
         if change.before:
-            return [f"~ value {change.before!r} → {change.value!r}"]
-        return [f"+ value {change.value!r}"]
+            return [lines.changed(f"value {change.before!r} → {change.value!r}")]
+        return [lines.added(f"value {change.value!r}")]
 
     def documents(self, change: ParameterChange) -> list[DocumentRef]:
         return []
