@@ -436,7 +436,7 @@ CASES: dict[str, tuple[dict[str, Any], list[Expect]]] = {
                 "policies/p.json",
                 4,
                 "PASS_ROLE_WITH_STAR_IN_RESOURCE",
-                "any role to any service",
+                "hand any role to lambda, ec2, ecs",
                 "warning",
             )
         ],
@@ -604,6 +604,99 @@ def test_bad_input_is_reported_precisely(
         assert result.ok
 
 
+PASS = {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}
+ROLE_STAR = "arn:aws:iam::123456789012:role/*"
+
+
+@pytest.mark.parametrize(
+    ("statements", "says"),
+    [
+        # from the attacker's side: what the first rule (any Condition, or a Resource other
+        # than "*", silenced it) let through
+        ([{**PASS, "Condition": {"Bool": {"aws:SecureTransport": "true"}}}], "lambda, ec2"),
+        ([{**PASS, "Resource": ROLE_STAR}], "lambda, ec2"),
+        ([{**PASS, "Resource": "arn:aws:iam::*:role/?*"}], "lambda, ec2"),
+        ([{**PASS, "Resource": "arn:*:iam::*:*"}], "lambda, ec2"),
+        ([{**PASS, "Action": "iam:*"}], "lambda"),
+        ([{**PASS, "Action": "*"}], "lambda"),
+        ([{**PASS, "Action": None, "NotAction": "s3:*"}], "lambda"),
+        ([{**PASS, "Action": None, "NotAction": "iam:Pass*"}], ""),
+        (
+            [{**PASS, "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}}],
+            "hand any role to ec2, which",
+        ),
+        (
+            [
+                {
+                    **PASS,
+                    "Condition": {"StringEqualsIfExists": {"iam:PassedToService": "x.example"}},
+                }
+            ],
+            "lambda",
+        ),
+        ([PASS, {"Effect": "Deny", "Action": "iam:PassRole", "Resource": "*"}], ""),
+        (
+            [
+                PASS,
+                {
+                    "Effect": "Deny",
+                    "Action": "iam:PassRole",
+                    "Resource": "*",
+                    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}},
+                },
+            ],
+            "lambda",  # a conditional Deny may not apply: the warning stays
+        ),
+        (
+            [
+                PASS,
+                {
+                    "Effect": "Deny",
+                    "Action": "iam:PassRole",
+                    "NotResource": "arn:aws:iam::123456789012:role/*",
+                },
+            ],
+            "lambda",  # a Deny of all but every role leaves every role
+        ),
+        # and not where the path is closed
+        (
+            [
+                PASS,
+                {
+                    "Effect": "Deny",
+                    "Action": "iam:PassRole",
+                    "NotResource": "arn:aws:iam::123456789012:role/bounded/*",
+                },
+            ],
+            "",
+        ),
+        ([{**PASS, "Resource": "arn:aws:iam::123456789012:role/app-*"}], ""),
+        ([{**PASS, "Resource": "arn:aws:iam::123456789012:role/app"}], ""),
+        ([{**PASS, "Action": "iam:GetRole"}], ""),
+        ([{**PASS, "Effect": "Deny"}], ""),
+    ],
+)
+def test_pass_role_warning_is_the_review_s_rule(
+    write_repo: WriteRepo, statements: list[dict[str, Any]], says: str
+) -> None:
+    """Offline, a statement that may hand any role to a service gets the warning, as the
+    access review judges it: only a Resource naming roles, iam:PassedToService naming only
+    other services, or an unconditional Deny closes the path."""
+    body = {k: v for k, v in statements[0].items() if v is not None}
+    document = {"Version": "2012-10-17", "Statement": [body, *statements[1:]]}
+    root = write_repo(
+        {"policies/p.json": document, "users/u.json": {"inline_policies": {"p": document}}}
+    )
+    warned = [
+        p for p in validate.check(root).problems if p.code == "PASS_ROLE_WITH_STAR_IN_RESOURCE"
+    ]
+    if not says:
+        assert warned == []
+        return
+    assert {p.file for p in warned} == {"policies/p.json", "users/u.json"}, warned
+    assert all(says in p.message and p.severity == "warning" for p in warned), warned
+
+
 def _matching(problems: list[Problem], want: Expect) -> list[Problem]:
     return [
         p
@@ -709,13 +802,34 @@ def test_scoped_or_conditioned_passrole_is_not_flagged(write_repo: WriteRepo) ->
             + stmt(
                 Action="iam:PassRole",
                 Resource="*",
-                Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                Condition={"StringEquals": {"iam:PassedToService": "kms.amazonaws.com"}},
             )
             + ",\n    "
             + stmt(Action=None, NotAction="iam:*", Resource="*")
         )
     }
     assert validate.check(write_repo(files)).problems == []
+
+
+def test_passrole_limited_to_a_service_that_runs_code_is_still_any_role(
+    write_repo: WriteRepo,
+) -> None:
+    """iam:PassedToService ecs-tasks still lets it pass an administrator's role to a task
+    that runs its code: the warning stays, and says to name the roles."""
+    files = {
+        "policies/p.json": policy(
+            stmt(
+                Action="iam:PassRole",
+                Resource="*",
+                Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            )
+        )
+    }
+    (warned,) = validate.check(write_repo(files)).problems
+    assert warned.code == "PASS_ROLE_WITH_STAR_IN_RESOURCE" and warned.line == 4
+    assert (
+        "hand any role to ecs" in warned.message and "name the roles it may pass" in warned.message
+    )
 
 
 def test_known_actions_in_config_are_accepted(write_repo: WriteRepo) -> None:

@@ -23,6 +23,8 @@ The codes, severities and help live in iamsync.core.codes.FINDINGS.
 
 from __future__ import annotations
 
+import fnmatch
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ from iamsync.access.effective import (
     Opening,
     PolicyAccess,
     Principal,
+    index,
 )
 from iamsync.core import codes
 from iamsync.iam import normalize
@@ -1007,3 +1010,68 @@ RULES: dict[str, Rule] = {
     "ALLOW_NOT_ACTION": _not_action,
     "CREDENTIAL_EXPOSURE": _secrets,
 }
+
+
+# -- one document, offline (validate) --------------------------------------------------------
+
+
+def passes_any_role(
+    statement: Mapping[str, Any], denies: list[Any], catalog: Any
+) -> tuple[list[str], bool]:
+    """What the review's PassRole rules say of an Allow `statement` on its own (with its
+    document's Deny statements): the services it may pass any role to, most used first
+    ([] when it cannot pass every role), and whether a condition left out some services.
+
+    For a document alone, its holder is taken to be able to start every service (another
+    of its policies may grant that), so only what this statement and its Denies say can
+    close the path: a Resource naming roles, iam:PassedToService naming only other
+    services, an unconditional Deny (of PassRole, or of it on all but named roles). Any
+    other condition, and any conditional Deny, leaves it open.
+    """
+    if not _may_name_pass_role(statement):
+        return [], False  # cheap: most statements name other actions
+    document = {"Version": "2012-10-17", "Statement": [dict(statement), *denies]}
+    mine = _index(normalize.dumps(document), catalog)
+    if "iam:PassRole" not in mine.allowed:
+        return [], False
+    evaluator = Evaluator(catalog)
+    holder = Principal("policy", "document", (mine, _every_launcher(catalog)))
+    view = View(holder, evaluator.holdings(holder), Context(evaluator))
+    started = {a.partition(":")[0].lower() for a in launchers() & view.allowed}
+    roles = catalog.resource_arns("iam:PassRole")
+    services = [
+        s
+        for s in started
+        if (way := view.opening("iam:PassRole", _passed_elsewhere(s))) is not None
+        # an unconditional NotResource Deny that leaves only named roles closes it too
+        and (not way.limits or any(patterns.every_resource(r, roles) for r in way.limits))
+    ]
+    famous = {s: i for i, s in enumerate(_FAMOUS)}
+    return sorted(services, key=lambda s: (famous.get(s, len(famous)), s)), len(services) < len(
+        started
+    )
+
+
+def _may_name_pass_role(statement: Mapping[str, Any]) -> bool:
+    """Whether an Action entry may match iam:PassRole (* and ? as IAM reads them: a pattern
+    that can match it has no bracket, so fnmatch reads it alike), or it has NotAction."""
+    if "NotAction" in statement:
+        return True
+    action = statement.get("Action")
+    listed = [action] if isinstance(action, str) else action if isinstance(action, list) else []
+    return any(
+        isinstance(a, str) and fnmatch.fnmatchcase("iam:passrole", a.lower()) for a in listed
+    )
+
+
+@lru_cache(maxsize=1024)
+def _index(document: str, catalog: Any) -> PolicyAccess:
+    return index(json.loads(document), "document", catalog)
+
+
+@lru_cache(maxsize=8)
+def _every_launcher(catalog: Any) -> PolicyAccess:
+    """A policy that may start every service that takes a role (what the holder's other
+    policies may grant): only PassRole is then left for the statement to decide."""
+    launch = {"Effect": "Allow", "Action": sorted(launchers()), "Resource": "*"}
+    return _index(normalize.dumps({"Version": "2012-10-17", "Statement": [launch]}), catalog)

@@ -72,7 +72,9 @@ CODES: dict[str, Code] = {
     "FORALLVALUES_WITH_SINGLE_VALUED_KEY": Code(W, "ForAllValues on a single-valued key"),
     "INVALID_CHARACTER": Code(E, "a character IAM does not accept in a policy"),
     "POLICY_TOO_LARGE": Code(E, "over IAM's size limit for this kind of policy"),
-    "PASS_ROLE_WITH_STAR_IN_RESOURCE": Code(W, "iam:PassRole of any role to any service"),
+    "PASS_ROLE_WITH_STAR_IN_RESOURCE": Code(
+        W, "iam:PassRole of any role to a service that acts with it"
+    ),
     # -- trust policies
     "INVALID_PRINCIPAL": Code(E, "a Principal IAM does not accept"),
     "OIDC_WITHOUT_SUBJECT": Code(E, "an OIDC trust without a subject condition: anyone may assume"),

@@ -61,6 +61,17 @@ def _compiled(schema: dict[str, Any]) -> jsonschema_rs.Validator:
     return jsonschema_rs.Draft202012Validator(schema, registry=_registry(), offline=True)
 
 
+@cache
+def _definition(name: str) -> jsonschema_rs.Validator:
+    return _compiled({"$ref": f"{load_schema(DEFINITIONS)['$id']}#/$defs/{name}"})
+
+
+def valid(definition: str, value: Any) -> bool:
+    """Whether `value` is a well-formed `definition` of defs.schema.json (such as an
+    "identity_statement"), for code that must only read well-formed parts of a file."""
+    return bool(_definition(definition).is_valid(value))
+
+
 def check(source: Source, kind: str | Mapping[str, Any], base: Pointer = ()) -> list[Problem]:
     """Every schema violation in `source` (or in its part at `base`, such as an inline
     policy), each pointing at the offending key or value. `kind`: a schema file's name,

@@ -20,6 +20,7 @@ from iamsync.core.ownership import Conflict, owned, under
 from iamsync.core.problems import Problem
 from iamsync.files.source import Source
 from iamsync.iam import limits, names, normalize
+from iamsync.kinds import documents
 from iamsync.kinds.base import (
     Access,
     Action,
@@ -39,7 +40,7 @@ from iamsync.kinds.base import (
     renamed_pairs,
 )
 from iamsync.kinds.principal import LivePrincipal, tags_param
-from iamsync.policy import grants, rules as checks
+from iamsync.policy import grants
 from iamsync.policy.rules.context import DocKind, Document
 
 
@@ -103,7 +104,7 @@ class ManagedPolicy:
     # -- files ----------------------------------------------------------------------------
     def check(self, source: Source, name: str, value: Any, ctx: CheckContext) -> Iterator[Problem]:
         doc = Document(source, (), value, DocKind.IDENTITY, ctx.catalog, limits.MANAGED_POLICY_SIZE)
-        yield from checks.check(doc)
+        yield from documents.check(doc)
 
     def build(self, name: str, value: Any, ctx: BuildContext) -> DesiredPolicy:
         return DesiredPolicy(name, ctx.policy_arn(name), value)

@@ -13,8 +13,8 @@ from iamsync.core.model import BOOKKEEPING_TAGS as RESERVED_TAGS
 from iamsync.core.problems import Problem
 from iamsync.files.source import Pointer, Source
 from iamsync.iam import limits, names
+from iamsync.kinds import documents
 from iamsync.kinds.base import CheckContext
-from iamsync.policy import rules as checks
 from iamsync.policy.rules.context import DocKind, Document
 
 POLICY_ARN = re.compile(
@@ -96,7 +96,9 @@ def _check_inline(user: PrincipalFile) -> Iterator[Problem]:
             )
         if not isinstance(doc, dict):
             continue
-        yield from checks.check(Document(user.source, at, doc, DocKind.IDENTITY, user.ctx.catalog))
+        yield from documents.check(
+            Document(user.source, at, doc, DocKind.IDENTITY, user.ctx.catalog)
+        )
         total += limits.policy_size(doc)
     allowed = limits.INLINE_POLICIES_SIZE[user.noun]
     if total > allowed:

@@ -20,7 +20,7 @@ from iamsync.core.ownership import Conflict, owned, under
 from iamsync.core.problems import Problem
 from iamsync.files.source import Source
 from iamsync.iam import limits, names, normalize
-from iamsync.kinds import principal, principal_files as principal_checks
+from iamsync.kinds import documents, principal, principal_files as principal_checks
 from iamsync.kinds.base import (
     Access,
     Action,
@@ -40,7 +40,6 @@ from iamsync.kinds.base import (
     renamed_pairs,
 )
 from iamsync.kinds.principal import Api, DesiredPrincipal, LivePrincipal, PrincipalChange
-from iamsync.policy import rules as checks
 from iamsync.policy.rules.context import DocKind, Document
 
 API = Api(
@@ -109,7 +108,7 @@ class Role:
         trust = value.get("trust_policy")
         if not isinstance(trust, dict):
             return
-        yield from checks.check(
+        yield from documents.check(
             Document(
                 source,
                 ("trust_policy",),

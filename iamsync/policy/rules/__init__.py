@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from iamsync.core.problems import Problem
-from iamsync.policy.rules import actions, conditions, document, resources, risks, statement, trust
+from iamsync.policy.rules import actions, conditions, document, resources, statement, trust
 from iamsync.policy.rules.context import Document
 
 RULES = (
@@ -14,7 +14,6 @@ RULES = (
     resources.check,
     conditions.check,
     document.check,
-    risks.check,
     trust.check,
 )
 
