@@ -22,6 +22,7 @@ from typing import Any
 from iamsync.access import patterns
 from iamsync.iam import normalize
 from iamsync.iam.catalog import Catalog
+from iamsync.policy.grants import where
 
 NEGATED = ("StringNotEquals", "StringNotLike", "ArnNotEquals", "ArnNotLike")
 POSITIVE = ("StringEquals", "StringLike", "ArnEquals", "ArnLike")
@@ -91,9 +92,8 @@ class Grant:
         return hit is not self.not_resource
 
     def describe(self) -> str:
-        """ "arn:…:repository/web", "all but arn:…", "* if {…}"."""
-        where = ("all but " if self.not_resource else "") + ", ".join(self.resources)
-        return where + (f" if {self.condition}" if self.condition else "")
+        """ "arn:…:repository/web", "every resource but arn:…", "* if {…}"."""
+        return where(self.resources, excluded=self.not_resource, condition=self.condition)
 
 
 @dataclass(frozen=True)
@@ -385,8 +385,7 @@ class Scope:
 
 def _describe(key: tuple[tuple[str, ...], bool, str]) -> str:
     resources, not_resource, condition = key
-    where = ("all but " if not_resource else "") + ", ".join(resources)
-    return where + (f" if {condition}" if condition else "")
+    return where(resources, excluded=not_resource, condition=condition)
 
 
 class Evaluator:

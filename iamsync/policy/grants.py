@@ -1,6 +1,10 @@
-"""What a policy document change grants and revokes, in lines a reviewer reads (pure)."""
+"""What a policy document grants, in the words a reviewer reads (pure): the one describer
+of grants. `where` says where a grant applies (the access review's lines use it too);
+`access_changes` what a document change grants and revokes, statement by statement."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from iamsync.core.lines import Line, added, note, removed
 from iamsync.iam import normalize
@@ -20,6 +24,12 @@ def access_changes(before: object, after: object, limit: int = 12) -> list[Line]
     return lines
 
 
+def where(resources: Iterable[str], *, excluded: bool = False, condition: str = "") -> str:
+    """ "arn:a, arn:b", "every resource but arn:a", each with " if {…}" when conditional."""
+    said = ("every resource but " if excluded else "") + ", ".join(resources)
+    return said + (f" if {condition}" if condition else "")
+
+
 _Grant = tuple[str, str, str, str]  # effect, action, resource, condition (as shown)
 
 
@@ -33,9 +43,7 @@ def _grants(document: object) -> dict[tuple[str, ...], _Grant]:
             continue
         effect = str(st.get("Effect", ""))
         actions = st.get("Action") or ["every action but " + ", ".join(st.get("NotAction", []))]
-        resources = st.get("Resource") or [
-            "every resource but " + ", ".join(st.get("NotResource", []))
-        ]
+        resources = st.get("Resource") or [where(st.get("NotResource", []), excluded=True)]
         condition = normalize.dumps(st["Condition"]) if "Condition" in st else ""
         for action in actions:
             for resource in resources:
@@ -53,8 +61,8 @@ def _grouped(grants: list[_Grant]) -> list[str]:
     for (effect, condition, action), resources in by_action.items():
         lines.setdefault((effect, condition, tuple(sorted(resources))), []).append(action)
     return [
-        f"{effect} {_some(sorted(actions, key=str.lower), 8)} on {_some(list(resources), 4)}"
-        + (f" if {condition}" if condition else "")
+        f"{effect} {_some(sorted(actions, key=str.lower), 8)} on "
+        + where([_some(list(resources), 4)], condition=condition)
         for (effect, condition, resources), actions in sorted(lines.items())
     ]
 
