@@ -357,8 +357,6 @@ def _change(want: DesiredRole, have: LiveRole | None, prefix: str, quota: int) -
 
 def _mark_renames(changes: list[RoleChange]) -> list[RoleChange]:
     """A created and a deleted role with one trust policy: a renamed file, said as such."""
-    from dataclasses import replace
-
     pairs: dict[str, RoleChange] = {}
 
     def trust(x: RoleChange) -> Any:
