@@ -23,14 +23,31 @@ def text(name: str) -> str:
     return (REPO_ROOT / ".github" / "workflows" / name).read_text()
 
 
-def test_the_five_workflows_exist() -> None:
+def test_the_six_workflows_exist() -> None:
     assert [p.name for p in WORKFLOWS] == [
         "apply.yml",
         "ci.yml",
         "drift.yml",
         "plan-comment.yml",
         "plan.yml",
+        "suggest.yml",
     ]
+
+
+def test_suggest_reads_cloudtrail_with_the_plan_role_and_opens_a_pull_request() -> None:
+    """The monthly narrowing is a pull request, reviewed like any other: it runs with the
+    read-only plan role (which may read CloudTrail, nothing else new) and never applies."""
+    flow = text("suggest.yml")
+    assert "schedule:" in flow and "workflow_dispatch:" in flow
+    assert "vars.IAMSYNC_PLAN_ROLE_ARN" in flow and "APPLY_ROLE" not in flow
+    assert "--events cloudtrail" in flow and "--write" in flow and "gh pr create" in flow
+    assert "--apply" not in flow and "persist-credentials: false" in flow
+    # event data reaches the scripts only through env, never inline in a script
+    assert flow.count("${{ github.event") == 1
+    assert "BASE: ${{ github.event.repository.default_branch }}" in flow
+    plan = json.loads((REPO_ROOT / "bootstrap" / "policies" / "iamsync-plan.json").read_text())
+    (read,) = [s for s in plan["Statement"] if "cloudtrail:LookupEvents" in str(s["Action"])]
+    assert read["Action"] == "cloudtrail:LookupEvents"
 
 
 def test_actionlint_passes_on_every_workflow() -> None:

@@ -14,14 +14,16 @@ from typing import Any, TextIO
 from iamsync import __version__
 from iamsync.cli.status import ExitStatus
 from iamsync.core import safe
-from iamsync.core.errors import IamsyncError
+from iamsync.core.errors import IamsyncError, LocatedError
 
-MODES = ("validate", "plan", "apply", "import")
+MODES = ("validate", "plan", "apply", "import", "suggest")
 _MODE_HELP = {
     "validate": "Offline checks of the repository's files: schema and semantics, no AWS call.",
     "plan": "Validate, read live IAM, print the plan and its access review; writes nothing.",
     "apply": "Validate, plan from the committed files, apply the plan, print what was done.",
     "import": "Write repository files for live resources under the ownership prefix.",
+    "suggest": "From a principal's CloudTrail events: what it was denied and what it never "
+    "used; --write edits the files to match.",
 }
 # Every environment variable iamsync reads or relies on; --help and the README list them all.
 ENVIRONMENT = {
@@ -29,10 +31,11 @@ ENVIRONMENT = {
     "AWS_SESSION_TOKEN, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE": "the standard boto3 "
     "chain (profiles, SSO, environment, instance role); nothing else is read for access",
     "AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS, "
-    "AWS_ENDPOINT_URL_ACCESSANALYZER": "another endpoint (a "
+    "AWS_ENDPOINT_URL_ACCESSANALYZER, AWS_ENDPOINT_URL_CLOUDTRAIL": "another endpoint (a "
     "local server: python -m iamsync.cli.local_server)",
     "IAMSYNC_API_LOG": "a file to append one line per API call to",
     "IAMSYNC_FULL_PLAN_HINT": "where a trimmed markdown plan says the full plan is",
+    "GIT_DIR": "a Git directory elsewhere: its files are listed even without a .git above",
     "GITHUB_ACTIONS, CI": "annotations on the pull request, plain progress lines",
 }
 
@@ -64,7 +67,8 @@ def main(
     except IamsyncError as exc:
         if args.debug:
             traceback.print_exc(file=err)
-        print(safe.line(f"iamsync: error: {exc}"), file=err)
+        said = str(exc) if isinstance(exc, LocatedError) else f"iamsync: error: {exc}"
+        print(safe.line(said), file=err)
         return ExitStatus.ERROR
     except KeyboardInterrupt:
         if args.debug:
@@ -89,6 +93,10 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         return commands.plan(args, out, err)
     if args.mode == "apply":
         return commands.apply(args, out, err)
+    if args.mode == "suggest":
+        from iamsync.cli import suggesting
+
+        return suggesting.suggest(args, out, err)
     return commands.import_(args, out, err)
 
 
@@ -110,11 +118,16 @@ def _parse(argv: list[str], err: TextIO) -> argparse.Namespace | int:
     if args.mode and args.mode_word and args.mode != args.mode_word:
         print(f"iamsync: error: both {args.mode_word} and --{args.mode} given", file=err)
         return ExitStatus.ERROR
+    if args.suggest is not None:
+        args.mode = "suggest"
     args.mode = args.mode or args.mode_word
+    if args.mode == "suggest" and args.suggest is None:
+        print("iamsync: error: suggest needs a principal: --suggest user/NAME", file=err)
+        return ExitStatus.ERROR
     if args.mode is None and not args.local:
         parser.print_usage(err)
         print(
-            "iamsync: error: choose one of --validate, --plan, --apply, --import "
+            "iamsync: error: choose one of --validate, --plan, --apply, --import, --suggest "
             "(or --local to watch the whole loop against an embedded IAM)",
             file=err,
         )
@@ -150,6 +163,20 @@ def _unknown_options(parser: argparse.ArgumentParser, argv: list[str]) -> str | 
 
 
 def _misuse(args: argparse.Namespace) -> str | None:
+    if args.mode == "suggest" and not args.events:
+        return (
+            "--suggest needs --events PATH [PATH …] (CloudTrail files or folders) or "
+            "--events cloudtrail"
+        )
+    for flag, given in (
+        ("--events", args.events),
+        ("--write", args.write),
+        ("--since", args.since),
+    ):
+        if given and args.mode != "suggest":
+            return f"{flag} goes with --suggest"
+    if args.since is not None and args.since < 1:
+        return "--since must be at least 1 day"
     if args.out and args.mode != "plan":
         return "--out goes with --plan"
     if args.plan_file and args.mode != "apply":
@@ -191,7 +218,7 @@ def _parser(mode: str | None = None) -> argparse.ArgumentParser:
             nargs="?",
             choices=MODES,
             metavar="MODE",
-            help="validate | plan | apply | import (the same as the --MODE flags; "
+            help="validate | plan | apply | import | suggest (the same as the --MODE flags; "
             "iamsync MODE --help shows its options)",
         )
         group = parser.add_mutually_exclusive_group()
@@ -204,6 +231,12 @@ def _parser(mode: str | None = None) -> argparse.ArgumentParser:
             group.add_argument(
                 f"--{name}", dest="mode", action="store_const", const=name, help=text
             )
+        group.add_argument(
+            "--suggest",
+            metavar="PRINCIPAL",
+            help="user/NAME or role/NAME: what its CloudTrail events say it needs and never "
+            "used (with --events)",
+        )
         group.add_argument(
             "--local",
             action="store_true",
@@ -225,10 +258,32 @@ def _parser(mode: str | None = None) -> argparse.ArgumentParser:
     option("--target", metavar="NAME", help="target name from iamsync.json")
     option(
         "--format",
-        modes=("plan", "apply"),
+        modes=("plan", "apply", "suggest"),
         choices=("text", "markdown", "json"),
         default="text",
-        help="plan output format (default: text)",
+        help="plan (or suggestion) output format (default: text)",
+    )
+    option(
+        "--events",
+        modes=("suggest",),
+        nargs="+",
+        metavar="PATH",
+        help="with --suggest: CloudTrail log files (.json, .json.gz), folders of them, or "
+        "saved lookup-events output; or the word cloudtrail to read LookupEvents",
+    )
+    option(
+        "--since",
+        modes=("suggest",),
+        type=int,
+        metavar="DAYS",
+        help="with --suggest --events cloudtrail: the days of events to read (default 90)",
+    )
+    option(
+        "--write",
+        modes=("suggest",),
+        action="store_true",
+        help="with --suggest: edit the files only that principal uses to grant what it was "
+        "denied and drop what it never used (never without its events)",
     )
     option(
         "--out",

@@ -9,3 +9,8 @@ class IamsyncError(Exception):
 
 class ConfigError(IamsyncError):
     """The command line or the environment asks for something impossible."""
+
+
+class LocatedError(IamsyncError):
+    """An error in an input file, already a whole `FILE:LINE:COL: error: …` line: printed
+    as it is, not after "iamsync: error:"."""

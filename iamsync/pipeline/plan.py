@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import gc
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from iamsync import kinds
 from iamsync.access import review as access
 from iamsync.aws import live, session as aws
 from iamsync.core.errors import IamsyncError
+from iamsync.core.model import Desired, Live
 from iamsync.core.ownership import PlanConflict
 from iamsync.core.problems import Problem
 from iamsync.engine import desired, fingerprint, plan as plan_mod, validate as validate_mod
@@ -38,13 +39,18 @@ class Reporter(Protocol):
         ...
 
 
-def compute_plan(
-    root: Path, target_name: str | None, report: Reporter, tree: Tree, commit: str
-) -> tuple[plan_mod.Plan, aws.Connection]:
-    """Validate `tree` with the account's real values, read live IAM, diff. Writes nothing.
+@dataclass(frozen=True)
+class State:
+    """The repository validated with the account's values, and live IAM, read once."""
 
-    `commit` is the commit `tree` holds ("" when its files are not all committed).
-    """
+    result: validate_mod.Result
+    wanted: Desired
+    live: Live
+    connection: aws.Connection
+
+
+def read_state(root: Path, target_name: str | None, report: Reporter, tree: Tree) -> State:
+    """Validate `tree` with the account's real values and read live IAM. Writes nothing."""
     config = validate_mod.read_config(root, tree)
     connection = aws.connect(config.target(target_name))
     ident = connection.identity
@@ -74,6 +80,30 @@ def compute_plan(
         policy_quota=result.config.managed_policies_per_user,
     )
     state = live.complete(state, Need(wanted.path_prefix, wanted), connection.client)
+    return State(result, wanted, state, connection)
+
+
+def managed_documents(state: State) -> tuple[dict[str, Any], list[str]]:
+    """The AWS-managed documents the principals hold (ARN -> document), and those unread."""
+    with aws.reading("the AWS-managed policies principals hold"):
+        held = access.aws_managed(state.wanted, state.live, kinds.access_roles())
+        return live.documents(state.connection.iam, held)
+
+
+def compute_plan(
+    root: Path, target_name: str | None, report: Reporter, tree: Tree, commit: str
+) -> tuple[plan_mod.Plan, aws.Connection]:
+    """Validate `tree` with the account's real values, read live IAM, diff. Writes nothing.
+
+    `commit` is the commit `tree` holds ("" when its files are not all committed).
+    """
+    prepared = read_state(root, target_name, report, tree)
+    result, wanted, state, connection = (
+        prepared.result,
+        prepared.wanted,
+        prepared.live,
+        prepared.connection,
+    )
     report.step("planning")
     try:
         computed = plan_mod.diff(wanted, state)
@@ -87,10 +117,8 @@ def compute_plan(
             f"{'s' if len(refusals) > 1 else ''} with live IAM above); nothing was written"
         ) from exc
     report.step("reviewing access")
-    with aws.reading("the AWS-managed policies principals hold"):
-        roles = kinds.access_roles()
-        held = access.aws_managed(wanted, state, roles)
-        managed, unread = live.documents(connection.iam, held)
+    roles = kinds.access_roles()
+    managed, unread = managed_documents(prepared)
     changed = [  # managed documents the plan writes (its reach diagram)
         c.name
         for c in computed.changes
