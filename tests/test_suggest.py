@@ -162,6 +162,8 @@ def test_write_refuses_without_events_of_the_principal(
         (["--suggest", "user/cdk-deployer"], "--suggest needs --events"),
         (["--plan", "--events", "x"], "--events goes with --suggest"),
         (["--suggest", "user/cdk-deployer", "--events", "missing.json"], "no such file or folder"),
+        (["--suggest", "user/cdk-deployer", "--events", "TRUNCATED"], "truncated, or not gzip"),
+        (["--suggest", "user/cdk-deployer", "--events", "NOT_TRAIL"], "not a CloudTrail log file"),
     ],
 )
 def test_bad_suggest_input_is_one_line(
@@ -169,7 +171,11 @@ def test_bad_suggest_input_is_one_line(
 ) -> None:
     repo = seed_repo(git_repo, iam)
     trail.write_log(tmp_path / "e.json", [trail.record(USER, "ecr", "ListImages")], gz=False)
-    argv = [str(tmp_path / "e.json") if a == "EVENTS" else a for a in args]
+    cut = trail.write_log(tmp_path / "cut.json.gz", _push_events())
+    cut.write_bytes(cut.read_bytes()[:-30])
+    (tmp_path / "other.json").write_text('{"Resources": {}}')
+    named = {"EVENTS": "e.json", "TRUNCATED": "cut.json.gz", "NOT_TRAIL": "other.json"}
+    argv = [str(tmp_path / named[a]) if a in named else a for a in args]
     result = repo.run(*argv)
     assert result.code == 1
     assert said in result.err and "Traceback" not in result.err, result.err
@@ -261,11 +267,11 @@ def test_only_the_principal_s_own_events_count() -> None:
             (
                 "AccessDeniedException",
                 DENIED
-                + "ecr:PutImage on resource: arn:aws:ecr:us-east-1:1:repository/web because no "
-                "identity-based policy allows the ecr:PutImage action",
+                + "ecr:PutImage on resource: arn:aws:ecr:us-east-1:123456789012:repository/web "
+                "because no identity-based policy allows the ecr:PutImage action",
             ),
             "ecr:PutImage",
-            ("arn:aws:ecr:us-east-1:1:repository/web",),
+            ("arn:aws:ecr:us-east-1:123456789012:repository/web",),
             "no identity-based policy",
         ),
         (
@@ -300,11 +306,12 @@ def test_only_the_principal_s_own_events_count() -> None:
             "UpdateFunctionCode20150331v2",
             (
                 "AccessDeniedException",
-                DENIED + "lambda:UpdateFunctionCode on resource: arn:aws:lambda:us-east-1:1:"
+                DENIED
+                + "lambda:UpdateFunctionCode on resource: arn:aws:lambda:us-east-1:123456789012:"
                 "function:f with an explicit deny in a service control policy",
             ),
             "lambda:UpdateFunctionCode",
-            ("arn:aws:lambda:us-east-1:1:function:f",),
+            ("arn:aws:lambda:us-east-1:123456789012:function:f",),
             "an explicit deny in a service control policy",
         ),
         (
@@ -410,3 +417,60 @@ def test_write_never_grants_what_changes_access(tmp_path: Path) -> None:
     assert granted == {"ecr:PutImage"}
     for action in ("iam:AttachUserPolicy", "iam:PassRole", "sts:AssumeRole", "s3:PutBucketPolicy"):
         assert any(line.startswith(action) and "not granted from evidence" in line for line in left)
+
+
+def test_a_role_s_sessions_count_and_a_granted_denial_is_not_proposed(
+    aws: MotoServer, iam: Any, git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = seed_repo(git_repo, iam)
+    _without_put_image(repo)
+    session = trail.role_identity("cdk-deployer-github", "GitHubActions-run-77")
+    other = trail.role_identity("cdk-deployer-github-old", "GitHubActions-run-77")
+    evidence = [
+        trail.denied(session, "ecr:PutImage", REPO_ARN),
+        trail.denied(session, "ecr:BatchGetImage", REPO_ARN),  # ecr-push grants it
+        trail.denied(other, "ecr:DeleteRepository", REPO_ARN),
+        trail.record(session, "ecr", "UploadLayerPart", resources=[REPO_ARN]),
+    ]
+    trail.write_lookup(tmp_path / "lookup.json", evidence)
+    shown = repo.run(
+        "--suggest",
+        "role/cdk-deployer-github",
+        "--events",
+        str(tmp_path / "lookup.json"),
+        "--format",
+        "json",
+    )
+    assert shown.code == 0, shown.err
+    found = json.loads(shown.out)
+    assert found["events"] == 3
+    assert [m["action"] for m in found["missing"]] == ["ecr:PutImage"]
+    (blocked,) = found["blocked"]
+    assert blocked["action"] == "ecr:BatchGetImage" and "already grant it" in blocked["why"]
+    assert found["used"] == ["ecr:UploadLayerPart"]
+    # data events are not in this evidence: data-plane actions are "cannot tell", not unused
+    unseen = [a for actions in found["unseen"].values() for a in actions]
+    assert "s3:GetObject" in unseen and "s3:GetObject" not in found["unused"]
+
+
+def test_hostile_text_in_the_evidence_stays_inert(
+    aws: MotoServer, iam: Any, git_repo: GitRepo, tmp_path: Path
+) -> None:
+    """An ARN with a terminal escape or markdown in the denial is no resource: it reaches
+    neither a file nor the output raw."""
+    repo = seed_repo(git_repo, iam)
+    _without_put_image(repo)
+    hostile = REPO_ARN + "\x1b[2J"
+    evil = trail.denied(USER, "ecr:PutImage", hostile)
+    evil["errorMessage"] += " ](javascript:alert(1)) <script>"
+    trail.write_log(tmp_path / "t" / "e.json.gz", [evil, trail.record(USER, "ecr", "x`y")])
+    for form in ("text", "markdown"):
+        shown = repo.run(
+            "--suggest", "user/cdk-deployer", "--events", str(tmp_path / "t"), "--format", form
+        )
+        assert shown.code == 0, shown.err
+        assert "\x1b" not in shown.out and "<script>" not in shown.out
+    wrote = repo.run("--suggest", "user/cdk-deployer", "--events", str(tmp_path / "t"), "--write")
+    assert wrote.code == 0, wrote.err
+    assert "\\u001b" not in (repo.root / "users" / "cdk-deployer.json").read_text()
+    assert "no denial named its resource" in wrote.out

@@ -10,9 +10,11 @@ the catalog, with the few calls whose permission is named otherwise in `RENAMED`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from iamsync.evidence.records import Record
+from iamsync.iam import arn
 from iamsync.iam.catalog import Catalog
 
 # errorCode values that mean "not permitted" (AWS's own spellings across services);
@@ -123,17 +125,30 @@ def call(record: Record, catalog: Catalog) -> Call:
     action = _known(found.group(1), catalog) if found else ""
     resources: tuple[str, ...] = ()
     if found and found.group(2):
-        resources = (found.group(2).rstrip(".,;"),)
+        resources = tuple(_plausible([found.group(2).rstrip(".,;")]))
     source = f"{record.eventSource} {record.eventName}"
     if not action:
         action = _mapped(record.eventSource, record.eventName, catalog)
     if not resources:
-        resources = tuple(sorted({r.ARN for r in record.resources or () if r.ARN}))
+        resources = tuple(sorted(set(_plausible(r.ARN for r in record.resources or ()))))
     why = ""
     reason = _WHY.search(message)
     if reason:
         why = reason.group(0).removeprefix("because ").removeprefix("with ")
     return Call(action, resources, denied, why, source)
+
+
+def _plausible(arns: Iterable[str]) -> Iterator[str]:
+    """ARNs as IAM writes them: a text that is not one (control characters, no six parts)
+    is no resource, so it never reaches a file or a terminal as one."""
+    for text in arns:
+        if (
+            len(text) <= 2048
+            and text.isprintable()
+            and " " not in text
+            and not isinstance(arn.parse(text), str)
+        ):
+            yield text
 
 
 def is_data_event(record: Record) -> bool:
