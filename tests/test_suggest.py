@@ -474,3 +474,18 @@ def test_hostile_text_in_the_evidence_stays_inert(
     assert wrote.code == 0, wrote.err
     assert "\\u001b" not in (repo.root / "users" / "cdk-deployer.json").read_text()
     assert "no denial named its resource" in wrote.out
+
+
+def test_the_text_says_the_window_and_groups_unused_by_service_and_level(
+    aws: MotoServer, iam: Any, git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = seed_repo(git_repo, iam)
+    first = trail.record(USER, "ecr", "ListImages", read_only=True, when="2026-09-01T00:00:00Z")
+    last = trail.record(USER, "ecs", "UpdateService", when="2026-11-29T23:00:00Z")
+    trail.write_log(tmp_path / "t.json", [first, last], gz=False)
+    shown = repo.run("--suggest", "user/cdk-deployer", "--events", str(tmp_path / "t.json"))
+    assert shown.code == 0, shown.err
+    assert "2 events from 2026-09-01T00:00:00Z to 2026-11-29T23:00:00Z" in shown.out
+    assert "used in 90 days" in shown.out
+    (ecr,) = [line for line in shown.out.splitlines() if line.startswith("  - ecr (")]
+    assert "Write" in ecr and "ecr:PutImage" in ecr and "ecr:ListImages" not in ecr

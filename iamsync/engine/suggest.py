@@ -62,6 +62,19 @@ class Suggestion:
     unmapped: tuple[Unmapped, ...] = ()
     granted: int = 0  # the principal's effective actions
     read: int = 0  # records read, the principal's or not
+    levels: Mapping[str, str] = field(default_factory=dict)  # unused action -> access level
+
+    @property
+    def days(self) -> int:
+        """The window the events span, in whole days (at least 1 when there are events)."""
+        from datetime import datetime
+
+        try:
+            first = datetime.fromisoformat(self.first.replace("Z", "+00:00"))
+            last = datetime.fromisoformat(self.last.replace("Z", "+00:00"))
+        except ValueError:
+            return 0
+        return (last - first).days + 1
 
 
 @dataclass
@@ -116,6 +129,7 @@ def suggest(
     seen = sorted(used & granted)
     unseen = _unseen(granted - used, catalog, seen_data, seen_reads, seen_writes)
     hidden = {a for actions in unseen.values() for a in actions}
+    unused = tuple(sorted(granted - used - hidden)) if count else ()
     return Suggestion(
         who,
         count,
@@ -124,11 +138,12 @@ def suggest(
         tuple(missing),
         tuple(blocked),
         tuple(seen),
-        tuple(sorted(granted - used - hidden)) if count else (),
+        unused,
         unseen,
         tuple(Unmapped(s, n, d) for s, (n, d) in sorted(unmapped.items())),
         len(granted),
         read,
+        {a: catalog.access_level(a) or "Unknown" for a in unused},
     )
 
 

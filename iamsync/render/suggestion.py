@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from iamsync.core import safe
@@ -66,14 +66,14 @@ def lines(
         out.append("Denied, but a grant would not fix it:")
         out += [f"  ! {b.action} (denied {b.denied} times): {b.why}" for b in s.blocked]
     out.append(
-        f"Granted {s.granted:,} actions; {len(s.used):,} used in the window, "
-        f"{len(s.unused):,} unused."
+        f"Granted {s.granted:,} actions; {len(s.used):,} used in {s.days} day"
+        f"{'s' if s.days != 1 else ''}, {len(s.unused):,} unused:"
     )
     for service, actions in _by_service(s.unused):
         shown = ", ".join(actions[:SHOWN]) + (
             f" and {len(actions) - SHOWN} more" if len(actions) > SHOWN else ""
         )
-        out.append(f"  - {service}: {shown}")
+        out.append(f"  - {service} ({_levels(actions, s.levels)}): {shown}")
     for why, hidden in s.unseen.items():
         out.append(
             f"Cannot tell from this evidence ({len(hidden):,} actions, {why}): not called unused."
@@ -128,6 +128,18 @@ def markdown(
         body += [f"- wrote {safe.code(p)}" for p in written]
         body += [f"- left alone: {safe.visible(w)}" for w in left]
     return "\n".join(body) + "\n"
+
+
+_ORDER = ("Permissions management", "Write", "Tagging", "Read", "List")
+
+
+def _levels(actions: Sequence[str], levels: Mapping[str, str]) -> str:
+    """ "2 Write, 1 Read": the access levels of some actions, most dangerous first."""
+    counts: dict[str, int] = {}
+    for a in actions:
+        counts[levels.get(a, "Unknown")] = counts.get(levels.get(a, "Unknown"), 0) + 1
+    ordered = sorted(counts, key=lambda k: (_ORDER.index(k) if k in _ORDER else len(_ORDER), k))
+    return ", ".join(f"{counts[k]} {k}" for k in ordered)
 
 
 def _by_service(actions: Sequence[str]) -> list[tuple[str, list[str]]]:
