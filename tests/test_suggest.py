@@ -489,3 +489,25 @@ def test_the_text_says_the_window_and_groups_unused_by_service_and_level(
     assert "used in 90 days" in shown.out
     (ecr,) = [line for line in shown.out.splitlines() if line.startswith("  - ecr (")]
     assert "Write" in ecr and "ecr:PutImage" in ecr and "ecr:ListImages" not in ecr
+
+
+def test_events_cloudtrail_reads_lookup_events_for_the_principal(
+    aws: MotoServer, iam: Any, git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--events cloudtrail: the command asks LookupEvents (moto lacks it: the reader is
+    replaced at its edge, and checked with Stubber above) for the principal, 90 days."""
+    from iamsync.aws import trail as lookup
+
+    repo = seed_repo(git_repo, iam)
+    _without_put_image(repo)
+    asked: list[tuple[Who, int]] = []
+
+    def events(client: Any, who: Who, since: int, err: Any) -> Any:
+        asked.append((who, since))
+        return iter([records.decode_event(json.dumps(r)) for r in _push_events()])
+
+    monkeypatch.setattr(lookup, "events", events)
+    shown = repo.run("--suggest", "user/cdk-deployer", "--events", "cloudtrail", "--format", "json")
+    assert shown.code == 0, shown.err
+    assert asked == [(Who("user", "cdk-deployer", trail.ACCOUNT, sessions=False), 90)]
+    assert [m["action"] for m in json.loads(shown.out)["missing"]] == ["ecr:PutImage"]
