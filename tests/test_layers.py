@@ -126,5 +126,6 @@ def test_git_reads_cover_every_kind_folder() -> None:
     assert set(repo.scope()) == {
         "iamsync.json",
         "bootstrap/policies",
+        "targets",  # targets/<target>/<kind>/: one target's own files
         *(k.folder for k in kinds.registered()),
     }

@@ -230,6 +230,7 @@ def test_the_pre_commit_hook_watches_every_kinds_folder() -> None:
     watched = re.compile(pattern.group(1))
     for kind in kinds.registered():
         assert watched.search(f"{kind.folder}/x.json"), kind.folder
+        assert watched.search(f"targets/prod/{kind.folder}/x.json"), kind.folder
     assert watched.search("iamsync.json") and not watched.search("README.md")
 
 
@@ -278,6 +279,7 @@ def test_a_change_to_any_kinds_files_triggers_plan_and_apply(name: str) -> None:
     paths = body[body.index("paths:") : body.index("\n\n", body.index("paths:"))]
     for kind in kinds.registered():
         assert f'- "{kind.folder}/**"' in paths, (name, kind.folder)
+    assert '- "targets/**"' in paths, name  # a target's own files
 
 
 # -- the comment job, run under Node with GitHub's API faked ---------------------------------

@@ -16,11 +16,23 @@ def validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     """What Git would commit now: tracked and new files, never ignored ones."""
     from iamsync.files import tree
 
-    result = validate_mod.check(
-        args.repo, target=args.target, tree=tree.working(args.repo, repo.scope())
-    )
+    files = tree.working(args.repo, repo.scope())
+    result = validate_mod.check(args.repo, target=args.target, tree=files)
+    if args.target is None:  # every target's own files too, each with the shared ones
+        for name in repo.target_folders(files):
+            if name in result.config.targets and name != result.config.default_target:
+                result = _merged(result, validate_mod.check(args.repo, target=name, tree=files))
     report(result, out, err)
     return ExitStatus.OK if result.ok else ExitStatus.ERROR
+
+
+def _merged(a: validate_mod.Result, b: validate_mod.Result) -> validate_mod.Result:
+    """Two targets' validations as one: each problem once, each file counted once."""
+    from dataclasses import replace
+
+    shared = {p for p in a.problems}
+    files = a.files + sum(1 for s in b.sources.values() if s.path.startswith(repo.TARGETS + "/"))
+    return replace(a, problems=sorted(shared | set(b.problems)), files=files)
 
 
 class Reporter:

@@ -35,6 +35,7 @@ CODES: dict[str, Code] = {
     "TOO_DEEP": Code(E, "nesting deeper than any IAM document"),
     "INVALID_NAME": Code(E, "a file or group name that is not a valid IAM name"),
     "DUPLICATE_NAME": Code(E, "two files define the same IAM name (case-insensitively)"),
+    "UNKNOWN_TARGET": Code(E, "a folder under targets/ that names no target of iamsync.json"),
     # -- schema
     "UNKNOWN_KEY": Code(E, "a key the file's schema does not have (a typo?)"),
     "MISSING_KEY": Code(E, "a required key is missing"),

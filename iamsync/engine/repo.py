@@ -23,10 +23,20 @@ def kind_dirs() -> dict[str, str]:
     return {**{k.type: k.folder for k in kinds.registered()}, BOOTSTRAP: "bootstrap/policies"}
 
 
+# One target's own files: targets/<target>/<kind's folder>/ (the shared folders apply to
+# every target; a name is shared or one target's own, never both).
+TARGETS = "targets"
+
+
 def scope() -> tuple[str, ...]:
     """What iamsync reads of a repository (Git lists, commits hold): its config, the
-    registered kinds' folders, the bootstrap policies."""
-    return (CONFIG_FILE, *kind_dirs().values())
+    registered kinds' folders, the bootstrap policies, the targets' own folders."""
+    return (CONFIG_FILE, *kind_dirs().values(), TARGETS)
+
+
+def target_folders(tree: Tree) -> list[str]:
+    """The names of the folders under targets/ (each should be a target of iamsync.json)."""
+    return sorted({rel.split("/")[1] for rel in tree.files(TARGETS) if rel.count("/") >= 1})
 
 
 def _top_dirs() -> tuple[str, ...]:
@@ -117,8 +127,9 @@ def _not_found(start: Path, above: Path | None, *, explicit: bool) -> str:
     )
 
 
-def load(root: Path, tree: Tree | None = None) -> Files:
+def load(root: Path, tree: Tree | None = None, target: str | None = None) -> Files:
     """Every file of the repository, parsed; what cannot be used is a Problem, never skipped.
+    With `target`, that target's own files (targets/<target>/) join the shared ones.
 
     Read: iamsync.json, and each kind's folder recursively, where files ending in .json (in
     any case) are read and hidden files and folders (a leading ".") are not. A file Git
@@ -136,10 +147,16 @@ def load(root: Path, tree: Tree | None = None) -> Files:
         config = _keep(_read(tree, CONFIG_FILE), problems)
     by_kind: dict[str, dict[str, Source]] = {}
     unparsed: set[tuple[str, str]] = set()
+    target = target or _default_target(config)
+    own = f"{TARGETS}/{target}/" if target else None
+    problems += _target_problems(tree, config)
     for kind, folder in kind_dirs().items():
         found: dict[str, Source] = {}
         lower: dict[str, str] = {}
-        for rel in tree.files(folder):
+        folders = [folder]
+        if own is not None and kind != BOOTSTRAP:
+            folders.append(own + folder)
+        for rel in (rel for f in folders for rel in tree.files(f)):
             stem, dot, suffix = rel.rpartition("/")[2].rpartition(".")
             if tree.ignored(rel):
                 problems.append(_ignored(rel))
@@ -148,7 +165,7 @@ def load(root: Path, tree: Tree | None = None) -> Files:
                 problems.append(_read_problem(rel, Unreadable(SYMLINK_REFUSED)))
                 continue
             if not dot or suffix.lower() != "json" or not stem:
-                problems.append(_not_read(rel, folder))
+                problems.append(_not_read(rel, rel.rsplit("/", 1)[0]))
                 continue
             count += 1
             problems.extend(_name_problems(kind, stem, rel, lower))
@@ -160,6 +177,50 @@ def load(root: Path, tree: Tree | None = None) -> Files:
                 found[stem] = parsed
         by_kind[kind] = found
     return Files(root, config, by_kind, problems, count, frozenset(unparsed))
+
+
+def _default_target(config: Source | None) -> str | None:
+    """iamsync.json's default_target, when it names one of its targets."""
+    value = config.value if config is not None and isinstance(config.value, dict) else {}
+    name, targets = value.get("default_target"), value.get("targets")
+    return name if isinstance(name, str) and isinstance(targets, dict) and name in targets else None
+
+
+def _target_problems(tree: Tree, config: Source | None) -> list[Problem]:
+    """A folder under targets/ that names no target of iamsync.json, and a file there
+    outside a kind's folder: each said once (their files would apply nowhere)."""
+    value = config.value if config is not None and isinstance(config.value, dict) else {}
+    listed = value.get("targets")
+    known: dict[str, object] = listed if isinstance(listed, dict) else {}
+    folders = {k.folder for k in kinds.registered()}
+    found = []
+    for name in target_folders(tree):
+        if name not in known:
+            names = ", ".join(sorted(known)) or "none"
+            found.append(
+                Problem.at(
+                    f"{TARGETS}/{name}",
+                    1,
+                    1,
+                    "UNKNOWN_TARGET",
+                    f"{TARGETS}/{name}/ names no target of {CONFIG_FILE} (its targets: {names}); "
+                    "its files would apply to no account: add the target, or rename the folder",
+                )
+            )
+    for rel in tree.files(TARGETS):
+        parts = rel.split("/")
+        if len(parts) < 4 or parts[2] not in folders:
+            found.append(
+                Problem.at(
+                    rel,
+                    1,
+                    1,
+                    "NOT_READ",
+                    f"not read: a target's files go in {TARGETS}/<target>/<folder>/, where "
+                    f"<folder> is one of {', '.join(sorted(f + '/' for f in folders))}",
+                )
+            )
+    return found
 
 
 def read_one(tree: Tree, rel: str) -> Source | Problem:

@@ -72,7 +72,7 @@ def check(
     `builtins` are {{AccountId}}, {{Region}}, {{Partition}}; without them the
     target's values stand in, else realistic offline defaults.
     """
-    files = repo.load(root, tree)
+    files = repo.load(root, tree, target)
     problems = list(files.problems)
     config = _config(files.config, problems)
     config_ok = not any(p.is_error and p.file == config_mod.CONFIG_FILE for p in problems)
