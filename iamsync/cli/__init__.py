@@ -89,6 +89,10 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
 
     if args.local:
         return commands.local_loop(args, out, err)
+    if args.mode == "plan" and args.many:
+        from iamsync.cli import many
+
+        return many.plan(args, out, err)
     if args.mode == "plan":
         return commands.plan(args, out, err)
     if args.mode == "apply":
@@ -118,6 +122,8 @@ def _parse(argv: list[str], err: TextIO) -> argparse.Namespace | int:
     if args.mode and args.mode_word and args.mode != args.mode_word:
         print(f"iamsync: error: both {args.mode_word} and --{args.mode} given", file=err)
         return ExitStatus.ERROR
+    args.target = args.targets[0] if args.targets and len(args.targets) == 1 else None
+    args.many = bool(args.all_targets) or bool(args.targets and len(args.targets) > 1)
     if args.suggest is not None:
         args.mode = "suggest"
     args.mode = args.mode or args.mode_word
@@ -163,6 +169,15 @@ def _unknown_options(parser: argparse.ArgumentParser, argv: list[str]) -> str | 
 
 
 def _misuse(args: argparse.Namespace) -> str | None:
+    if args.all_targets and args.targets:
+        return "--all-targets plans every target: give no --target with it"
+    if args.many and args.mode not in ("validate", "plan"):
+        return (
+            "several targets (--all-targets, or --target more than once) go with --validate "
+            "or --plan; apply one target at a time (--apply --target NAME)"
+        )
+    if args.many and args.out:
+        return "--out saves one target's plan: give one --target"
     if args.mode == "suggest" and not args.events:
         return (
             "--suggest needs --events PATH [PATH …] (CloudTrail files or folders) or "
@@ -255,7 +270,20 @@ def _parser(mode: str | None = None) -> argparse.ArgumentParser:
         help="policy repository root (default: the folder at or above the current one "
         "that holds iamsync.json or a kind's folder: policies/, users/, groups/, roles/)",
     )
-    option("--target", metavar="NAME", help="target name from iamsync.json")
+    option(
+        "--target",
+        metavar="NAME",
+        action="append",
+        dest="targets",
+        help="target name from iamsync.json (repeat it to plan several at once)",
+    )
+    option(
+        "--all-targets",
+        modes=("validate", "plan"),
+        action="store_true",
+        help="with --validate/--plan: every target of iamsync.json, in parallel (at most "
+        "--parallelism at once); one target's failure does not stop the others",
+    )
     option(
         "--format",
         modes=("plan", "apply", "suggest"),
@@ -337,11 +365,12 @@ def _parser(mode: str | None = None) -> argparse.ArgumentParser:
     )
     option(
         "--parallelism",
-        modes=("apply",),
+        modes=("apply", "plan"),
         type=int,
         default=8,
         metavar="N",
-        help="with --apply: at most N API calls at once (default 8)",
+        help="with --apply: at most N API calls at once; with several targets, at most N "
+        "targets at once (default 8)",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("-V", "--version", action="version", version=f"iamsync {__version__}")

@@ -17,6 +17,15 @@ def validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     from iamsync.files import tree
 
     files = tree.working(args.repo, repo.scope())
+    if getattr(args, "many", False):  # --all-targets or a repeated --target: each of them
+        config = validate_mod.read_config(args.repo, files)
+        chosen = sorted(config.targets) if args.all_targets else list(dict.fromkeys(args.targets))
+        results = [validate_mod.check(args.repo, target=n, tree=files) for n in chosen]
+        merged = results[0]
+        for other in results[1:]:
+            merged = _merged(merged, other)
+        report(merged, out, err)
+        return ExitStatus.OK if merged.ok else ExitStatus.ERROR
     result = validate_mod.check(args.repo, target=args.target, tree=files)
     if args.target is None:  # every target's own files too, each with the shared ones
         for name in repo.target_folders(files):

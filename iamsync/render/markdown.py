@@ -21,14 +21,22 @@ DRAWN = 8  # principals drawn per policy in the reach diagram; the rest are one 
 MARKER = "<!-- iamsync-plan -->"  # lets CI find and update its one sticky comment
 
 
-def render(plan: Plan, *, limit: int = GITHUB_LIMIT, full_plan: str = "") -> str:
+def render(
+    plan: Plan,
+    *,
+    limit: int = GITHUB_LIMIT,
+    full_plan: str = "",
+    title: str = "iamsync plan",
+    marker: bool = True,
+) -> str:
     """Markdown under `limit` characters; `full_plan` says where the whole plan is.
 
     Danger leads and is never trimmed away: the destructive changes, then the new findings
     (every high one is kept, grouped by code if they are many), then who gains what. What
     is trimmed goes whole, block by block, so no fence or details element is left open.
     """
-    head = [MARKER, "### iamsync plan", "", f"**{describe.summary_line(plan)}**", ""]
+    head = [*([MARKER] if marker else []), f"### {title}", ""]
+    head += [f"**{describe.summary_line(plan)}**", ""]
     head += [f"> {safe.code(line)}" for line in describe.left_alone(plan)[:20]]
     if plan.left_alone:
         head.append("")

@@ -1,0 +1,120 @@
+"""Many accounts at once: --all-targets and a repeated --target plan every target, each in
+its own account (moto: STS AssumeRole into an account id gives that account its own IAM),
+and one target that is refused fails alone."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+
+from tests.conftest import GOOD_POLICY, GitRepo, MotoServer
+
+A, B, C = "111111111111", "222222222222", "333333333333"
+
+
+def _role(account: str) -> str:
+    return f"arn:aws:iam::{account}:role/iamsync-plan"
+
+
+CONFIG = {
+    "targets": {
+        "a": {"account_id": A, "role_arn": _role(A)},
+        "b": {"account_id": B, "role_arn": _role(B)},
+        # its role is in another account than the one it names: refused, alone
+        "wrong": {"account_id": C, "role_arn": _role("444444444444")},
+    }
+}
+
+
+def _iam_of(aws: MotoServer, account: str) -> Any:
+    sts = boto3.client("sts", endpoint_url=aws.url, region_name="us-east-1")
+    creds = sts.assume_role(RoleArn=_role(account), RoleSessionName="test")["Credentials"]
+    return boto3.client(
+        "iam",
+        endpoint_url=aws.url,
+        region_name="us-east-1",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+
+
+def _repo(git_repo: GitRepo) -> GitRepo:
+    return git_repo.write(
+        {
+            "iamsync.json": CONFIG,
+            "policies/baseline.json": GOOD_POLICY,
+            "targets/a/users/only-a.json": {"policies": ["baseline"]},
+        }
+    ).commit()
+
+
+def test_all_targets_plan_each_account_and_one_refusal_fails_alone(
+    aws: MotoServer, git_repo: GitRepo
+) -> None:
+    repo = _repo(git_repo)
+    result = repo.run("--plan", "--all-targets", "--format", "json")
+    assert result.code == 1  # one target failed
+    found = {t["name"]: t for t in json.loads(result.out)["targets"]}
+    assert list(found) == ["a", "b", "wrong"]
+    assert found["a"]["account_id"] == A and found["b"]["account_id"] == B
+    assert {(c["type"], c["name"]) for c in found["a"]["changes"]} == {
+        ("policy", "baseline"),
+        ("user", "only-a"),
+    }
+    assert {(c["type"], c["name"]) for c in found["b"]["changes"]} == {("policy", "baseline")}
+    assert found["a"]["error"] is None and "access" in found["a"] and "findings" in found["a"]
+    assert found["wrong"]["changes"] == [] and C in found["wrong"]["error"]
+    assert "target wrong:" in result.err and "Traceback" not in result.err
+
+
+def test_a_repeated_target_applies_nothing_but_plans_those_named(
+    aws: MotoServer, git_repo: GitRepo
+) -> None:
+    repo = _repo(git_repo)
+    text = repo.run("--plan", "--target", "a", "--target", "b", "--detailed-exitcode")
+    assert text.code == 2, text.err
+    assert (
+        f"== target a (account {A}) ==" in text.out and f"== target b (account {B}) ==" in text.out
+    )
+    assert (
+        "Targets: 2 (2 with changes, 0 failed). Plan: 3 to add, 0 to change, 0 to destroy."
+        in text.out
+    )
+    comment = repo.run("--plan", "--all-targets", "--format", "markdown").out
+    assert comment.count("<!-- iamsync-plan -->") <= 1 and len(comment) <= 65_536
+    assert "Target `a`" in comment and "Target `b`" in comment and "could not be planned" in comment
+    # each account holds only its own: apply one target, the other stays empty
+    assert repo.run("--apply", "--target", "a").code == 0
+    assert _iam_of(aws, A).get_user(UserName="only-a")["User"]["Path"] == "/iamsync/"
+    assert _iam_of(aws, B).list_users()["Users"] == []
+    again = json.loads(repo.run("--plan", "--target", "a", "--target", "b", "--format", "json").out)
+    assert [len(t["changes"]) for t in again["targets"]] == [0, 1]
+
+
+def test_bad_target_lists_are_one_line_each(aws: MotoServer, git_repo: GitRepo) -> None:
+    repo = _repo(git_repo)
+    for args, said in (
+        (["--plan", "--target", "a", "--target", "nope"], "unknown target 'nope'"),
+        (["--apply", "--target", "a", "--target", "b"], "apply one target at a time"),
+        (["--plan", "--all-targets", "--target", "a"], "give no --target with it"),
+        (["--plan", "--all-targets", "--out", "x.json"], "--out saves one target's plan"),
+    ):
+        result = repo.run(*args)
+        assert result.code == 1, args
+        assert said in result.err and len(result.err.strip().splitlines()) == 1, result.err
+
+
+def test_validate_all_targets_checks_each_with_its_variables(git_repo: GitRepo) -> None:
+    config = {"targets": {"a": {"account_id": A}, "b": {"account_id": B, "variables": {"X": "y"}}}}
+    doc = {
+        **GOOD_POLICY,
+        "Statement": [{**GOOD_POLICY["Statement"][0], "Resource": "arn:aws:s3:::{{X}}/*"}],
+    }
+    git_repo.write({"iamsync.json": config, "policies/p.json": doc}).commit()
+    result = git_repo.run("--validate", "--all-targets")
+    assert result.code == 1  # {{X}} is defined for b only: a reports it, once
+    assert result.out.count("unknown template variable {{X}}") == 1
+    assert git_repo.run("--validate", "--target", "b").code == 0
