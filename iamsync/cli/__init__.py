@@ -59,6 +59,9 @@ def main(
     gc.set_threshold(100_000, 50, 100)
     out = stdout or sys.stdout
     err = stderr or sys.stderr
+    discovery = sys.modules.get("iamsync.aws.organizations")
+    if discovery is not None:  # what one run found in Organizations is that run's
+        discovery.forget()
     args = _parse(list(sys.argv[1:] if argv is None else argv), err)
     if isinstance(args, int):
         return args

@@ -18,7 +18,9 @@ from iamsync.render import access as render_access, targets as render
 
 
 def names(args: argparse.Namespace, files: tree_mod.Tree) -> list[str]:
-    config = validate_mod.read_config(args.repo, files)
+    from iamsync.aws import organizations
+
+    config = organizations.with_discovered(validate_mod.read_config(args.repo, files))
     chosen = sorted(config.targets) if args.all_targets else list(dict.fromkeys(args.targets))
     for name in chosen:
         config.target(name)  # an unknown name: one clear error before any account is read

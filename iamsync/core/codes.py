@@ -36,6 +36,7 @@ CODES: dict[str, Code] = {
     "INVALID_NAME": Code(E, "a file or group name that is not a valid IAM name"),
     "DUPLICATE_NAME": Code(E, "two files define the same IAM name (case-insensitively)"),
     "UNKNOWN_TARGET": Code(E, "a folder under targets/ that names no target of iamsync.json"),
+    "TARGET_NOT_LISTED": Code(W, "a folder under targets/ for an account Organizations may find"),
     # -- schema
     "UNKNOWN_KEY": Code(E, "a key the file's schema does not have (a typo?)"),
     "MISSING_KEY": Code(E, "a required key is missing"),

@@ -194,8 +194,20 @@ def _target_problems(tree: Tree, config: Source | None) -> list[Problem]:
     known: dict[str, object] = listed if isinstance(listed, dict) else {}
     folders = {k.folder for k in kinds.registered()}
     found = []
+    discovered = bool(value.get("organizations"))
     for name in target_folders(tree):
-        if name not in known:
+        if name not in known and discovered:
+            found.append(
+                Problem.at(
+                    f"{TARGETS}/{name}",
+                    1,
+                    1,
+                    "TARGET_NOT_LISTED",
+                    f"{TARGETS}/{name}/ names no target of {CONFIG_FILE}: its files apply only "
+                    "if Organizations has an account of that name (checked online)",
+                )
+            )
+        elif name not in known:
             names = ", ".join(sorted(known)) or "none"
             found.append(
                 Problem.at(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -66,15 +66,19 @@ def check(
     builtins: Mapping[str, str] | None = None,
     catalog: Catalog | None = None,
     tree: Tree | None = None,
+    targets: Mapping[str, Target] | None = None,
 ) -> Result:
     """Validate the repository at `root`.
 
     `builtins` are {{AccountId}}, {{Region}}, {{Partition}}; without them the
-    target's values stand in, else realistic offline defaults.
+    target's values stand in, else realistic offline defaults. `targets`: targets found
+    beyond iamsync.json's own (in AWS Organizations), for `target` to name one of them.
     """
     files = repo.load(root, tree, target)
     problems = list(files.problems)
     config = _config(files.config, problems)
+    if targets:
+        config = replace(config, targets=MappingProxyType({**config.targets, **targets}))
     config_ok = not any(p.is_error and p.file == config_mod.CONFIG_FILE for p in problems)
     notes = () if config_ok else (_UNCHECKED_VARIABLES,)
     chosen = config.target(target)

@@ -27,6 +27,17 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Discovery:
+    """Targets from AWS Organizations: the active accounts of these OUs and their children."""
+
+    ous: tuple[str, ...]
+    role_name: str
+    exclude: frozenset[str] = frozenset()
+    region: str | None = None
+    variables: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
 class Config:
     path_prefix: str = DEFAULT_PATH_PREFIX
     # ARN template ({{Partition}}, {{AccountId}}) of the boundary every user must have; None:
@@ -39,6 +50,7 @@ class Config:
     ignore: frozenset[str] = frozenset()
     known_actions: tuple[str, ...] = ()
     catalog_max_age_days: int = 60
+    organizations: tuple[Discovery, ...] = ()
 
     def target(self, name: str | None) -> Target:
         """The target named on the command line, else the default, else the ambient one."""
@@ -78,4 +90,14 @@ def from_json(value: Mapping[str, Any]) -> Config:
         ignore=frozenset(validation.get("ignore", ())),
         known_actions=tuple(validation.get("known_actions", ())),
         catalog_max_age_days=validation.get("catalog_max_age_days", 60),
+        organizations=tuple(
+            Discovery(
+                tuple(o["ous"]),
+                o["role_name"],
+                frozenset(o.get("exclude_accounts", ())),
+                o.get("region"),
+                MappingProxyType(dict(o.get("variables", {}))),
+            )
+            for o in value.get("organizations", ())
+        ),
     )

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from iamsync import kinds
 from iamsync.access import review as access
-from iamsync.aws import live, session as aws
+from iamsync.aws import live, organizations, session as aws
 from iamsync.core.errors import IamsyncError
 from iamsync.core.model import Desired, Live
 from iamsync.core.ownership import PlanConflict
@@ -51,7 +51,7 @@ class State:
 
 def read_state(root: Path, target_name: str | None, report: Reporter, tree: Tree) -> State:
     """Validate `tree` with the account's real values and read live IAM. Writes nothing."""
-    config = validate_mod.read_config(root, tree)
+    config = organizations.with_discovered(validate_mod.read_config(root, tree))
     connection = aws.connect(config.target(target_name))
     ident = connection.identity
     builtins = {"AccountId": ident.account_id, "Partition": ident.partition}
@@ -63,7 +63,9 @@ def read_state(root: Path, target_name: str | None, report: Reporter, tree: Tree
         reading = pool.submit(
             live.read, connection.iam, ident.account_id, ident.partition, connection.client
         )
-        result = validate_mod.check(root, target=target_name, builtins=builtins, tree=tree)
+        result = validate_mod.check(
+            root, target=target_name, builtins=builtins, tree=tree, targets=config.targets
+        )
         report.validation(result)
         if not result.ok:
             reading.cancel()

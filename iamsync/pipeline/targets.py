@@ -49,7 +49,9 @@ def plan_all(
     root: Path, names: list[str], tree: Tree, commit: str, parallelism: int, report: Collected
 ) -> list[TargetPlan]:
     """Every named target's plan, in the order named."""
-    config = validate_mod.read_config(root, tree)
+    from iamsync.aws import organizations
+
+    config = organizations.with_discovered(validate_mod.read_config(root, tree))
 
     def one(name: str) -> TargetPlan:
         try:
