@@ -395,3 +395,46 @@ def test_only_the_actions_bot_comment_is_updated(tmp_path: Path) -> None:
         tmp_path, comments=[{**other, "body": marker}, {**ours, "body": marker}]
     )
     assert posted[0] == "update" and posted[2] == 2
+
+
+def test_apply_fans_out_one_job_per_target() -> None:
+    """Many accounts: a job lists the targets (read-only), then one apply job each, none
+    stopping the others, each serialised with its own earlier runs."""
+    apply = text("apply.yml")
+    assert "needs: targets" in apply and "fromJSON(needs.targets.outputs.list)" in apply
+    assert "fail-fast: false" in apply
+    assert "group: iamsync-apply-target-${{ matrix.target }}" in apply
+    assert 'python sync.py --apply ${TARGET:+--target "$TARGET"}' in apply
+    assert "TARGET: ${{ matrix.target }}" in apply  # a target's name reaches shells by env
+    listing = apply[apply.index("  targets:") : apply.index("  apply:")]
+    assert "vars.IAMSYNC_PLAN_ROLE_ARN" in listing and "APPLY_ROLE" not in listing
+    assert "--all-targets --format json" in listing
+    assert apply.count("Refuse unless this commit is still the tip of the branch") == 2
+
+
+@pytest.mark.parametrize("name", ["plan.yml", "drift.yml"])
+def test_plan_and_drift_cover_every_target_in_one_job(name: str) -> None:
+    body = text(name)
+    assert "--all-targets" in body
+    assert "(.targets // {} | length > 0) or (.organizations // [] | length > 0)" in body
+
+
+def test_the_stackset_carries_the_reviewed_policies_and_the_same_oidc_trust() -> None:
+    single = json.loads((REPO_ROOT / "bootstrap" / "iamsync-roles.template.json").read_text())
+    member = json.loads(
+        (REPO_ROOT / "bootstrap" / "iamsync-member-roles.stackset.json").read_text()
+    )
+    for role in ("PlanRole", "ApplyRole"):
+        one, each = single["Resources"][role]["Properties"], member["Resources"][role]["Properties"]
+        assert each["Policies"] == one["Policies"]
+        trust = each["AssumeRolePolicyDocument"]["Statement"]
+        assert (
+            trust[: len(one["AssumeRolePolicyDocument"]["Statement"])]
+            == one["AssumeRolePolicyDocument"]["Statement"]
+        )
+        (extra,) = trust[len(one["AssumeRolePolicyDocument"]["Statement"]) :]
+        allowed = extra["Fn::If"][1]
+        assert allowed["Action"] == "sts:AssumeRole"
+        assert allowed["Principal"] == {"AWS": {"Ref": "OrchestratorRoleArns"}}
+    assert member["Resources"]["PermissionsBoundary"] == single["Resources"]["PermissionsBoundary"]
+    assert member["Parameters"]["OrchestratorRoleArns"]["Default"] == ""

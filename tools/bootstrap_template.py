@@ -14,6 +14,10 @@ from typing import Any
 
 BOOTSTRAP = Path(__file__).resolve().parent.parent / "bootstrap"
 TEMPLATE = BOOTSTRAP / "iamsync-roles.template.json"
+# The same roles and boundary for every member account of an organization, deployed as a
+# service-managed StackSet to OUs: the single-account template, whose roles also trust the
+# orchestrator's roles (the accounts CI signs in to, which then assume these per target).
+STACKSET = BOOTSTRAP / "iamsync-member-roles.stackset.json"
 
 
 def to_cfn(value: Any) -> Any:
@@ -40,6 +44,45 @@ def main() -> None:
             entry["PolicyDocument"] = policy(entry["PolicyName"])
     resources["PermissionsBoundary"]["Properties"]["PolicyDocument"] = policy("iamsync-boundary")
     TEMPLATE.write_text(json.dumps(template, indent=2) + "\n")
+    STACKSET.write_text(json.dumps(stackset(template), indent=2) + "\n")
+
+
+def stackset(single: dict[str, Any]) -> dict[str, Any]:
+    """The member-account template: the single-account one, plus a trust of the
+    orchestrator's roles (sts:AssumeRole) when OrchestratorRoleArns names them."""
+    template = json.loads(json.dumps(single))
+    template["Description"] = (
+        "iamsync member accounts (a service-managed StackSet, deployed to OUs): the same "
+        "plan and apply roles and permissions boundary as the single-account stack, "
+        "trusting the repository's OIDC identity, and the orchestrator's roles that plan "
+        "and apply every target"
+    )
+    template["Parameters"]["OrchestratorRoleArns"] = {
+        "Type": "CommaDelimitedList",
+        "Default": "",
+        "Description": "The roles in the account CI signs in to (its iamsync-plan and "
+        "iamsync-apply) that assume these roles in each target; empty: OIDC only",
+    }
+    template.setdefault("Conditions", {})["HasOrchestrator"] = {
+        "Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "OrchestratorRoleArns"}]}, ""]}]
+    }
+    for role in ("PlanRole", "ApplyRole"):
+        trust = template["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]
+        trust["Statement"].append(
+            {
+                "Fn::If": [
+                    "HasOrchestrator",
+                    {
+                        "Sid": "TheOrchestratorsRolesOnly",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": {"Ref": "OrchestratorRoleArns"}},
+                        "Action": "sts:AssumeRole",
+                    },
+                    {"Ref": "AWS::NoValue"},
+                ]
+            }
+        )
+    return template
 
 
 if __name__ == "__main__":
