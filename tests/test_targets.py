@@ -7,6 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from iamsync.core.errors import ConfigError
 from iamsync.engine import validate
 from tests.conftest import GOOD_POLICY, GitRepo, MotoServer, WriteRepo
 
@@ -119,3 +122,20 @@ def test_plan_of_a_target_holds_its_own_files(aws: MotoServer, iam: Any, git_rep
     assert {(c["type"], c["name"]) for c in staging["changes"]} == {("policy", "p")}
     assert git_repo.run("--apply", "--target", "prod").code == 0
     assert iam.get_user(UserName="prod-ci")["User"]["Path"] == "/iamsync/"
+
+
+def test_a_target_name_never_reads_outside_the_repository(tmp_path: Path) -> None:
+    """From the attacker's side: a pull request's iamsync.json naming a target "../x"
+    must not make iamsync read (and show in a plan) files outside the repository."""
+    outside = tmp_path / "secret" / "policies"
+    outside.mkdir(parents=True)
+    (outside / "stolen.json").write_text(json.dumps(GOOD_POLICY))
+    root = tmp_path / "repo"
+    (root / "policies").mkdir(parents=True)
+    config = {"targets": {"../../secret": {"account_id": "123456789012"}}}
+    (root / "iamsync.json").write_text(json.dumps(config))
+    with pytest.raises(ConfigError, match="cannot name a folder under targets/"):
+        validate.check(root, target="../../secret")
+    result = validate.check(root)
+    assert not result.ok and all("stolen" not in names for names in result.values.values())
+    assert any(p.file == "iamsync.json" and p.code == "INVALID_VALUE" for p in result.problems)

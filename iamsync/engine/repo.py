@@ -26,6 +26,7 @@ def kind_dirs() -> dict[str, str]:
 # One target's own files: targets/<target>/<kind's folder>/ (the shared folders apply to
 # every target; a name is shared or one target's own, never both).
 TARGETS = "targets"
+TARGET_NAME = re.compile(r"(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # also the schema's
 
 
 def scope() -> tuple[str, ...]:
@@ -148,6 +149,12 @@ def load(root: Path, tree: Tree | None = None, target: str | None = None) -> Fil
     by_kind: dict[str, dict[str, Source]] = {}
     unparsed: set[tuple[str, str]] = set()
     target = target or _default_target(config)
+    if target is not None and not TARGET_NAME.fullmatch(target):
+        # a name is a folder under targets/: "../x" would read files outside the repository
+        raise ConfigError(
+            f"target name {target[:80]!r} cannot name a folder under {TARGETS}/: use letters, "
+            "digits, '.', '_' and '-' (starting with a letter or digit)"
+        )
     own = f"{TARGETS}/{target}/" if target else None
     problems += _target_problems(tree, config)
     for kind, folder in kind_dirs().items():
