@@ -101,10 +101,19 @@ def test_bad_target_lists_are_one_line_each(aws: MotoServer, git_repo: GitRepo) 
         (["--apply", "--target", "a", "--target", "b"], "apply one target at a time"),
         (["--plan", "--all-targets", "--target", "a"], "give no --target with it"),
         (["--plan", "--all-targets", "--out", "x.json"], "--out saves one target's plan"),
+        (["--plan", "--all-targets", "--access-analyzer"], "--access-analyzer checks one target"),
     ):
         result = repo.run(*args)
         assert result.code == 1, args
         assert said in result.err and len(result.err.strip().splitlines()) == 1, result.err
+
+
+def test_all_targets_without_targets_is_one_line(aws: MotoServer, git_repo: GitRepo) -> None:
+    git_repo.write({"policies/p.json": GOOD_POLICY}).commit()
+    for mode in ("--plan", "--validate"):
+        result = git_repo.run(mode, "--all-targets")
+        assert result.code == 1 and "defines no targets" in result.err, result.err
+        assert "Traceback" not in result.err
 
 
 def test_validate_all_targets_checks_each_with_its_variables(git_repo: GitRepo) -> None:

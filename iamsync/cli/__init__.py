@@ -181,6 +181,8 @@ def _misuse(args: argparse.Namespace) -> str | None:
         )
     if args.many and args.out:
         return "--out saves one target's plan: give one --target"
+    if args.many and args.access_analyzer:
+        return "--access-analyzer checks one target's plan: give one --target"
     if args.mode == "suggest" and not args.events:
         return (
             "--suggest needs --events PATH [PATH …] (CloudTrail files or folders) or "

@@ -20,6 +20,13 @@ def validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     if getattr(args, "many", False):  # --all-targets or a repeated --target: each of them
         config = validate_mod.read_config(args.repo, files)
         chosen = sorted(config.targets) if args.all_targets else list(dict.fromkeys(args.targets))
+        if not chosen:
+            from iamsync.core.errors import ConfigError
+
+            raise ConfigError(
+                "iamsync.json defines no targets: --all-targets has nothing to validate; "
+                "leave it out"
+            )
         results = [validate_mod.check(args.repo, target=n, tree=files) for n in chosen]
         merged = results[0]
         for other in results[1:]:

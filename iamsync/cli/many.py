@@ -11,6 +11,7 @@ from iamsync.cli import checking
 from iamsync.cli.showing import show
 from iamsync.cli.status import ExitStatus
 from iamsync.core import safe
+from iamsync.core.errors import ConfigError
 from iamsync.engine import repo, validate as validate_mod
 from iamsync.files import tree as tree_mod
 from iamsync.pipeline import targets
@@ -24,7 +25,15 @@ def names(args: argparse.Namespace, files: tree_mod.Tree) -> list[str]:
     chosen = sorted(config.targets) if args.all_targets else list(dict.fromkeys(args.targets))
     for name in chosen:
         config.target(name)  # an unknown name: one clear error before any account is read
+    if not chosen:
+        raise ConfigError(NO_TARGETS)
     return chosen
+
+
+NO_TARGETS = (
+    "iamsync.json defines no targets (and finds none in organizations): --all-targets has "
+    "nothing to plan; leave it out to use the ambient account"
+)
 
 
 def plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
