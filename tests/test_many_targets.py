@@ -127,3 +127,15 @@ def test_validate_all_targets_checks_each_with_its_variables(git_repo: GitRepo) 
     assert result.code == 1  # {{X}} is defined for b only: a reports it, once
     assert result.out.count("unknown template variable {{X}}") == 1
     assert git_repo.run("--validate", "--target", "b").code == 0
+
+
+def test_a_failed_target_s_error_stays_inert_in_the_comment() -> None:
+    """An error can quote what a pull request wrote: in the comment it is code, so no
+    mention pings, no link or HTML renders."""
+    from iamsync.pipeline.targets import TargetPlan
+    from iamsync.render import targets as render
+
+    failed = TargetPlan("prod", A, None, "bad <img src=x> [x](javascript:1) @everyone")
+    comment = render.markdown_comment([failed])
+    (line,) = [line for line in comment.splitlines() if "could not be planned" in line]
+    assert "`bad <img src=x> [x](javascript:1) @everyone`" in line

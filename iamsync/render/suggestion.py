@@ -110,7 +110,7 @@ def markdown(
         ]
     if s.blocked:
         body += ["", "**Denied, but a grant would not fix it:**", ""]
-        body += [f"- {safe.code(b.action)}: {safe.visible(b.why)}" for b in s.blocked]
+        body += [f"- {safe.code(b.action)}: {safe.code(b.why)}" for b in s.blocked]
     if s.unused:
         body += ["", "**Unused** in the window:", ""]
         body += [
@@ -126,7 +126,7 @@ def markdown(
     if written or left:
         body += ["", "**This change:**", ""]
         body += [f"- wrote {safe.code(p)}" for p in written]
-        body += [f"- left alone: {safe.visible(w)}" for w in left]
+        body += [f"- left alone: {safe.code(w)}" for w in left]
     return "\n".join(body) + "\n"
 
 

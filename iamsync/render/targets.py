@@ -48,7 +48,7 @@ def markdown_comment(
     failed = [r for r in results if r.plan is None]
     head += [
         f"> [!CAUTION]\n> **{safe.code(r.name)}** ({safe.code(r.account_id or 'unknown')}) "
-        f"could not be planned: {safe.visible(r.error)}"
+        f"could not be planned: {safe.code(r.error)}"
         for r in failed
     ]
     quiet = [r for r in results if r.plan is not None and r.plan.empty]
