@@ -139,3 +139,24 @@ def test_a_failed_target_s_error_stays_inert_in_the_comment() -> None:
     comment = render.markdown_comment([failed])
     (line,) = [line for line in comment.splitlines() if "could not be planned" in line]
     assert "`bad <img src=x> [x](javascript:1) @everyone`" in line
+
+
+def test_import_and_saved_plans_per_target(aws: MotoServer, git_repo: GitRepo) -> None:
+    """--import --target writes what only that account has under targets/NAME/; a saved
+    plan of one target applies to that target's account only."""
+    repo = _repo(git_repo)
+    iam_b = _iam_of(aws, B)
+    iam_b.create_user(UserName="made-in-b", Path="/iamsync/")
+    imported = repo.run("--import", "--target", "b")
+    assert imported.code == 0, imported.err
+    assert (repo.root / "targets" / "b" / "users" / "made-in-b.json").is_file()
+    assert not (repo.root / "users" / "made-in-b.json").exists()
+    repo.commit("import b")
+    saved = repo.root.parent / "a.plan.json"
+    assert repo.run("--plan", "--target", "a", "--out", str(saved)).code == 0
+    applied = repo.run("--apply", "--target", "a", "--plan-file", str(saved))
+    assert applied.code == 0, applied.err
+    assert _iam_of(aws, A).get_user(UserName="only-a")["User"]["UserName"] == "only-a"
+    assert [u["UserName"] for u in iam_b.list_users()["Users"]] == ["made-in-b"]
+    wrong = repo.run("--apply", "--target", "b", "--plan-file", str(saved))
+    assert wrong.code == 1 and "was made for account" in wrong.err

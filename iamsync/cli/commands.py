@@ -120,15 +120,16 @@ def _mass_deletion(chosen: plan_mod.Plan, root: Path, what: str) -> MassDeletion
 
 def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     """Write files for owned live resources that the repository lacks; never overwrite."""
+    from iamsync.aws import organizations
     from iamsync.engine import adopt, repo
 
     files = tree_mod.working(args.repo, repo.scope())
-    config = validate_mod.read_config(args.repo, files)
+    config = organizations.with_discovered(validate_mod.read_config(args.repo, files))
     connection = aws.connect(config.target(args.target))
     ident = connection.identity
     with aws.reading("live IAM"):
         state = live.read(connection.iam, ident.account_id, ident.partition, connection.client)
-        present = repo.load(args.repo, files)
+        present = repo.load(args.repo, files, args.target)
         need = Need(config.path_prefix, present=present.by_kind)
         state = live.complete(state, need, connection.client)
     required = None
@@ -136,14 +137,16 @@ def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         values = {"AccountId": ident.account_id, "Partition": ident.partition}
         required = str(template.render(config.permissions_boundary, values)[0])
     written = adopt.files(state, config.path_prefix, present.by_kind, required)
+    # With --target, what only that account has is that target's own: targets/NAME/.
+    own = f"{repo.TARGETS}/{args.target}/" if args.target in config.targets else ""
     for item in written:
-        path = args.repo / item.path
+        path = args.repo / (own + item.path)
         if os.path.lexists(path):  # a file that does not parse: the user's to fix
-            print(f"left {item.path} alone: it exists but could not be read", file=err)
+            print(f"left {own}{item.path} alone: it exists but could not be read", file=err)
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(item.text, encoding="utf-8")
-        print(f"wrote {item.path}", file=out)
+        print(f"wrote {own}{item.path}", file=out)
         for note in item.unkept:
             print(safe.line(f"iamsync: warning: {note}"), file=err)
     others = adopt.unowned(state, config.path_prefix)
