@@ -12,6 +12,7 @@ import boto3
 from tests.conftest import GOOD_POLICY, GitRepo, MotoServer
 
 A, B, C = "111111111111", "222222222222", "333333333333"
+ARN = "arn:{{Partition}}:iam::{{AccountId}}"
 
 
 def _role(account: str) -> str:
@@ -160,3 +161,39 @@ def test_import_and_saved_plans_per_target(aws: MotoServer, git_repo: GitRepo) -
     assert [u["UserName"] for u in iam_b.list_users()["Users"]] == ["made-in-b"]
     wrong = repo.run("--apply", "--target", "b", "--plan-file", str(saved))
     assert wrong.code == 1 and "was made for account" in wrong.err
+
+
+def test_a_target_may_own_another_prefix_and_require_another_boundary(
+    aws: MotoServer, git_repo: GitRepo
+) -> None:
+    boundary = f"arn:aws:iam::{A}:policy/team-a-boundary"
+    iam_a = _iam_of(aws, A)
+    iam_a.create_policy(PolicyName="team-a-boundary", PolicyDocument=json.dumps(GOOD_POLICY))
+    config = {
+        "targets": {
+            "a": {
+                "account_id": A,
+                "role_arn": _role(A),
+                "path_prefix": "/team-a/",
+                "permissions_boundary": f"{ARN}:policy/team-a-boundary",
+                "quotas": {"managed_policies_per_user": 20},
+            },
+            "b": {"account_id": B, "role_arn": _role(B)},
+        }
+    }
+    git_repo.write(
+        {
+            "iamsync.json": config,
+            "policies/p.json": GOOD_POLICY,
+            "users/ci.json": {"policies": ["p"]},
+        }
+    ).commit()
+    assert git_repo.run("--apply", "--target", "a").code == 0
+    assert git_repo.run("--apply", "--target", "b").code == 0
+    user_a = iam_a.get_user(UserName="ci")["User"]
+    assert user_a["Path"] == "/team-a/"
+    assert user_a["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+    user_b = _iam_of(aws, B).get_user(UserName="ci")["User"]
+    assert user_b["Path"] == "/iamsync/" and "PermissionsBoundary" not in user_b
+    plans = json.loads(git_repo.run("--plan", "--all-targets", "--format", "json").out)
+    assert [len(t["changes"]) for t in plans["targets"]] == [0, 0]

@@ -125,6 +125,7 @@ def import_(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
 
     files = tree_mod.working(args.repo, repo.scope())
     config = organizations.with_discovered(validate_mod.read_config(args.repo, files))
+    config = config.for_target(config.target(args.target))
     connection = aws.connect(config.target(args.target))
     ident = connection.identity
     with aws.reading("live IAM"):

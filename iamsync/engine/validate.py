@@ -82,6 +82,7 @@ def check(
     config_ok = not any(p.is_error and p.file == config_mod.CONFIG_FILE for p in problems)
     notes = () if config_ok else (_UNCHECKED_VARIABLES,)
     chosen = config.target(target)
+    config = config.for_target(chosen)
     variables = _Variables(_variables(config, chosen, builtins), strict=config_ok)
     catalog = catalog or catalog_for(config)
     required = _required_boundary(config, variables)

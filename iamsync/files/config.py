@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -24,6 +24,10 @@ class Target:
     partition: str | None = None
     role_arn: str | None = None
     variables: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # where this target differs from the repository-wide settings (None: the same)
+    path_prefix: str | None = None
+    permissions_boundary: str | None = None
+    managed_policies_per_user: int | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,17 @@ class Config:
     catalog_max_age_days: int = 60
     organizations: tuple[Discovery, ...] = ()
 
+    def for_target(self, target: Target) -> Config:
+        """The settings that hold in `target`: its own ownership prefix, required boundary
+        and quota where it sets them, the repository's elsewhere."""
+        return replace(
+            self,
+            path_prefix=target.path_prefix or self.path_prefix,
+            permissions_boundary=target.permissions_boundary or self.permissions_boundary,
+            managed_policies_per_user=target.managed_policies_per_user
+            or self.managed_policies_per_user,
+        )
+
     def target(self, name: str | None) -> Target:
         """The target named on the command line, else the default, else the ambient one."""
         chosen = name or self.default_target
@@ -75,6 +90,9 @@ def from_json(value: Mapping[str, Any]) -> Config:
             partition=t.get("partition"),
             role_arn=t.get("role_arn"),
             variables=MappingProxyType(dict(t.get("variables", {}))),
+            path_prefix=t.get("path_prefix"),
+            permissions_boundary=t.get("permissions_boundary"),
+            managed_policies_per_user=t.get("quotas", {}).get("managed_policies_per_user"),
         )
         for name, t in value.get("targets", {}).items()
     }
