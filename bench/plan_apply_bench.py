@@ -56,16 +56,7 @@ def main() -> int:
             ],
         ):
             subprocess.run(["git", *cmd], cwd=repo, check=True)
-        env = {
-            **os.environ,
-            "AWS_ENDPOINT_URL": url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_REGION": "us-east-1",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        }
+        env = moto_env(url)
         print(
             f"state: {args.policies} policies, {args.users} users, "
             f"{args.users * args.attachments} attachments; moto with AWS-managed policies"
@@ -120,6 +111,20 @@ def run(repo: Path, env: dict[str, str], log: Path, *args: str) -> tuple[float, 
         raise SystemExit(f"{' '.join(args)} exited {proc.returncode}")
     lines = log.read_text().splitlines() if log.exists() else []
     return seconds, dict(collections.Counter(line.split()[1] for line in lines))
+
+
+def moto_env(url: str) -> dict[str, str]:
+    """This process's environment with the boto3 chain pointed at the moto server only."""
+    return {
+        **os.environ,
+        "AWS_ENDPOINT_URL": url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
 
 
 def print_counts(counts: dict[str, int]) -> None:

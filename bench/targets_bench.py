@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,10 +24,11 @@ from pathlib import Path
 import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from plan_apply_bench import moto_server
+from plan_apply_bench import moto_env, moto_server, run
+
+from iamsync.aws import local
 
 ROOT = Path(__file__).resolve().parent.parent
-BOUNDARY = json.loads((ROOT / "bootstrap" / "policies" / "iamsync-boundary.json").read_text())
 
 
 def account(i: int) -> str:
@@ -43,23 +42,14 @@ def main() -> int:
     parser.add_argument("--parallelism", type=int, default=8)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, moto_server(module="tests.moto_server") as url:
-        env = {
-            **os.environ,
-            "AWS_ENDPOINT_URL": url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_REGION": "us-east-1",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        }
+        env = moto_env(url)
         repo = Path(tmp) / "repo"
         names = [f"t{i:02d}" for i in range(1, args.accounts + 1)]
         _write_repo(repo, names, args.users)
         start = time.perf_counter()
         for i, name in enumerate(names, 1):
             _boundary(url, account(i))
-            _run(repo, env, Path(tmp) / "apply.log", "--apply", "--allow-dirty", "--target", name)
+            run(repo, env, Path(tmp) / "apply.log", "--apply", "--allow-dirty", "--target", name)
         print(
             f"set up {args.accounts} accounts x {args.users} users (applied once each) in "
             f"{time.perf_counter() - start:.1f} s"
@@ -69,23 +59,25 @@ def main() -> int:
         single_calls: collections.Counter[str] = collections.Counter()
         for name in names:
             log.unlink(missing_ok=True)
-            _run(repo, env, log, "--plan", "--target", name, "--detailed-exitcode")
-            single_calls.update(_calls(log))
+            single_calls.update(
+                run(repo, env, log, "--plan", "--target", name, "--detailed-exitcode")[1]
+            )
         one_by_one = time.perf_counter() - start
         log.unlink(missing_ok=True)
         start = time.perf_counter()
-        _run(
-            repo,
-            env,
-            log,
-            "--plan",
-            "--all-targets",
-            "--detailed-exitcode",
-            "--parallelism",
-            str(args.parallelism),
+        calls = collections.Counter(
+            run(
+                repo,
+                env,
+                log,
+                "--plan",
+                "--all-targets",
+                "--detailed-exitcode",
+                "--parallelism",
+                str(args.parallelism),
+            )[1]
         )
         together = time.perf_counter() - start
-        calls = _calls(log)
     ratio = together / one_by_one
     print(f"{args.accounts} single-target plans, one after another: {one_by_one:.2f} s")
     print(f"one --plan --all-targets --parallelism {args.parallelism}: {together:.2f} s")
@@ -141,25 +133,7 @@ def _boundary(url: str, acct: str) -> None:
         aws_secret_access_key=c["SecretAccessKey"],
         aws_session_token=c["SessionToken"],
     )
-    text = json.dumps(BOUNDARY).replace("{{Partition}}", "aws").replace("{{AccountId}}", acct)
-    iam.create_policy(PolicyName="iamsync-boundary", PolicyDocument=text)
-
-
-def _run(repo: Path, env: dict[str, str], log: Path, *args: str) -> None:
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "sync.py"), *args, "--repo", str(repo)],
-        env={**env, "IAMSYNC_API_LOG": str(log)},
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode not in (0, 2):
-        print(proc.stdout[-2000:], proc.stderr[-2000:])
-        raise SystemExit(f"{' '.join(args)} exited {proc.returncode}")
-
-
-def _calls(log: Path) -> collections.Counter[str]:
-    lines = log.read_text().splitlines() if log.exists() else []
-    return collections.Counter(" ".join(line.split()[:2]) for line in lines)
+    local.provide_boundary(iam, f"arn:aws:iam::{acct}:policy/iamsync-boundary", ROOT)
 
 
 if __name__ == "__main__":
