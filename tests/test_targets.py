@@ -139,3 +139,21 @@ def test_a_target_name_never_reads_outside_the_repository(tmp_path: Path) -> Non
     result = validate.check(root)
     assert not result.ok and all("stolen" not in names for names in result.values.values())
     assert any(p.file == "iamsync.json" and p.code == "INVALID_VALUE" for p in result.problems)
+
+
+def test_a_folder_for_an_account_organizations_may_find_is_a_warning_only_then(
+    write_repo: WriteRepo,
+) -> None:
+    """The suppression (error to warning) holds only where discovery is configured; the
+    same folder without organizations stays an error."""
+    org = {"organizations": [{"ous": ["ou-abcd-12345678"], "role_name": "iamsync-apply"}]}
+    files = {"policies/p.json": GOOD_POLICY, "targets/team-a/users/ci.json": {}}
+    with_org = validate.check(write_repo({**files, "iamsync.json": org}))
+    (found,) = [p for p in with_org.problems if p.file == "targets/team-a"]
+    assert found.code == "TARGET_NOT_LISTED" and not found.is_error
+    (plain,) = [
+        p
+        for p in validate.check(write_repo({**files, "iamsync.json": CONFIG})).problems
+        if p.file == "targets/team-a"
+    ]
+    assert plain.code == "UNKNOWN_TARGET" and plain.is_error
