@@ -5,9 +5,11 @@ and one target that is refused fails alone."""
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import boto3
+import pytest
 
 from tests.conftest import GOOD_POLICY, GitRepo, MotoServer
 
@@ -95,11 +97,94 @@ def test_a_repeated_target_applies_nothing_but_plans_those_named(
     assert [len(t["changes"]) for t in again["targets"]] == [0, 1]
 
 
+ECS_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+def test_apply_all_targets_lands_the_baseline_in_every_account_and_one_refusal_fails_alone(
+    aws: MotoServer, git_repo: GitRepo
+) -> None:
+    config = {
+        "targets": {
+            **{
+                n: {"account_id": a, "role_arn": _role(a)}
+                for n, a in (("a", A), ("b", B), ("c", C))
+            },
+            "wrong": {"account_id": "555555555555", "role_arn": _role("444444444444")},
+        }
+    }
+    repo = git_repo.write(
+        {
+            "iamsync.json": config,
+            "policies/baseline.json": GOOD_POLICY,
+            "roles/deploy.json": {"trust_policy": ECS_TRUST, "policies": ["baseline"]},
+            "targets/a/users/only-a.json": {"policies": ["baseline"]},
+        }
+    ).commit()
+    result = repo.run("--apply", "--all-targets")
+    assert result.code == 1, result.err  # "wrong" failed; the three others were applied
+    assert "target wrong:" in result.err and "Traceback" not in result.err
+    assert "Applied 3 of 4 targets (1 failed, 0 interrupted)." in result.err
+    for account in (A, B, C):
+        iam = _iam_of(aws, account)
+        (policy,) = iam.list_policies(Scope="Local", PathPrefix="/iamsync/")["Policies"]
+        version = iam.get_policy_version(
+            PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"]
+        )["PolicyVersion"]
+        assert version["Document"]["Statement"] == GOOD_POLICY["Statement"]
+        attached = iam.list_attached_role_policies(RoleName="deploy")["AttachedPolicies"]
+        assert [p["PolicyArn"] for p in attached] == [policy["Arn"]]
+        assert policy["Arn"].startswith(f"arn:aws:iam::{account}:")
+        users = [u["UserName"] for u in iam.list_users()["Users"]]
+        assert users == (["only-a"] if account == A else [])
+    # each target's lines stay together under its header (targets finish in any order)
+    sections = {part.split(" ", 1)[0]: part for part in result.err.split("== target ")[1:]}
+    assert sorted(sections) == ["a", "b", "c"]
+    for name, section in sections.items():
+        assert section.count("Apply complete") == 1, section
+        assert ("create_user(UserName=only-a" in section) == (name == "a"), section
+    again = repo.run(
+        "--plan", "--target", "a", "--target", "b", "--target", "c", "--detailed-exitcode"
+    )
+    assert again.code == 0, again.out  # converged: nothing left to do in any of them
+
+
+def test_a_stop_set_by_whoever_caught_ctrl_c_starts_no_new_call() -> None:
+    from iamsync.aws import runner
+    from iamsync.kinds.base import Call
+
+    made: list[str] = []
+
+    class Client:
+        def __getattr__(self, name: str) -> Any:
+            return lambda **_: made.append(name)
+
+    stop = threading.Event()
+    first = ((Call("create_user", {"UserName": "x"}, "user x"),),)
+    second = ((Call("create_user", {"UserName": "y"}, "user y"),),)
+
+    def tick(call: Call) -> None:
+        stop.set()  # Ctrl-C arrives while the first stage runs
+
+    with pytest.raises(runner.ApplyInterrupted) as caught:
+        runner.run([first, second], lambda _: Client(), on_call=tick, stop=stop)
+    assert made == ["create_user"] and len(caught.value.done) == 1
+
+
 def test_bad_target_lists_are_one_line_each(aws: MotoServer, git_repo: GitRepo) -> None:
     repo = _repo(git_repo)
     for args, said in (
         (["--plan", "--target", "a", "--target", "nope"], "unknown target 'nope'"),
-        (["--apply", "--target", "a", "--target", "b"], "apply one target at a time"),
+        (["--import", "--target", "a", "--target", "b"], "go with --validate, --plan or"),
+        (["--apply", "--all-targets", "--plan-file", "p.json"], "a saved plan is one target's"),
         (["--plan", "--all-targets", "--target", "a"], "give no --target with it"),
         (["--plan", "--all-targets", "--out", "x.json"], "--out saves one target's plan"),
         (["--plan", "--all-targets", "--access-analyzer"], "--access-analyzer checks one target"),
@@ -197,3 +282,27 @@ def test_a_target_may_own_another_prefix_and_require_another_boundary(
     assert user_b["Path"] == "/iamsync/" and "PermissionsBoundary" not in user_b
     plans = json.loads(git_repo.run("--plan", "--all-targets", "--format", "json").out)
     assert [len(t["changes"]) for t in plans["targets"]] == [0, 0]
+
+
+def test_sessions_share_one_loader_and_a_run_never_reuses_another_run_s_clients(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Many targets' sessions read AWS's service models once (measured: most of a target's
+    plan before), and the ambient STS client is each run's own: the next run's environment
+    (another endpoint, other credentials) is the one used."""
+    from iamsync.aws import session
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    first, second = session.new_session(), session.new_session()
+    loader = first._session.get_component("data_loader")
+    assert second._session.get_component("data_loader") is loader
+    assert len(loader.search_paths) == len(set(loader.search_paths))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+    session.forget()
+    before = session._ambient_sts(None)
+    assert session._ambient_sts(None) is before  # one per run, shared by its targets
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:2")
+    session.forget()  # what cli.main does at the start of every run
+    assert session._ambient_sts(None).meta.endpoint_url == "http://127.0.0.1:2"
+    assert before.meta.endpoint_url == "http://127.0.0.1:1"

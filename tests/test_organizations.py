@@ -91,3 +91,43 @@ def test_an_account_listed_twice_is_an_error(aws: MotoServer, org: Any, git_repo
 def test_target_names_come_from_account_names() -> None:
     assert organizations.target_name("Team A — Prod") == "team-a-prod"
     assert organizations.target_name("***") == "account"
+
+
+def test_the_apply_matrix_lists_every_target_in_its_environment(
+    aws: MotoServer, org: Any, git_repo: GitRepo
+) -> None:
+    import io
+
+    from iamsync.cli import matrix
+
+    workloads = _ou(org, "workloads")
+    _account(org, "Prod", workloads)
+    config = {
+        **_config([workloads], environment="prod-accounts"),
+        "targets": {"sandbox": {"account_id": "123456789012"}, "audit": {"environment": "audit"}},
+    }
+    git_repo.write({"iamsync.json": config, "policies/p.json": GOOD_POLICY}).commit()
+
+    def run() -> tuple[int, str, str]:
+        organizations.forget()
+        out, err = io.StringIO(), io.StringIO()
+        code = matrix.main(["--repo", str(git_repo.root)], out, err)
+        return code, out.getvalue(), err.getvalue()
+
+    code, out, err = run()
+    assert code == 0, err
+    assert json.loads(out) == [
+        {"name": "audit", "environment": "audit"},
+        {"name": "prod", "environment": "prod-accounts"},
+        {"name": "sandbox", "environment": "production"},  # the default
+    ]
+    assert out.count("\n") == 1  # one line, for $GITHUB_OUTPUT
+    # an environment that could be read as code in a workflow never reaches the matrix
+    config["targets"]["audit"]["environment"] = "x\nlist=[]"
+    git_repo.write({"iamsync.json": config}).commit()
+    code, out, err = run()
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert err.startswith("iamsync.json:") and len(err.strip().splitlines()) == 1, err
+    # without targets: the one ambient account
+    git_repo.write({"iamsync.json": {}}).commit()
+    assert json.loads(run()[1]) == [{"name": "", "environment": "production"}]

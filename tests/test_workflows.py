@@ -187,7 +187,8 @@ def test_code_owners_cover_the_tool_its_workflows_access_and_config() -> None:
 def test_apply_runs_on_the_default_branch_serialised_behind_an_environment() -> None:
     apply = text("apply.yml")
     assert re.search(r"push:\n\s+branches: \[main\]", apply)
-    assert "environment: production" in apply
+    # each target's job in its environment (production unless iamsync.json names another)
+    assert "environment: ${{ matrix.target.environment }}" in apply
     assert "cancel-in-progress: false" in apply and "group: iamsync-apply" in apply
     assert "vars.IAMSYNC_APPLY_ROLE_ARN" in apply
     assert "python sync.py --apply" in apply and "if: failure()" in apply
@@ -403,12 +404,17 @@ def test_apply_fans_out_one_job_per_target() -> None:
     apply = text("apply.yml")
     assert "needs: targets" in apply and "fromJSON(needs.targets.outputs.list)" in apply
     assert "fail-fast: false" in apply
-    assert "group: iamsync-apply-target-${{ matrix.target }}" in apply
+    assert "group: iamsync-apply-target-${{ matrix.target.name }}" in apply
     assert 'python sync.py --apply ${TARGET:+--target "$TARGET"}' in apply
-    assert "TARGET: ${{ matrix.target }}" in apply  # a target's name reaches shells by env
+    assert "TARGET: ${{ matrix.target.name }}" in apply  # a name reaches shells by env only
+    assert "${{ matrix" not in "".join(  # …never inside a run: script
+        line
+        for line in apply.splitlines()
+        if not line.lstrip().startswith(("TARGET:", "group:", "environment:", "target:"))
+    )
     listing = apply[apply.index("  targets:") : apply.index("  apply:")]
     assert "vars.IAMSYNC_PLAN_ROLE_ARN" in listing and "APPLY_ROLE" not in listing
-    assert "--all-targets --format json" in listing
+    assert "list=$(python -m iamsync.cli.matrix)" in listing
     assert apply.count("Refuse unless this commit is still the tip of the branch") == 2
 
 

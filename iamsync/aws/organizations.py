@@ -14,9 +14,9 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from iamsync.aws import session
 from iamsync.core.errors import ConfigError, IamsyncError
 from iamsync.files.config import CONFIG_FILE, Config, Discovery, Target
 
@@ -38,14 +38,21 @@ def with_discovered(config: Config, client: Any = None) -> Config:
     with _LOCK:
         key = repr(
             [
-                (d.ous, d.role_name, sorted(d.exclude), d.region, sorted(d.variables.items()))
+                (
+                    d.ous,
+                    d.role_name,
+                    sorted(d.exclude),
+                    d.region,
+                    sorted(d.variables.items()),
+                    d.environment,
+                )
                 for d in config.organizations
             ]
         )
         found = _FOUND.get(key)
         if found is None:
             found = _FOUND[key] = discover(
-                config.organizations, client or boto3.Session().client("organizations")
+                config.organizations, client or session.new_session().client("organizations")
             )
     listed = {t.account_id: name for name, t in config.targets.items() if t.account_id}
     for name, target in found.items():
@@ -92,6 +99,7 @@ def discover(discoveries: tuple[Discovery, ...], client: Any) -> dict[str, Targe
                     partition=partition,
                     role_arn=f"arn:{partition}:iam::{account['Id']}:role/{d.role_name}",
                     variables=MappingProxyType({**d.variables, "AccountName": account["Name"]}),
+                    environment=d.environment,
                 )
     return found
 

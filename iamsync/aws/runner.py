@@ -72,9 +72,11 @@ def run(
     workers: int = 8,
     on_call: OnCall | None = None,
     pauses: Sequence[float] = CONSISTENCY_PAUSES,
+    stop: threading.Event | None = None,
 ) -> list[Call]:
-    """Make every call; return them in the order they completed."""
-    runner = _Runner(client, on_call, pauses)
+    """Make every call; return them in the order they completed. `stop` set (by whoever
+    caught Ctrl-C, when this runs in a worker thread) ends it as an interrupt does."""
+    runner = _Runner(client, on_call, pauses, stop or threading.Event())
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         try:
             for stage in stages:
@@ -82,9 +84,11 @@ def run(
                 if runner.failure:
                     failed, reason = runner.failure
                     raise ApplyFailed(failed, reason, runner.done)
+                if runner.stop.is_set():
+                    raise KeyboardInterrupt
         except KeyboardInterrupt:
             # Start nothing new; let the calls in flight finish, so what was done is known.
-            runner.stopped = True
+            runner.stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
             raise ApplyInterrupted(runner.done) from None
     return runner.done
@@ -92,19 +96,23 @@ def run(
 
 class _Runner:
     def __init__(
-        self, client: Callable[[str], Any], on_call: OnCall | None, pauses: Sequence[float]
+        self,
+        client: Callable[[str], Any],
+        on_call: OnCall | None,
+        pauses: Sequence[float],
+        stop: threading.Event,
     ) -> None:
         self.client = client  # service -> its client
         self.on_call = on_call
         self.pauses = pauses
         self.done: list[Call] = []
         self.failure: tuple[Call, str] | None = None
-        self.stopped = False  # interrupted: start no new call
+        self.stop = stop  # interrupted: start no new call
         self._lock = threading.Lock()
 
     def chain(self, chain: Chain) -> None:
         for call in chain:
-            if self.failure or self.stopped:
+            if self.failure or self.stop.is_set():
                 return  # another chain failed, or the user interrupted: start nothing new
             reason = self._call(call)
             with self._lock:

@@ -59,9 +59,10 @@ def main(
     gc.set_threshold(100_000, 50, 100)
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    discovery = sys.modules.get("iamsync.aws.organizations")
-    if discovery is not None:  # what one run found in Organizations is that run's
-        discovery.forget()
+    for held in ("iamsync.aws.organizations", "iamsync.aws.session"):
+        module = sys.modules.get(held)
+        if module is not None:  # what one run found (accounts, ambient clients) is that run's
+            module.forget()
     args = _parse(list(sys.argv[1:] if argv is None else argv), err)
     if isinstance(args, int):
         return args
@@ -92,10 +93,10 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
 
     if args.local:
         return commands.local_loop(args, out, err)
-    if args.mode == "plan" and args.many:
+    if args.mode in ("plan", "apply") and args.many:
         from iamsync.cli import many
 
-        return many.plan(args, out, err)
+        return many.plan(args, out, err) if args.mode == "plan" else many.apply(args, out, err)
     if args.mode == "plan":
         return commands.plan(args, out, err)
     if args.mode == "apply":
@@ -174,11 +175,13 @@ def _unknown_options(parser: argparse.ArgumentParser, argv: list[str]) -> str | 
 def _misuse(args: argparse.Namespace) -> str | None:
     if args.all_targets and args.targets:
         return "--all-targets plans every target: give no --target with it"
-    if args.many and args.mode not in ("validate", "plan"):
+    if args.many and args.mode not in ("validate", "plan", "apply"):
         return (
-            "several targets (--all-targets, or --target more than once) go with --validate "
-            "or --plan; apply one target at a time (--apply --target NAME)"
+            "several targets (--all-targets, or --target more than once) go with --validate, "
+            "--plan or --apply"
         )
+    if args.many and args.plan_file:
+        return "a saved plan is one target's: apply it with --target NAME (or none)"
     if args.many and args.out:
         return "--out saves one target's plan: give one --target"
     if args.many and args.access_analyzer:
@@ -280,14 +283,14 @@ def _parser(mode: str | None = None) -> argparse.ArgumentParser:
         metavar="NAME",
         action="append",
         dest="targets",
-        help="target name from iamsync.json (repeat it to plan several at once)",
+        help="target name from iamsync.json (repeat it for several at once)",
     )
     option(
         "--all-targets",
-        modes=("validate", "plan"),
+        modes=("validate", "plan", "apply"),
         action="store_true",
-        help="with --validate/--plan: every target of iamsync.json, in parallel (at most "
-        "--parallelism at once); one target's failure does not stop the others",
+        help="with --validate/--plan/--apply: every target of iamsync.json, in parallel (at "
+        "most --parallelism at once); one target's failure does not stop the others",
     )
     option(
         "--format",

@@ -26,6 +26,7 @@ def carry_out(
     commit: str,
     log: TextIO,
     parallelism: int = 8,
+    stop: threading.Event | None = None,
 ) -> ExitStatus:
     if chosen.empty:
         return ExitStatus.OK
@@ -39,7 +40,7 @@ def carry_out(
     say(f"Applying {_calls(total)} (commit {commit[:12]})...")
     try:
         with _progress(console, total) as tick:
-            apply_mod.run(stages, connection.client, on_call=tick, workers=parallelism)
+            apply_mod.run(stages, connection.client, on_call=tick, workers=parallelism, stop=stop)
     except apply_mod.ApplyFailed as exc:
         say(f"Apply failed at {exc.failed.describe()}: {exc.reason}", "bold red")
         _report_partial(say, every, exc.done, failed=exc.failed)

@@ -28,6 +28,7 @@ class Target:
     path_prefix: str | None = None
     permissions_boundary: str | None = None
     managed_policies_per_user: int | None = None
+    environment: str | None = None  # the GitHub Actions environment of its apply job
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Discovery:
     exclude: frozenset[str] = frozenset()
     region: str | None = None
     variables: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    environment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ def from_json(value: Mapping[str, Any]) -> Config:
             path_prefix=t.get("path_prefix"),
             permissions_boundary=t.get("permissions_boundary"),
             managed_policies_per_user=t.get("quotas", {}).get("managed_policies_per_user"),
+            environment=t.get("environment"),
         )
         for name, t in value.get("targets", {}).items()
     }
@@ -115,6 +118,7 @@ def from_json(value: Mapping[str, Any]) -> Config:
                 frozenset(o.get("exclude_accounts", ())),
                 o.get("region"),
                 MappingProxyType(dict(o.get("variables", {}))),
+                o.get("environment"),
             )
             for o in value.get("organizations", ())
         ),
