@@ -1,100 +1,196 @@
-"""Benchmark: apply 1,000 users + 1,000 policies (3 attachments each) from empty, then plan.
+"""Benchmark: plan and apply at scale on a moto server, against a floor measured in the
+same run (issue 19).
 
-Runs against a moto server on 127.0.0.1 with the AWS-managed policies loaded (as
-on real AWS), through `python sync.py` as users run it. Prints wall times and the
-API calls by action (counted by iamsync's IAMSYNC_API_LOG).
+For each N (default 1,000 and 5,000): a repository of N users and N policies, 3
+attachments each, with the permissions boundary users ship (iamsync.json
+permissions_boundary; the bootstrap's boundary made in moto, which keeps user
+boundaries: tests.moto_server). Printed, per N:
 
-Usage: python bench/plan_apply_bench.py [--policies 1000] [--users 1000] [--plans 3]
+- the plan against the empty account: peak memory per format (text, json, markdown);
+- apply from empty: wall, peak memory, API calls against the minimum (one write per
+  real change, the bulk reads and the identity call);
+- no-change plans paired with a bare boto3 process making the same two GAAD
+  paginations (the floor): wall and CPU ratios, medians of --pairs paired runs, and the
+  plan's API calls against the minimum (ceil(entities/1000) bulk reads per pagination +
+  identity).
+
+Every process is whole (start-up included); peak memory is each process's own maxrss.
+
+Usage: python bench/plan_apply_bench.py [--sizes 1000 5000] [--pairs 5] [--parallelism 8]
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen
 
 ROOT = Path(__file__).resolve().parent.parent
-_RAW_GAAD = (
-    "import sys, boto3; boto3.client('iam', endpoint_url=sys.argv[1], region_name='us-east-1')"
-    ".get_account_authorization_details(Filter=['User', 'Group', 'LocalManagedPolicy'])"
-)
+BOUNDARY = "arn:{{Partition}}:iam::{{AccountId}}:policy/iamsync-boundary"
+# The floor: what any tool must do to know the account, the same two paginations iamsync
+# makes (principals; local policies), concurrently as it does, pages of 1,000.
+_BARE_READ = """
+import sys, threading, boto3
+iam = boto3.client("iam", endpoint_url=sys.argv[1], region_name="us-east-1")
+def read(kinds):
+    p = iam.get_paginator("get_account_authorization_details")
+    return list(p.paginate(Filter=kinds, PaginationConfig={"PageSize": 1000}))
+pages = []
+t = threading.Thread(target=lambda: pages.extend(read(["LocalManagedPolicy"])))
+t.start()
+pages += read(["User", "Group", "Role"])
+t.join()
+print(len(pages))
+"""
+
+
+@dataclass
+class Ran:
+    wall: float
+    cpu: float
+    peak_mb: float
+    calls: dict[str, int] = field(default_factory=dict)
+    output: str = ""
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--policies", type=int, default=1000)
-    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--attachments", type=int, default=3)
-    parser.add_argument("--plans", type=int, default=3, help="no-change plans to time")
+    parser.add_argument("--pairs", type=int, default=5, help="paired no-change plan/floor runs")
     parser.add_argument("--parallelism", type=int, default=8)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, moto_server() as url:
-        repo = Path(tmp) / "repo"
-        gen.write(repo, args.policies, args.users, args.attachments)
-        for cmd in (
-            ["init", "-q"],
-            ["add", "-A"],
-            [
-                "-c",
-                "user.email=b@example.invalid",
-                "-c",
-                "user.name=bench",
-                "commit",
-                "-qm",
-                "bench",
-            ],
-        ):
-            subprocess.run(["git", *cmd], cwd=repo, check=True)
-        env = moto_env(url)
-        print(
-            f"state: {args.policies} policies, {args.users} users, "
-            f"{args.users * args.attachments} attachments; moto with AWS-managed policies"
-        )
-
-        seconds, counts = run(
-            repo, env, Path(tmp) / "apply.log", "--apply", "--parallelism", str(args.parallelism)
-        )
-        writes = {k: v for k, v in counts.items() if not k.startswith(("Get", "List"))}
-        print(f"\napply from empty: {seconds:.2f} s wall, {sum(counts.values())} API calls")
-        print_counts(counts)
-        minimal = args.policies + args.users + args.users * args.attachments
-        print(
-            f"writes: {sum(writes.values())} (minimal: {minimal} = one create per resource "
-            f"+ one attach per attachment); ratio {sum(writes.values()) / minimal:.2f}"
-        )
-
-        times = []
-        for i in range(args.plans):
-            seconds, counts = run(
-                repo, env, Path(tmp) / f"plan{i}.log", "--plan", "--detailed-exitcode"
-            )
-            times.append(seconds)
-        raw = time.perf_counter()
-        subprocess.run([sys.executable, "-c", _RAW_GAAD, url], env=env, check=True)
-        bulk_read = time.perf_counter() - raw
-        print(
-            f"\nbaseline, a bare boto3 process making the one bulk read (GAAD): "
-            f"{bulk_read:.2f} s, start-up included"
-        )
-        print(
-            f"no-change plan: best {min(times):.2f} s, median "
-            f"{sorted(times)[len(times) // 2]:.2f} s wall over {args.plans} runs "
-            f"(start-up included), {sum(counts.values())} API calls"
-        )
-        print_counts(counts)
-        print(f"plan overhead beyond the bare bulk read: {min(times) - bulk_read:+.2f} s")
+    for n in args.sizes:
+        one_size(n, args)
     return 0
+
+
+def one_size(n: int, args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp, moto_server("tests.moto_server") as url:
+        repo = Path(tmp) / "repo"
+        gen.write(repo, n, n, args.attachments)
+        (repo / "iamsync.json").write_text(json.dumps({"permissions_boundary": BOUNDARY}))
+        _commit(repo)
+        env = moto_env(url)
+        _boundary(url)
+        print(
+            f"\n== N = {n}: {n} policies, {n} users, {n * args.attachments} attachments, "
+            "the shipped boundary required; moto with AWS-managed policies =="
+        )
+        log = Path(tmp) / "calls.log"
+        for form in ("text", "json", "markdown"):
+            r = measure(repo, env, log, "--plan", "--detailed-exitcode", "--format", form)
+            print(f"plan from empty, --format {form:8}: {r.wall:6.2f} s, peak {r.peak_mb:5.0f} MB")
+        r = measure(repo, env, log, "--apply", "--parallelism", str(args.parallelism))
+        writes = sum(v for k, v in r.calls.items() if not k.startswith(("Get", "List")))
+        minimal = 2 * n + n * args.attachments  # a create per resource, an attach per attachment
+        print(
+            f"apply from empty: {r.wall:6.2f} s, peak {r.peak_mb:5.0f} MB, {sum(r.calls.values())} "
+            f"API calls; writes {writes} (minimal {minimal}: ratio {writes / minimal:.2f})"
+        )
+        walls, cpus, plan_runs, floor_runs = [], [], [], []
+        for _ in range(args.pairs):
+            plan = measure(repo, env, log, "--plan", "--detailed-exitcode")
+            floor = measure_floor(url, env)
+            plan_runs.append(plan)
+            floor_runs.append(floor)
+            walls.append(plan.wall / floor.wall)
+            cpus.append(plan.cpu / floor.cpu)
+        med = statistics.median
+        print(
+            f"no-change plan: median {med(r.wall for r in plan_runs):.2f} s wall, "
+            f"{med(r.cpu for r in plan_runs):.2f} s CPU, peak "
+            f"{max(r.peak_mb for r in plan_runs):.0f} MB"
+        )
+        print(
+            f"floor (bare boto3 process, the same two GAAD paginations): median "
+            f"{med(r.wall for r in floor_runs):.2f} s wall, {med(r.cpu for r in floor_runs):.2f}"
+            f" s CPU, peak {max(r.peak_mb for r in floor_runs):.0f} MB"
+        )
+        ratio = med(walls)
+        print(
+            f"no-change plan / floor over {args.pairs} paired runs: wall {ratio:.2f}x "
+            f"(min {min(walls):.2f}x, max {max(walls):.2f}x), CPU {med(cpus):.2f}x; "
+            f"target wall <= 1.0x: {'met' if ratio <= 1.0 else 'NOT met'}"
+        )
+        calls = plan_runs[-1].calls
+        # the pages the floor needed for the same two paginations (AWS: ceil(entities/1000)
+        # each; moto answers in one page), and the identity call
+        minimum = int(floor_runs[-1].output.split()[-1]) + 1
+        print(
+            f"no-change plan API calls: {sum(calls.values())} (minimum {minimum}: the "
+            f"floor's {minimum - 1} bulk-read pages + identity)"
+        )
+        print_counts(calls)
+
+
+def _commit(repo: Path) -> None:
+    for cmd in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["-c", "user.email=b@example.invalid", "-c", "user.name=bench", "commit", "-qm", "bench"],
+    ):
+        subprocess.run(["git", *cmd], cwd=repo, check=True)
+
+
+def _boundary(url: str) -> None:
+    """What the bootstrap stack makes: the boundary, outside iamsync's path."""
+    from iamsync.aws import local
+
+    iam = boto3.client(
+        "iam",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    local.provide_boundary(iam, "arn:aws:iam::123456789012:policy/iamsync-boundary", ROOT)
+
+
+def measure(repo: Path, env: dict[str, str], log: Path, *args: str) -> Ran:
+    """One whole `sync.py` process: wall, CPU, its own peak memory, its API calls."""
+    log.unlink(missing_ok=True)
+    argv = [sys.executable, str(ROOT / "sync.py"), *args, "--repo", str(repo)]
+    ran = _process(argv, {**env, "IAMSYNC_API_LOG": str(log)}, args)
+    lines = log.read_text().splitlines() if log.exists() else []
+    ran.calls = dict(collections.Counter(line.split()[1] for line in lines))
+    return ran
+
+
+def measure_floor(url: str, env: dict[str, str]) -> Ran:
+    return _process([sys.executable, "-c", _BARE_READ, url], env, ("floor",))
+
+
+def _process(argv: list[str], env: dict[str, str], what: tuple[str, ...]) -> Ran:
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in (0, 2):  # 2: --detailed-exitcode's "changes present"
+            out.seek(0)
+            print(out.read()[-3000:].decode(errors="replace"))
+            raise SystemExit(f"{' '.join(what)} exited {proc.returncode}")
+        out.seek(0)
+        tail = out.read()[-200:].decode(errors="replace")
+    return Ran(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, output=tail)
 
 
 def run(repo: Path, env: dict[str, str], log: Path, *args: str) -> tuple[float, dict[str, int]]:

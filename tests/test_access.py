@@ -794,3 +794,49 @@ def _tool_check(tool: str) -> Any:
         text=True,
         timeout=120,
     )
+
+
+def test_a_review_past_the_evaluator_s_memory_says_what_one_within_it_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The evaluator keeps only its most recent Holdings, and alike principals share words:
+    with room for two, twelve principals (some alike, some not, a boundary, a deletion) are
+    reviewed exactly as with room for all (what is evicted is computed again, the same)."""
+    from iamsync.access import effective
+
+    docs = {
+        "read": pol(st(Action="s3:GetObject", Resource="*")),
+        "write": pol(st(Action="s3:PutObject", Resource="*")),
+        "keys": pol(st(Action="iam:CreateAccessKey", Resource="*")),
+        "ec2": pol(st(Action="ec2:RunInstances", Resource="*")),
+    }
+    guard = pol(st(Action=["s3:*", "iam:*"], Resource="*"))
+    names = list(docs)
+    state = live(
+        live_policy("guard", guard, path="/"),
+        live_policy("read", docs["read"]),
+        live_user("gone", P + "write"),
+        live_user("u00", P + "read"),
+    )
+    users: dict[str, Any] = {}
+    for i in range(12):
+        held = [names[i % 4], names[(i * 3 + 1) % 4]]
+        users[f"u{i:02d}"] = {"policies": sorted(set(held))}
+        if i % 5 == 0:
+            users[f"u{i:02d}"]["permissions_boundary"] = f"arn:aws:iam::{ACCOUNT}:policy/guard"
+    wanted = _desired(policy=docs, user=users)
+
+    def said() -> Any:
+        result = review(wanted, state, {}, CATALOG, names)
+        return (
+            [(c.principal.name, c.gained, c.lost, c.scope) for c in result.access],
+            [(f.principal.name, f.code, f.new) for f in result.findings],
+            result.notes,
+        )
+
+    roomy = said()
+    monkeypatch.setattr(effective, "HELD", 2)
+    assert said() == roomy
+    access = {name: gained for name, gained, _, _ in roomy[0]}
+    assert "ec2:RunInstances" not in access["u00"]  # the boundary caps it
+    assert access["u03"] and set(access["u03"]) != set(access["u01"])  # not one another's

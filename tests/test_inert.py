@@ -133,6 +133,7 @@ def test_plan_output_from_live_strings_is_inert(
             assert "gotcha" in shown
             assert not _raw_command_lines(shown), shown
             assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", shown)
+            assert "##[" not in result.out  # also mid-line, as the streamed JSON writes it
 
 
 def _plan_with_markers() -> Any:

@@ -6,10 +6,12 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
 
+from iamsync.cli import showing
 from iamsync.core.model import Credentials
 from iamsync.engine.plan import Plan
 from iamsync.render import markdown, planfile, text
@@ -45,6 +47,28 @@ def test_text_golden() -> None:
     out = io.StringIO()
     Console(file=out, width=100, no_color=True).print(text.render(mixed_plan()), soft_wrap=True)
     check_golden("plan.txt", out.getvalue())
+    streamed = io.StringIO()  # what --plan prints: the lines streamed, not one renderable
+    showing.show(mixed_plan(), "text", streamed)
+    assert streamed.getvalue() == out.getvalue()
+
+
+def test_a_terminal_gets_the_same_coloured_plan_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rich.console
+
+    whole, chunked = io.StringIO(), io.StringIO()
+    Console(file=whole, force_terminal=True, highlight=False).print(
+        text.render(mixed_plan()), soft_wrap=True
+    )
+    real = rich.console.Console
+
+    def terminal(**kwargs: Any) -> Console:
+        return real(**kwargs, force_terminal=True)
+
+    monkeypatch.setattr(rich.console, "Console", terminal)
+    monkeypatch.setattr(showing, "_CHUNK", 3)  # many chunks
+    showing.show(mixed_plan(), "text", chunked)
+    assert "\x1b[" in chunked.getvalue()
+    assert chunked.getvalue() == whole.getvalue()
 
 
 def test_markdown_golden() -> None:
@@ -53,6 +77,9 @@ def test_markdown_golden() -> None:
 
 def test_json_golden() -> None:
     check_golden("plan.json", planfile.dumps(mixed_plan()))
+    streamed = io.StringIO()  # what --plan --format json prints, written as it is encoded
+    showing.show(mixed_plan(), "json", streamed)
+    assert streamed.getvalue() == planfile.dumps(mixed_plan())
     assert json.loads((GOLDEN / "plan.json").read_text())["changes"][0].keys() >= {
         "action",
         "type",

@@ -388,14 +388,21 @@ def _describe(key: tuple[tuple[str, ...], bool, str]) -> str:
     return where(resources, excluded=not_resource, condition=condition)
 
 
+HoldingsKey = tuple[tuple[int, ...], int]
+HELD = 512  # the Holdings kept at once: the most recently used (a review of 5,000 new
+# principals held every one of them, tens of MB at its peak, for no later use)
+
+
 class Evaluator:
-    """One per review: Holdings shared by every principal that holds the same documents."""
+    """One per review: Holdings shared by every principal that holds the same documents
+    (the most recent HELD of them kept; the rest are computed again when asked)."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self._holdings: dict[tuple[tuple[int, ...], int], Holdings] = {}
+        self._holdings: dict[HoldingsKey, Holdings] = {}
         self._keep: list[Any] = []  # the indexed documents stay alive: their ids stay unique
         self._admin: PolicyAccess | None = None
+        self._admin_holdings: dict[int, Holdings] = {}  # by boundary: asked for often
 
     def admin_under(self, boundary: PolicyAccess) -> Holdings:
         """An administrator (Allow * on *) under `boundary`: what the boundary contains."""
@@ -403,15 +410,31 @@ class Evaluator:
             everything = {"Effect": "Allow", "Action": "*", "Resource": "*"}
             doc = {"Version": "2012-10-17", "Statement": [everything]}
             self._admin = index(doc, "administrator", self.catalog)
-        return self.holdings(Principal("user", "administrator", (self._admin,), boundary))
+        found = self._admin_holdings.get(id(boundary))
+        if found is None:
+            admin = Principal("user", "administrator", (self._admin,), boundary)
+            found = self._admin_holdings[id(boundary)] = Holdings(
+                (self._admin,), boundary, self.catalog
+            )
+            self._keep.append((admin.policies, boundary))
+        return found
+
+    @staticmethod
+    def key(principal: Principal) -> HoldingsKey:
+        """What its Holdings depend on: the documents it holds (each once) and its boundary.
+        Stable for the review (the documents stay alive), unlike a Holdings' id."""
+        return tuple(sorted({id(p) for p in principal.policies})), id(principal.boundary)
 
     def holdings(self, principal: Principal) -> Holdings:
-        key = (tuple(sorted({id(p) for p in principal.policies})), id(principal.boundary))
-        found = self._holdings.get(key)
+        key = self.key(principal)
+        found = self._holdings.pop(key, None)
         if found is None:
             unique = tuple({id(p): p for p in principal.policies}.values())
-            found = self._holdings[key] = Holdings(unique, principal.boundary, self.catalog)
+            found = Holdings(unique, principal.boundary, self.catalog)
             self._keep.append((principal.policies, principal.boundary))
+            if len(self._holdings) >= HELD:
+                del self._holdings[next(iter(self._holdings))]  # the least recently used
+        self._holdings[key] = found  # the most recent last
         return found
 
 

@@ -10,6 +10,7 @@ introduces is new, one the principal already had is listed as not new.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -108,15 +109,25 @@ def review(
     after, new_build = sides.desired_sides(desired, live, documents, indexer, roles)
     was_ctx = _context(evaluator, live, None, old_build, roles)
     now_ctx = _context(evaluator, live, desired, new_build, roles)
-    differences: dict[tuple[int, int], Difference] = {}
-    changes: dict[tuple[int, int], AccessChange] = {}
+    differences: dict[tuple[Any, Any], Difference] = {}
+    changes: dict[tuple[Any, Any], AccessChange] = {}
     access: list[AccessChange] = []
     findings: list[FindingRecord] = []
     notes: list[str] = []
+    reviewed = []
     for label in sorted(set(before) | set(after)):
         was, now = before.get(label), after.get(label)
         if was is not None and now is not None and sides.same(was, now):
             continue  # its inputs do not change: nothing to review
+        # principals whose inputs are alike share a difference and its words (keyed by
+        # what they hold, never by a Holdings' id: the evaluator keeps only recent ones)
+        key = (
+            evaluator.key(was.principal) if was else None,
+            evaluator.key(now.principal) if now else None,
+        )
+        reviewed.append((label, was, now, key))
+    alike = Counter(key for *_, key in reviewed)  # kept only where another one shares it
+    for label, was, now, key in reviewed:
         ref = _ref(label, (now or was).owned)  # type: ignore[union-attr]
         now_found = check(now.principal, now_ctx, now.trust) if now else []
         was_found = check(was.principal, was_ctx, was.trust) if was else []
@@ -124,14 +135,17 @@ def review(
         findings += [_record(f, ref, new=(f.code, f.message) not in old) for f in now_found]
         hb = evaluator.holdings(was.principal) if was else None
         ha = evaluator.holdings(now.principal) if now else None
-        key = (id(hb), id(ha))
         diff = differences.get(key)
         if diff is None:
-            diff = differences[key] = compare.difference(hb, ha)
+            diff = compare.difference(hb, ha)
+            if alike[key] > 1:
+                differences[key] = diff
         if not diff.none:
-            said = changes.get(key)  # principals whose holdings change alike share the words
+            said = changes.get(key)
             if said is None:
-                said = changes[key] = _change(ref, diff, ha, catalog)
+                said = _change(ref, diff, ha, catalog)
+                if alike[key] > 1:
+                    changes[key] = said
             access.append(replace(said, principal=ref))
         elif was is not None and now is not None and hb is not None and ha is not None:
             notes.append(_already(label, was, now, hb, ha))

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,13 +33,12 @@ class MassDeletion(IamsyncError):
 def plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     """Plan what Git would commit now (your edits included); read-only."""
     files = tree_mod.working(args.repo, repo.scope())
-    computed, connection = compute_plan(
-        args.repo,
-        args.target,
-        checking.Reporter(err),
-        files,
-        tree_mod.committed(files, repo.scope()),
-    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # whether the files are HEAD's (their blobs compared) is known by the plan's end
+        committed = pool.submit(tree_mod.committed, files, repo.scope())
+        computed, connection = compute_plan(
+            args.repo, args.target, checking.Reporter(err), files, committed.result
+        )
     if args.access_analyzer:
         computed = _with_analyzer(computed, connection, err)
     if computed.deletes_everything and not args.allow_delete_all:
@@ -46,7 +46,8 @@ def plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         raise _mass_deletion(computed, args.repo, "saved or applied")
     if args.out:
         try:
-            args.out.write_text(planfile.dumps(computed), encoding="utf-8")
+            with args.out.open("w", encoding="utf-8") as saved_to:
+                planfile.write(computed, saved_to)
         except OSError as exc:
             raise IamsyncError(f"cannot write the plan to {args.out}: {exc.strerror}") from exc
         note = "" if computed.commit else " (from uncommitted files: it cannot be applied)"

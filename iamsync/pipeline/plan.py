@@ -6,6 +6,7 @@ Nothing here prints: problems go to the caller's Reporter (the command line show
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -47,6 +48,7 @@ class State:
     wanted: Desired
     live: Live
     connection: aws.Connection
+    digest: str  # fingerprint.desired(wanted): what a saved plan is checked against
 
 
 def read_state(root: Path, target_name: str | None, report: Reporter, tree: Tree) -> State:
@@ -70,19 +72,22 @@ def read_state(root: Path, target_name: str | None, report: Reporter, tree: Tree
         if not result.ok:
             reading.cancel()
             raise InvalidRepository("the repository has errors; nothing was planned or written")
+        # what the files ask for needs only the account's values: built (and hashed) while
+        # the last pages are in flight, not after them
+        wanted = desired.build(
+            result.values,
+            account_id=ident.account_id,
+            partition=ident.partition,
+            path_prefix=result.config.path_prefix,
+            required_boundary=result.required_boundary,
+            policy_quota=result.config.managed_policies_per_user,
+        )
+        digest = fingerprint.desired(wanted)
         with aws.reading("live IAM"):
             state = reading.result()
     gc.freeze()  # the live state stays to the end: keep the collector from re-scanning it
-    wanted = desired.build(
-        result.values,
-        account_id=ident.account_id,
-        partition=ident.partition,
-        path_prefix=result.config.path_prefix,
-        required_boundary=result.required_boundary,
-        policy_quota=result.config.managed_policies_per_user,
-    )
     state = live.complete(state, Need(wanted.path_prefix, wanted), connection.client)
-    return State(result, wanted, state, connection)
+    return State(result, wanted, state, connection, digest)
 
 
 def managed_documents(state: State) -> tuple[dict[str, Any], list[str]]:
@@ -93,11 +98,16 @@ def managed_documents(state: State) -> tuple[dict[str, Any], list[str]]:
 
 
 def compute_plan(
-    root: Path, target_name: str | None, report: Reporter, tree: Tree, commit: str
+    root: Path,
+    target_name: str | None,
+    report: Reporter,
+    tree: Tree,
+    commit: str | Callable[[], str],
 ) -> tuple[plan_mod.Plan, aws.Connection]:
     """Validate `tree` with the account's real values, read live IAM, diff. Writes nothing.
 
-    `commit` is the commit `tree` holds ("" when its files are not all committed).
+    `commit` is the commit `tree` holds ("" when its files are not all committed), or
+    what says it when asked at the end (a comparison with HEAD that runs meanwhile).
     """
     prepared = read_state(root, target_name, report, tree)
     result, wanted, state, connection = (
@@ -129,8 +139,8 @@ def compute_plan(
     catalog = validate_mod.catalog_for(result.config)
     computed = replace(
         computed,
-        commit=commit,
-        desired_digest=fingerprint.desired(wanted),
+        commit=commit() if callable(commit) else commit,
+        desired_digest=prepared.digest,
         review=access.review(wanted, state, managed, catalog, changed, roles=roles),
     )
     if unread:

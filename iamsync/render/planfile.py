@@ -12,7 +12,7 @@ import types
 import typing
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any
+from typing import Any, TextIO
 
 from iamsync import kinds
 from iamsync.access.review import Review
@@ -65,6 +65,21 @@ def change_json(c: Change) -> dict[str, Any]:
 def dumps(plan: Plan) -> str:
     """ASCII JSON (a terminal shows no raw control character) with no "##[" in it."""
     return safe.json_text(json.dumps(to_json(plan), indent=2, ensure_ascii=True)) + "\n"
+
+
+def write(plan: Plan, out: TextIO) -> None:
+    """dumps(plan), written as it is encoded: a plan of 25,000 changes is never one string.
+    Outside strings JSON has no "#", and the encoder yields each string whole, so each
+    piece is made safe on its own."""
+    pending: list[str] = []
+    size = 0
+    for piece in json.JSONEncoder(indent=2, ensure_ascii=True).iterencode(to_json(plan)):
+        pending.append(safe.json_text(piece))
+        size += len(piece)
+        if size > 1 << 16:
+            out.write("".join(pending))
+            pending, size = [], 0
+    out.write("".join(pending) + "\n")
 
 
 def loads(text: str, source: str = "plan file") -> Plan:

@@ -1,10 +1,13 @@
-"""The plan for a terminal: symbols, colours, document diffs (one rich Text).
+"""The plan for a terminal: symbols, colours, document diffs, as styled lines streamed
+one at a time (a plan of 25,000 changes is never held as one renderable).
 
 Every line passes safe.line: names, ARNs and documents come from files and live IAM.
 A rich Text is never parsed for markup, so "[bold]" in a policy stays text.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from rich.text import Text
 
@@ -25,23 +28,29 @@ _MARK_STYLE = {
 
 
 def render(plan: Plan) -> Text:
-    """The whole plan as one Text: cheap to build even for thousands of changes."""
+    """The whole plan as one Text (tests; show() streams lines() instead)."""
     out = Text()
+    for line, style in lines(plan):
+        out.append(line, style=style)
+    return out
+
+
+def lines(plan: Plan) -> Iterator[tuple[str, str]]:
+    """The plan's lines (each ending in a newline but the summary) and their styles."""
     for change in plan.changes:
-        out.append(safe.line(describe.title(change)) + "\n", style=f"bold {_STYLE[change.action]}")
+        yield safe.line(describe.title(change)) + "\n", f"bold {_STYLE[change.action]}"
         for line in describe.details(change):
-            out.append(safe.line(f"    {line}") + "\n", style=_MARK_STYLE.get(line.mark, ""))
+            yield safe.line(f"    {line}") + "\n", _MARK_STYLE.get(line.mark, "")
         for line in describe.document_diff(change):
-            out.append(safe.line(f"      {line}") + "\n", style=_MARK_STYLE.get(line.mark, "dim"))
-        out.append("\n")
+            yield safe.line(f"      {line}") + "\n", _MARK_STYLE.get(line.mark, "dim")
+        yield "\n", ""
     review = access.text_lines(plan.review)
     for line in review:
-        out.append(safe.line(str(line)) + "\n", style=_MARK_STYLE.get(line.mark, ""))
+        yield safe.line(str(line)) + "\n", _MARK_STYLE.get(line.mark, "")
     if review:
-        out.append("\n")
+        yield "\n", ""
     for text in describe.left_alone(plan):
-        out.append(safe.line(text) + "\n", style="yellow")
+        yield safe.line(text) + "\n", "yellow"
     destroys = plan.count(Action.DELETE)
     summary_style = "bold" if plan.empty else "bold " + ("red" if destroys else "yellow")
-    out.append(describe.summary_line(plan), style=summary_style)
-    return out
+    yield describe.summary_line(plan), summary_style
