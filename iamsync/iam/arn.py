@@ -10,6 +10,15 @@ from iamsync.iam import names
 
 _STAR = object()
 _ONE = object()
+_NAME = object()
+# Template variables whose values hold no "/" (the service's naming rules): a bucket is
+# not "bucket/key", a DynamoDB table is not "table/t/index/i".
+_ACCOUNT = 4  # the account's place among the segments after "arn"
+# Services whose own resources (public documents and parameters, service views, partner
+# event sources) have ARNs without an account, though their templates say ${Account}.
+_OWNED_BY_AWS = frozenset({"ssm", "resource-explorer-2", "partnercentral", "events"})
+# (lower case, as fits() compares)
+_NO_SLASH = frozenset({"bucketname", "tablename", "indexname", "accesspointname"})
 _POLICY_VAR = re.compile(r"\$\{[^{}$]*\}")  # stops at the next "$": "${${${…" is linear
 
 
@@ -24,7 +33,7 @@ class Arn:
 
 def parse(text: str) -> Arn | str:
     """The ARN's parts, or a sentence saying what is wrong with it."""
-    parts = text.split(":", 5)
+    parts = _split(text)
     if parts[0] != "arn":
         return 'must be "*" or an ARN starting with "arn:"'
     if len(parts) < 6:
@@ -43,7 +52,38 @@ def parse(text: str) -> Arn | str:
         and not (account.isdigit() and len(account) == 12)
     ):
         return f'account "{account}" is not a 12-digit account id'
+    if region and not _is_pattern(region) and not _REGION.fullmatch(region):
+        return f'region "{region}" is not a region name such as us-east-1{_region_hint(region)}'
     return Arn(partition, service, region, account, resource)
+
+
+# us-east-1, us-gov-west-1, cn-northwest-1, us-isob-east-1, eusc-de-east-1: letters in
+# dashed words, then the number. A shape, not a list, so a new region is accepted.
+_REGION = re.compile(r"[a-z]{2,4}(-[a-z]+){1,3}-[0-9]{1,2}")
+
+
+def _region_hint(region: str) -> str:
+    if _REGION.fullmatch(region.lower()):
+        return " (region names are lower case)"
+    if _REGION.fullmatch(region[:-1]) and region[-1].isalpha():
+        return f' ("{region}" is an Availability Zone; its region is {region[:-1]})'
+    return ""
+
+
+def _split(text: str) -> list[str]:
+    """Its six parts, at the colons outside policy variables ("${aws:username}")."""
+    if "${" not in text:
+        return text.split(":", 5)
+    masked = _POLICY_VAR.sub(lambda m: "_" * len(m.group()), text)
+    parts, pos = [], 0
+    for _ in range(5):
+        end = masked.find(":", pos)
+        if end < 0:
+            break
+        parts.append(text[pos:end])
+        pos = end + 1
+    parts.append(text[pos:])
+    return parts
 
 
 def fits(arn: str, template: str) -> bool:
@@ -53,19 +93,32 @@ def fits(arn: str, template: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _fits(arn: str, template: str) -> bool:
-    a = arn.split(":", 5)
+    a = _split(arn)
     t = template.split(":", 5)
     if len(a) != 6 or len(t) != 6:
         return False
-    return all(_segment_fits(x, y) for x, y in zip(a[1:], t[1:], strict=True))
+    for index, (x, y) in enumerate(zip(a[1:], t[1:], strict=True), 1):
+        if not x and _whole_variable(y) and (index != _ACCOUNT or t[2] not in _OWNED_BY_AWS):
+            return False  # "arn:aws:iam:::role/x" names no role: IAM's ARNs carry an account
+        if not _segment_fits(x, y):
+            return False
+    return True
 
 
 def _segment_fits(policy: str, template: str) -> bool:
-    if template.startswith("${") and template.endswith("}") and template.count("${") == 1:
-        return True  # the template takes anything here, e.g. ${Region}
-    if not _is_pattern(policy):
+    if _whole_variable(template) and template[2:-1] not in _NO_SLASH:
+        return True  # the template takes any value here, e.g. ${Region}
+    if not _is_pattern(policy) and not _restricted(template):
         return _literal_fits(policy, template)
     return _intersects(_tokens(policy, policy=True), _tokens(template, policy=False))
+
+
+def _whole_variable(template: str) -> bool:
+    return template.startswith("${") and template.endswith("}") and template.count("${") == 1
+
+
+def _restricted(template: str) -> bool:
+    return any(m.group()[2:-1] in _NO_SLASH for m in _POLICY_VAR.finditer(template))
 
 
 def _literal_fits(text: str, template: str) -> bool:
@@ -98,12 +151,13 @@ def _is_pattern(text: str) -> bool:
 
 
 def _tokens(text: str, *, policy: bool) -> tuple[object, ...]:
-    """Characters, with wildcards and ${...} variables as _STAR/_ONE markers."""
+    """Characters, with wildcards and ${...} variables as _STAR/_ONE markers (a template's
+    variable of a name that holds no "/" as _NAME)."""
     out: list[object] = []
     pos = 0
     for m in _POLICY_VAR.finditer(text):
         out.extend(_chars(text[pos : m.start()], policy))
-        out.append(_STAR)
+        out.append(_NAME if not policy and m.group()[2:-1] in _NO_SLASH else _STAR)
         pos = m.end()
     out.extend(_chars(text[pos:], policy))
     return tuple(out)
@@ -116,7 +170,8 @@ def _chars(text: str, policy: bool) -> list[object]:
 
 
 def _intersects(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
-    """Whether two patterns of chars, _STAR (any run) and _ONE (any char) share a match."""
+    """Whether two patterns of chars, _STAR (any run), _NAME (any run without "/") and
+    _ONE (any char) share a match: a walk over pairs of positions, each seen once."""
     seen: set[tuple[int, int]] = set()
     todo = [(0, 0)]
     while todo:
@@ -128,20 +183,22 @@ def _intersects(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
             return True
         x = a[i] if i < len(a) else None
         y = b[j] if j < len(b) else None
-        if x is _STAR:
-            todo.append((i + 1, j))
-            if y is not None:
-                todo.append((i, j + 1))
-        if y is _STAR:
+        x_run, y_run = x is _STAR or x is _NAME, y is _STAR or y is _NAME
+        if x_run:
+            todo.append((i + 1, j))  # the run ends
+        if y_run:
             todo.append((i, j + 1))
-            if x is not None:
-                todo.append((i + 1, j))
-        if (
-            x is not None
-            and y is not None
-            and x is not _STAR
-            and y is not _STAR
-            and (x is _ONE or y is _ONE or x == y)
-        ):
-            todo.append((i + 1, j + 1))
+        if x is None or y is None or (x_run and y_run) or not _share_char(x, y):
+            continue
+        todo.append((i if x_run else i + 1, j if y_run else j + 1))  # one character of both
     return False
+
+
+def _share_char(x: object, y: object) -> bool:
+    """Whether one character can match both tokens (neither None, not both runs)."""
+    if isinstance(x, str) and isinstance(y, str):
+        return x == y
+    if x is _NAME or y is _NAME:
+        other = y if x is _NAME else x
+        return other != "/"
+    return True

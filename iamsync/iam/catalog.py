@@ -28,6 +28,8 @@ class Action:
     resource_arns: tuple[str, ...] | None
     condition_keys: frozenset[str]  # lower-case keys documented for this action
     access_level: str  # List, Read, Write, Permissions management, Tagging ("" if unknown)
+    # The resource types every call names (the reference's "*"): (type, its ARN templates)
+    required: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def full(self) -> str:
@@ -38,6 +40,7 @@ class Action:
 class ConditionKey:
     name: str  # as AWS spells it
     type: str  # String, ArrayOfString, ARN, Bool, Numeric, Date, IPAddress, ...
+    also: frozenset[str] = frozenset()  # other types it is documented as (aws:EpochTime)
 
 
 class Catalog:
@@ -118,12 +121,23 @@ class Catalog:
         detail = self._detail(service, name)
         if detail is None:  # an extra action from config: nothing is known of its resources
             return Action(service, spelled, None, frozenset(), "")
-        arns = tuple(self._resource_arn(service, rt["name"]) for rt in detail["resourceTypes"])
+        types = detail["resourceTypes"]
         keys = {k.lower() for k in detail["conditionKeys"]}
-        for rt in detail["resourceTypes"]:
+        for rt in types:
             keys.update(k.lower() for k in rt["conditionKeys"])
-        arns = tuple(a for a in arns if a)
-        return Action(service, spelled, arns, frozenset(keys), str(detail["accessLevel"]))
+            keys.update(k.lower() for k in self._resource_keys(service, rt["name"]))
+        required = tuple(
+            (str(rt["name"]), self._resource_arns(service, rt["name"]))
+            for rt in types
+            if rt.get("required") and self._resource_arns(service, rt["name"])
+        )
+        if service in _ONE_NAMESPACE:
+            arns = self.service_arns(service) if types else ()
+        else:
+            arns = tuple(
+                dict.fromkeys(a for rt in types for a in self._resource_arns(service, rt["name"]))
+            )
+        return Action(service, spelled, arns, frozenset(keys), str(detail["accessLevel"]), required)
 
     def _detail(self, service: str, name: str) -> dict[str, Any] | None:
         if service not in self.services() or not self._data.actions.action_exists(service, name):
@@ -131,11 +145,20 @@ class Catalog:
         detail: dict[str, Any] = self._data.actions.get_action_details(service, name)
         return detail
 
-    def _resource_arn(self, service: str, resource_type: str) -> str:
+    @lru_cache(maxsize=16384)  # noqa: B019
+    def _resource_arns(self, service: str, resource_type: str) -> tuple[str, ...]:
+        """A resource type's ARN templates: the catalog joins some with ", " (API Gateway's
+        authorizers of an HTTP API and of a REST API are one type)."""
         if not self._data.resources.resource_type_exists(service, resource_type):
-            return ""
+            return ()
         detail = self._data.resources.get_resource_type_details(service, resource_type)
-        return str(detail["arn"])
+        return tuple(a.strip() for a in str(detail["arn"]).split(", ") if a.strip())
+
+    def _resource_keys(self, service: str, resource_type: str) -> tuple[str, ...]:
+        if not self._data.resources.resource_type_exists(service, resource_type):
+            return ()
+        detail = self._data.resources.get_resource_type_details(service, resource_type)
+        return tuple(str(k) for k in detail.get("conditionKeys", ()))
 
     @lru_cache(maxsize=4096)  # noqa: B019
     def closest_service(self, service: str) -> str | None:
@@ -207,7 +230,7 @@ class Catalog:
         if service not in self.services():
             return ()
         kinds = self._data.resources.get_resource_types_for_service(service)
-        return tuple(a for a in (self._resource_arn(service, k) for k in kinds) if a)
+        return tuple(dict.fromkeys(a for k in kinds for a in self._resource_arns(service, k)))
 
     def access_level(self, full_name: str) -> str:
         """List, Read, Write, Permissions management or Tagging ("" when unknown).
@@ -238,6 +261,54 @@ class Catalog:
             self._service_patterns(prefix), key
         )
 
+    def applies(self, action: Action, key: str) -> bool | None:
+        """Whether a request for `action` can carry the condition key `key`; None when the
+        catalog cannot say: a global key, a key of no catalogued service, one the catalog
+        does not know, or one no action of its service lists (documented service-wide)."""
+        prefix, _, _ = key.partition(":")
+        prefix = prefix.lower()
+        if prefix == "aws" or prefix not in self.services() or action.resource_arns is None:
+            return None
+        if key.lower() in _CROSS_SERVICE_KEYS or self.condition_key(key) is None:
+            return None
+        if _lists(self._key_forms(action), key):
+            return True
+        if not _lists(self._service_action_keys(prefix), key):
+            return None  # no action of its service lists it: the catalog has no per-action word
+        if prefix == action.service and not any(
+            k.startswith(f"{prefix}:") for k in action.condition_keys
+        ):
+            return None  # the action lists none of its service's keys: a gap, not a "no"
+        return False
+
+    @lru_cache(maxsize=65536)  # noqa: B019
+    def _key_forms(self, action: Action) -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
+        return _forms(action.condition_keys)
+
+    @cache  # noqa: B019
+    def _service_action_keys(
+        self, service: str
+    ) -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
+        """Every key some action (or resource type) of `service` lists."""
+        keys: set[str] = set()
+        for name in self.actions(service):
+            found = self._action(service, name)
+            if found is not None:
+                keys |= found.condition_keys
+        return _forms(keys)
+
+    def services_with_action(self, name: str) -> list[str]:
+        """The services that have an action of exactly this name (case-insensitive)."""
+        return self._action_services().get(name.lower(), [])
+
+    @cache  # noqa: B019
+    def _action_services(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for service in self.services():
+            for name in self.actions(service):
+                found.setdefault(name, []).append(service)
+        return found
+
     def condition_key_names(self, prefix: str) -> list[str]:
         """Documented keys of a service (or "aws" for the global ones), for suggestions."""
         if prefix.lower() == "aws":
@@ -259,13 +330,49 @@ class Catalog:
 
     @cache  # noqa: B019
     def _service_keys(self, service: str) -> dict[str, ConditionKey]:
-        return {k.name.lower(): k for k in self._all_keys(service) if "${" not in k.name}
+        return {
+            k.name.lower(): k for k in self._all_keys(service) if not _PLACEHOLDER.search(k.name)
+        }
 
     @cache  # noqa: B019
     def _service_patterns(self, service: str) -> tuple[tuple[re.Pattern[str], ConditionKey], ...]:
         return tuple(
-            (_template_regex(k.name), k) for k in self._all_keys(service) if "${" in k.name
+            (_template_regex(k.name), k)
+            for k in self._all_keys(service)
+            if _PLACEHOLDER.search(k.name)
         )
+
+
+def _forms(keys: Iterable[str]) -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
+    """Lower-case keys split into plain names and compiled templates."""
+    plain = frozenset(k for k in keys if not _PLACEHOLDER.search(k))
+    templates = tuple(_template_regex(k) for k in sorted(set(keys) - plain))
+    return plain, templates
+
+
+def _lists(forms: tuple[frozenset[str], tuple[re.Pattern[str], ...]], key: str) -> bool:
+    plain, templates = forms
+    return key.lower() in plain or any(t.fullmatch(key) for t in templates)
+
+
+# Keys a service documents that requests to other services carry too: the credentials
+# of an EC2 instance, a Lambda function or a Glue job name where the call comes from.
+_CROSS_SERVICE_KEYS = frozenset(
+    {
+        "ec2:sourceinstancearn",
+        "ec2:sourceinstanceprivateipv4",
+        "lambda:sourcefunctionarn",
+        "glue:roleassumedby",
+        "glue:credentialissuingservice",
+        "ssm:sourceinstancearn",
+    }
+)
+
+# Services whose reference pages share one prefix but whose catalog entry keeps one
+# page's resource types per action: API Gateway's V1 and V2 management APIs are both
+# "apigateway", and GET/POST/PUT/... act on either's paths (/restapis/..., /apis/...).
+# Their actions take every resource type of the service.
+_ONE_NAMESPACE = frozenset({"apigateway"})
 
 
 def _match_names(candidates: tuple[str, ...], pattern: str) -> list[str]:
@@ -274,10 +381,21 @@ def _match_names(candidates: tuple[str, ...], pattern: str) -> list[str]:
     return fnmatch.filter(candidates, pattern)
 
 
+# Where a documented key takes a name: ${TagKey}, and in a few services <key> or a
+# trailing "tag-key" (s3:ExistingObjectTag/<key>, secretsmanager:ResourceTag/tag-key).
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|<[^<>]*>|(?<=/)tag-key$", re.IGNORECASE)
+
+
 def _template_regex(template: str) -> re.Pattern[str]:
-    parts = re.split(r"(\$\{[^}]+\})", template)
-    body = "".join(".+" if p.startswith("${") else re.escape(p) for p in parts)
-    return re.compile(body, re.IGNORECASE)
+    """The keys a documented key template stands for; each placeholder takes one run of
+    characters (a tag key may hold ":" or "/" but not nothing)."""
+    parts: list[str] = []
+    pos = 0
+    for m in _PLACEHOLDER.finditer(template):
+        parts += [re.escape(template[pos : m.start()]), ".+"]
+        pos = m.end()
+    parts.append(re.escape(template[pos:]))
+    return re.compile("".join(parts), re.IGNORECASE)
 
 
 def _match_pattern(
@@ -343,6 +461,8 @@ _GLOBAL = {
     "aws:ViaAWSMCPService": "Bool",
 }
 _GLOBAL_KEYS = {k.lower(): ConditionKey(k, t) for k, t in _GLOBAL.items()}
+# "aws:EpochTime ... Data type: Date, Numeric" (the same guide): either operator family.
+_GLOBAL_KEYS["aws:epochtime"] = ConditionKey("aws:EpochTime", "Date", frozenset({"Numeric"}))
 _GLOBAL_PATTERNS = tuple(
     (_template_regex(k), ConditionKey(k, "String"))
     for k in ("aws:PrincipalTag/${TagKey}", "aws:RequestTag/${TagKey}", "aws:ResourceTag/${TagKey}")

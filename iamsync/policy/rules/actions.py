@@ -61,6 +61,16 @@ def _check_one(policy: Document, pointer: Pointer, action: str) -> Problem | Non
                 "INVALID_ACTION",
                 f'unknown action "{action}"; did you mean "{service.lower()}:{hint}"?',
             )
+        elsewhere = _other_services(catalog, service, name)
+        if elsewhere:
+            return policy.problem(
+                pointer,
+                "UNKNOWN_ACTION",
+                f'{service.lower()} has no action "{name}" in the IAM catalog '
+                f"({_catalog(catalog)}); did you mean "
+                + " or ".join(f'"{s}"' for s in elsewhere)
+                + "? If it is new, add it to validation.known_actions in iamsync.json",
+            )
         return policy.problem(
             pointer,
             "UNKNOWN_ACTION",
@@ -69,6 +79,23 @@ def _check_one(policy: Document, pointer: Pointer, action: str) -> Problem | Non
             "iamsync.json",
         )
     return None
+
+
+def _other_services(catalog: Catalog, service: str, name: str) -> list[str]:
+    """The same action name in services whose names are near the one written, nearest
+    first (at most three): "ecs:DescribeRegions" is ec2's."""
+    near = []
+    for other in catalog.services_with_action(name):
+        apart = names.distance(service.lower(), other)
+        if other != service.lower() and apart <= _NEAR_SERVICE:
+            near.append((apart, other))
+    return [f"{s}:{catalog.actions(s)[name.lower()]}" for _, s in sorted(near)[:3]]
+
+
+# How far apart two service names may be for one to be a slip of the other (ecs/ec2,
+# s3/s3express); the same action name in an unrelated service is no hint
+# (budgets:UpdateBudget is newer than the catalog, not deadline's).
+_NEAR_SERVICE = 2
 
 
 def _unknown_service(policy: Document, pointer: Pointer, action: str, service: str) -> Problem:

@@ -12,7 +12,8 @@ from typing import Any
 from iamsync.core.problems import Problem
 from iamsync.files.source import Pointer
 from iamsync.iam import names
-from iamsync.policy.rules.context import Document, statements
+from iamsync.iam.catalog import Action
+from iamsync.policy.rules.context import Document, Statement, entries, statements
 
 _FAMILIES = {
     "String": (
@@ -75,15 +76,17 @@ def check(policy: Document) -> Iterator[Problem]:
         if not isinstance(block, dict):
             continue
         originals = list(st.original.get("Condition", {}))
+        actions = _Actions(policy, st)
         for index, (op, keys) in enumerate(block.items()):
             pointer = (*st.pointer, "Condition", originals[index])
             family = yield from _check_operator(policy, pointer, op)
             if isinstance(keys, dict):
                 raw_keys = list(st.original["Condition"][originals[index]])
                 for k_index, (key, value) in enumerate(keys.items()):
-                    yield from _check_key(
-                        policy, (*pointer, raw_keys[k_index]), op, family, key, value
-                    )
+                    at = (*pointer, raw_keys[k_index])
+                    yield from _check_key(policy, at, op, family, key, value)
+                    if family is not None:
+                        yield from _check_applies(policy, st, actions, at, op, key, value)
 
 
 def _split(op: str) -> tuple[str, str, bool]:
@@ -161,11 +164,12 @@ def _check_key(
         return
     key_type = found.type.removeprefix("ArrayOf")
     fits = _FITS.get(family)
-    if fits is not None and key_type not in fits:
+    if fits is not None and key_type not in fits and not (fits & found.also):
         yield policy.problem(
             pointer,
             "CONDITION_TYPE_MISMATCH",
-            f'"{op}" compares {family.lower()} values, but "{found.name}" is of type {found.type}',
+            f'"{op}" compares {family.lower()} values, but "{found.name}" is of type '
+            f"{found.type}{_never_matching(op, family, key_type, value)}",
             key=True,
         )
     if op.startswith("ForAllValues:") and not found.type.startswith("ArrayOf"):
@@ -176,6 +180,134 @@ def _check_key(
             "matches requests without the key; use the plain operator",
             key=True,
         )
+
+
+class _Actions:
+    """The catalogued actions a statement's Action names, expanded once when first asked;
+    None when they are not a known set (NotAction, "*", a service wildcard)."""
+
+    def __init__(self, policy: Document, st: Statement) -> None:
+        self._policy, self._st = policy, st
+        self._found: list[Action] | None = None
+        self._done = False
+
+    def get(self) -> list[Action] | None:
+        if not self._done:
+            self._done = True
+            self._found = self._expand()
+        return self._found
+
+    def _expand(self) -> list[Action] | None:
+        if "Action" not in self._st.body:
+            return None
+        found: dict[str, Action] = {}
+        for _, pattern in entries(self._st, "Action"):
+            if pattern == "*" or names.has_wildcard(pattern.partition(":")[0]):
+                return None
+            for action in self._policy.catalog.expand(pattern):
+                found.setdefault(action.full, action)
+        return list(found.values())
+
+
+_NEGATED = {
+    "StringNotEquals",
+    "StringNotEqualsIgnoreCase",
+    "StringNotLike",
+    "NumericNotEquals",
+    "DateNotEquals",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "NotIpAddress",
+}
+
+
+def _when_absent(op: str, value: Any) -> bool | None:
+    """What the condition evaluates to in a request without its key; None when IfExists
+    says the author expects such requests, or when it depends on the values."""
+    qualifier, base, if_exists = _split(op)
+    known = _OPERATORS.get(base.lower())
+    if known is None or if_exists:
+        return None
+    spelled, family = known
+    if family == "Null":
+        values = {str(v).lower() for v in (value if isinstance(value, list) else [value])}
+        return True if values == {"true"} else False if values == {"false"} else None
+    if qualifier == "ForAllValues":
+        return True
+    if qualifier == "ForAnyValue":
+        return False
+    return spelled in _NEGATED
+
+
+def _check_applies(
+    policy: Document,
+    st: Statement,
+    actions: _Actions,
+    pointer: Pointer,
+    op: str,
+    key: str,
+    value: Any,
+) -> Iterator[Problem]:
+    """A service key that some of the statement's actions never carry in their requests:
+    for them the condition always holds (a negated operator: the restriction does nothing)
+    or never does (a positive one: the statement does nothing for them)."""
+    prefix = key.partition(":")[0].lower()
+    if prefix == "aws" or not policy.catalog.service_exists(prefix):
+        return
+    absent = _when_absent(op, value)
+    if absent is None:
+        return
+    found = actions.get()
+    if not found:
+        return
+    catalog = policy.catalog
+    never = [a.full for a in found if catalog.applies(a, key) is False]
+    if not never:
+        return
+    deny = st.body.get("Effect") == "Deny"
+    who = (
+        f"any of this statement's actions ({_some(never)})"
+        if len(never) == len(found)
+        else f"{_some(never)} (of this statement's actions)"
+    )
+    them = "it" if len(never) == 1 else "them"
+    if absent:
+        effect = f"denies {them} whatever the value" if deny else f"allows {them} unrestricted"
+        tail = f"{op} is always true where the key is missing, so the statement {effect}"
+    else:
+        effect = f"never denies {them}" if deny else f"grants {them} nothing"
+        tail = f"{op} is false where the key is missing, so the statement {effect}"
+    yield policy.problem(
+        pointer,
+        "CONDITION_KEY_NOT_APPLICABLE",
+        f'"{key}" is never in a request for {who}: {tail}',
+        key=True,
+    )
+
+
+def _some(actions: list[str]) -> str:
+    shown = ", ".join(actions[:3])
+    return f"{shown} and {len(actions) - 3} more" if len(actions) > 3 else shown
+
+
+def _never_matching(op: str, family: str, key_type: str, value: Any) -> str:
+    """A string operator on a number, date or boolean key still compares the request's
+    value as text: the values that are not of the key's type ("recent" for
+    aws:MultiFactorAuthAge), which never match."""
+    if family != "String" or key_type not in ("Numeric", "Date", "Bool"):
+        return ""
+    values = value if isinstance(value, list) else [value]
+    bad = [
+        (item, problem)
+        for item in values
+        if not ("Like" in op and names.has_wildcard(str(item)))
+        and (problem := _check_value(key_type, item))
+    ]
+    if not bad:
+        return ""
+    item, problem = bad[0]
+    more = f" (and {len(bad) - 1} more value(s))" if len(bad) > 1 else ""
+    return f"; {json.dumps(item)} is not {problem}{more}, so it never matches"
 
 
 def _check_value(family: str, value: Any) -> str | None:
