@@ -7,7 +7,8 @@ import random
 from pathlib import Path
 
 _ACTIONS = {
-    "s3": ["GetObject", "PutObject", "DeleteObject", "ListBucket", "GetBucketLocation"],
+    "s3": ["GetObject", "PutObject", "DeleteObject"],
+    "s3-bucket": ["ListBucket", "GetBucketLocation"],  # a bucket's actions take its own ARN
     "ecr": [
         "BatchGetImage",
         "PutImage",
@@ -23,6 +24,7 @@ _ACTIONS = {
 }
 _RESOURCES = {
     "s3": "arn:{{Partition}}:s3:::bucket-{n}/*",
+    "s3-bucket": "arn:{{Partition}}:s3:::bucket-{n}",
     "ecr": "arn:{{Partition}}:ecr:{{Region}}:{{AccountId}}:repository/repo-{n}",
     "ecs": "arn:{{Partition}}:ecs:{{Region}}:{{AccountId}}:service/cluster-{n}/svc-{n}",
     "logs": "arn:{{Partition}}:logs:{{Region}}:{{AccountId}}:log-group:/app/{n}:*",
@@ -38,7 +40,7 @@ def policy(rng: random.Random, n: int) -> dict[str, object]:
         statement: dict[str, object] = {
             "Sid": f"Statement{i}",
             "Effect": "Allow",
-            "Action": [f"{service}:{a}" for a in actions],
+            "Action": [f"{service.partition('-')[0]}:{a}" for a in actions],
             "Resource": _RESOURCES[service].replace("{n}", str(n)),
         }
         if rng.random() < 0.3:

@@ -55,6 +55,7 @@ def _actions_without_resource(
     policy: Document, st: Statement, fitted: set[str]
 ) -> Iterator[Problem]:
     """Actions whose resource types none of the statement's resources fit (`fitted`)."""
+    near = next((r for _, r in entries(st, "Resource")), "")
     for pointer, action in entries(st, "Action"):
         templates = policy.catalog.accepted_arns((action,))
         if not templates or templates & fitted:
@@ -63,7 +64,7 @@ def _actions_without_resource(
             pointer,
             "RESOURCE_MISMATCH",
             f'"{action}" applies to none of this statement\'s resources'
-            f"{_example(templates, 'it accepts')}, so the statement {_verb(st)} it nothing; "
+            f"{_example(templates, 'it accepts', near)}, so the statement {_verb(st)} it nothing; "
             "move it to a statement with its resource",
         )
 
