@@ -108,9 +108,33 @@ def _fits(arn: str, template: str) -> bool:
 def _segment_fits(policy: str, template: str) -> bool:
     if _whole_variable(template) and template[2:-1] not in _NO_SLASH:
         return True  # the template takes any value here, e.g. ${Region}
-    if not _is_pattern(policy) and not _restricted(template):
-        return _literal_fits(policy, template)
+    if not _is_pattern(policy):
+        if not _restricted(template):
+            return _literal_fits(policy, template)
+        regex = _literal_regex(template)
+        if regex is not None:
+            return regex.fullmatch(policy) is not None
     return _intersects(_tokens(policy, policy=True), _tokens(template, policy=False))
+
+
+@lru_cache(maxsize=4096)
+def _literal_regex(template: str) -> re.Pattern[str] | None:
+    """A template with slash-free variables as a regex for literal text: each such
+    variable "[^/]*", the others ".*". Only with at most one ".*", so matching is linear
+    (a "[^/]*" cannot take the "/" that ends it); None otherwise (the general walk)."""
+    parts: list[str] = []
+    anything = 0
+    pos = 0
+    for m in _POLICY_VAR.finditer(template):
+        parts.append(re.escape(template[pos : m.start()]))
+        if m.group()[2:-1] in _NO_SLASH:
+            parts.append("[^/]*")
+        else:
+            parts.append(".*")
+            anything += 1
+        pos = m.end()
+    parts.append(re.escape(template[pos:]))
+    return re.compile("".join(parts), re.DOTALL) if anything <= 1 else None
 
 
 def _whole_variable(template: str) -> bool:

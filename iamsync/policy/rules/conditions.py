@@ -272,7 +272,11 @@ def _check_applies(
     )
     them = "it" if len(never) == 1 else "them"
     if absent:
-        effect = f"denies {them} whatever the value" if deny else f"allows {them} unrestricted"
+        effect = (
+            f"denies {them} whatever the value"
+            if deny
+            else f"allows {them} without this restriction"
+        )
         tail = f"{op} is always true where the key is missing, so the statement {effect}"
     else:
         effect = f"never denies {them}" if deny else f"grants {them} nothing"
