@@ -840,3 +840,29 @@ def test_a_review_past_the_evaluator_s_memory_says_what_one_within_it_says(
     access = {name: gained for name, gained, _, _ in roomy[0]}
     assert "ec2:RunInstances" not in access["u00"]  # the boundary caps it
     assert access["u03"] and set(access["u03"]) != set(access["u01"])  # not one another's
+
+
+def test_findings_follow_each_principal_when_holdings_are_evicted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Findings shared by alike principals are keyed by what they hold, never by a Holdings'
+    id: the evaluator keeps only its most recent Holdings, and a freed one's address is
+    Python's to give to the next (seen: 3 of 40). Here every Holdings gets one address, the
+    worst case. Keyed by id, harmless users got the admin's finding and admins a harmless
+    user's none; each must be told its own."""
+    import builtins
+
+    from iamsync.access import effective
+
+    docs = {
+        f"p{i}": pol(st(Sid=f"S{i}", Action="*" if i % 3 == 0 else "s3:GetObject", Resource="*"))
+        for i in range(9)
+    }
+    users = {f"u{i}": {"policies": [f"p{i}"]} for i in range(9)}
+    wanted = _desired(policy=docs, user=users)
+    monkeypatch.setattr(effective, "HELD", 1)
+    same_address = lambda o: 1 if isinstance(o, effective.Holdings) else builtins.id(o)  # noqa: E731
+    monkeypatch.setattr(findings, "id", same_address, raising=False)
+    result = review(wanted, live(), {}, CATALOG, list(docs))
+    flagged = {f.principal.name for f in result.findings if f.code == "ADMIN_EQUIVALENT"}
+    assert flagged == {"u0", "u3", "u6"}

@@ -255,8 +255,10 @@ class Context:
     _trusting: tuple[dict[str, list[LiveRole]], list[LiveRole]] | None = None
     _beyond: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # rule results of principals that hold the same documents (rules that do not read who
-    # the principal is): each distinct set of holdings is checked once
-    _memo: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    # the principal is): each distinct set of holdings is checked once. Keyed by what they
+    # hold (Evaluator.key), never by a Holdings' id: an evicted one's address is reused.
+    # Only rules that found something are kept: most principals' entry is ().
+    _memo: dict[Any, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
 
     def contains(self, arn: str) -> bool:
         """Whether a policy, as a boundary or as the only policy attached, contains who
@@ -425,15 +427,15 @@ Rule = Callable[[View], Iterator[str]]
 def check(principal: Principal, context: Context, trust: Any = None) -> list[Found]:
     """Every finding for one principal (`trust`: a role's trust policy)."""
     view = View(principal, context.evaluator.holdings(principal), context)
+    key = context.evaluator.key(principal)
+    shared = context._memo.get(key)
+    if shared is None:
+        said = ((code, tuple(RULES[code](view))) for code in RULES if code not in PERSONAL)
+        shared = context._memo[key] = tuple((code, found) for code, found in said if found)
+    by_code = dict(shared)
     found = []
     for code, rule in RULES.items():
-        if code in PERSONAL:
-            messages = list(rule(view))
-        else:
-            key = (code, id(view.holdings))
-            if key not in context._memo:
-                context._memo[key] = list(rule(view))
-            messages = context._memo[key]
+        messages = rule(view) if code in PERSONAL else by_code.get(code, ())
         found += [Found(code, principal.label, m) for m in messages]
     if trust is not None:
         found += [

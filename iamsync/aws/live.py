@@ -33,10 +33,21 @@ _PAGE_SIZE = 1000
 def read(iam: IAMClient, account_id: str, partition: str, client: Callable[[str], Any]) -> Live:
     """Every registered kind's live records: IAM's from GetAccountAuthorizationDetails
     pages, any other kind's from its own list calls (`client`: service -> client)."""
+    return assemble(fetch(iam), account_id, partition, client)
+
+
+def fetch(iam: IAMClient) -> list[Any]:
+    """Every GetAccountAuthorizationDetails page: principals and policies side by side."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         policy_pages = pool.submit(_pages, iam, _POLICIES)
         principal_pages = _pages(iam, _PRINCIPALS)
-        pages = principal_pages + policy_pages.result()
+        return principal_pages + policy_pages.result()
+
+
+def assemble(
+    pages: list[Any], account_id: str, partition: str, client: Callable[[str], Any]
+) -> Live:
+    """The live state of `pages`, and of every other kind's own reads."""
     source = LiveSource(pages, client)
     resources = {kind.type: MappingProxyType(kind.read(source)) for kind in kinds.registered()}
     return Live(account_id, partition, MappingProxyType(resources))

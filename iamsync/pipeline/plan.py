@@ -54,23 +54,23 @@ class State:
 def read_state(root: Path, target_name: str | None, report: Reporter, tree: Tree) -> State:
     """Validate `tree` with the account's real values and read live IAM. Writes nothing."""
     config = organizations.with_discovered(validate_mod.read_config(root, tree))
-    connection = aws.connect(config.target(target_name))
-    ident = connection.identity
-    builtins = {"AccountId": ident.account_id, "Partition": ident.partition}
-    if connection.region:
-        builtins["Region"] = connection.region
+    # the identity call and the bulk read go out together; nothing read is used before the
+    # identity is known and the account checked
+    connection = aws.connect(config.target(target_name), checked=False)
     report.step("reading live IAM and validating the files")
     with ThreadPoolExecutor(max_workers=1) as pool:
         # IAM reads while the repository validates: the slow parts overlap.
-        reading = pool.submit(
-            live.read, connection.iam, ident.account_id, ident.partition, connection.client
-        )
+        pages = pool.submit(live.fetch, connection.iam)
+        ident = connection.identity
+        builtins = {"AccountId": ident.account_id, "Partition": ident.partition}
+        if connection.region:
+            builtins["Region"] = connection.region
         result = validate_mod.check(
             root, target=target_name, builtins=builtins, tree=tree, targets=config.targets
         )
         report.validation(result)
         if not result.ok:
-            reading.cancel()
+            pages.cancel()
             raise InvalidRepository("the repository has errors; nothing was planned or written")
         # what the files ask for needs only the account's values: built (and hashed) while
         # the last pages are in flight, not after them
@@ -84,7 +84,9 @@ def read_state(root: Path, target_name: str | None, report: Reporter, tree: Tree
         )
         digest = fingerprint.desired(wanted)
         with aws.reading("live IAM"):
-            state = reading.result()
+            state = live.assemble(
+                pages.result(), ident.account_id, ident.partition, connection.client
+            )
     gc.freeze()  # the live state stays to the end: keep the collector from re-scanning it
     state = live.complete(state, Need(wanted.path_prefix, wanted), connection.client)
     return State(result, wanted, state, connection, digest)
