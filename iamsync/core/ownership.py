@@ -50,6 +50,8 @@ def owned(record: Any, prefix: str) -> bool:
 
 def made_by_iamsync(tags: Mapping[str, str]) -> bool:
     """The managed-by tag iamsync writes (IAM tag keys are case-insensitive)."""
+    if tags.get(MANAGED_BY_TAG) == MANAGED_BY_VALUE:  # as iamsync writes it: no scan
+        return True
     return any(k.lower() == MANAGED_BY_TAG and v == MANAGED_BY_VALUE for k, v in tags.items())
 
 

@@ -130,6 +130,17 @@ def compute_plan(
             f"the plan was refused ({len(refusals)} problem"
             f"{'s' if len(refusals) > 1 else ''} with live IAM above); nothing was written"
         ) from exc
+    computed = replace(
+        computed,
+        commit=commit() if callable(commit) else commit,
+        desired_digest=prepared.digest,
+    )
+    if computed.empty:
+        # Nothing is written, so nobody's access changes: there is nothing to review, and no
+        # AWS-managed document to read. (Reviewing would compare the files with live IAM
+        # where the plan found them equal, and at most say "no effective change".)
+        report.step("")
+        return computed, connection
     report.step("reviewing access")
     roles = kinds.access_roles()
     managed, unread = managed_documents(prepared)
@@ -140,10 +151,7 @@ def compute_plan(
     ]
     catalog = validate_mod.catalog_for(result.config)
     computed = replace(
-        computed,
-        commit=commit() if callable(commit) else commit,
-        desired_digest=prepared.digest,
-        review=access.review(wanted, state, managed, catalog, changed, roles=roles),
+        computed, review=access.review(wanted, state, managed, catalog, changed, roles=roles)
     )
     if unread:
         notes = (*computed.review.notes, f"not in the review (not readable): {', '.join(unread)}")
