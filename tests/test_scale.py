@@ -3,6 +3,7 @@ against botocore's own parser, the identity call made alongside the bulk read.""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from typing import Any
 
@@ -94,3 +95,217 @@ def test_sessions_parse_replies_with_it() -> None:
     assert ours == theirs
     user = ours["UserDetailList"][0]
     assert user["CreateDate"] == datetime(2026, 12, 3, 7, 0, 19, 845780, tzinfo=UTC)
+
+
+# -- the query-protocol parser, against botocore's ----------------------------------------
+
+_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
+_HOSTILE_TEXT = ["", " ", "a&amp;b", "&lt;x&gt;", "ünï", "%7B%22Version%22%7D", "\t\n"]
+
+
+def _instance(shape: Any, rng: random.Random, depth: int = 0) -> str:
+    """Random XML for `shape` (the query protocol's form): every member may be there or
+    not, lists of 0-3, scalars of every kind, hostile text, unknown tags between."""
+    kind = shape.type_name
+    if kind == "structure":
+        parts = []
+        for name, member in shape.members.items():
+            if depth > 6 or rng.random() < 0.25:
+                continue
+            tag = member.serialization.get("name", name)
+            parts.append(f"<{tag}>{_instance(member, rng, depth + 1)}</{tag}>")
+            if rng.random() < 0.05:
+                parts.append("<NotInTheModel>x</NotInTheModel>")
+        rng.shuffle(parts)
+        return "".join(parts)
+    if kind == "list":
+        tag = shape.member.serialization.get("name", "member")
+        n = rng.randint(0, 3)
+        return "".join(
+            f"<{tag}>{_instance(shape.member, rng, depth + 1)}</{tag}>" for _ in range(n)
+        )
+    if kind == "map":
+        return ""
+    if kind == "boolean":
+        return rng.choice(["true", "false", "True", ""])
+    if kind in ("integer", "long"):
+        return str(rng.randint(0, 10**6))
+    if kind == "timestamp":
+        return rng.choice(["2026-12-03T07:00:19Z", "2026-12-03T07:00:19.845780Z", "1764745219"])
+    return rng.choice([*_HOSTILE_TEXT, f"name-{rng.randint(0, 99)}"])
+
+
+def _reply(operation: Any, inner: str) -> dict[str, Any]:
+    wrapper = operation.output_shape.serialization.get("resultWrapper", "")
+    body = (
+        f'<{operation.name}Response xmlns="{_NS}"><{wrapper}>{inner}</{wrapper}>'
+        f"<ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata>"
+        f"</{operation.name}Response>"
+    )
+    return {"body": body.encode(), "headers": {}, "status_code": 200}
+
+
+def _plain(value: Any) -> Any:
+    """A parse with botocore's quirk (repeated tags given back as XML elements) comparable."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tag") and hasattr(value, "text"):
+        return ("element", value.tag, value.text)
+    return value
+
+
+def _both(operation: Any, reply: dict[str, Any]) -> tuple[Any, Any]:
+    from iamsync.aws.replies import FastQueryParser
+
+    def parse(parser: Any) -> Any:
+        try:
+            return _plain(parser.parse(reply, operation.output_shape))
+        except Exception as exc:  # the same failure, or the test says which
+            return type(exc).__name__
+
+    return (
+        parse(QueryParser(timestamp_parser=aws.timestamp)),
+        parse(FastQueryParser(timestamp_parser=aws.timestamp)),
+    )
+
+
+@pytest.mark.parametrize("service", ["iam", "sts"])
+def test_replies_parse_as_botocore_parses_them_for_every_operation(service: str) -> None:
+    """For every operation of IAM and STS, 8 random replies covering every member of its
+    shape (absent, present, empty, hostile text, unknown tags): the same result."""
+    model = botocore.session.get_session().get_service_model(service)
+    rng = random.Random(19)
+    compared = 0
+    for name in model.operation_names:
+        operation = model.operation_model(name)
+        if operation.output_shape is None:
+            continue
+        for _ in range(8):
+            reply = _reply(operation, _instance(operation.output_shape, rng))
+            theirs, ours = _both(operation, reply)
+            assert ours == theirs, (name, reply["body"][:400])
+            compared += 1
+    assert compared > (400 if service == "iam" else 40)
+
+
+_GAAD_USER = (
+    "<UserDetailList><member><UserName>{first}</UserName>{extra}<Path>/</Path></member>"
+    "</UserDetailList>"
+)
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        # a member repeated where the shape has one: botocore's own step decides
+        _GAAD_USER.format(first="a", extra="<UserName>b</UserName>"),
+        _GAAD_USER.format(first="a", extra="<Path>/x/</Path>"),
+        # a list repeated, a list item that is not <member>, an empty list, empty scalars
+        "<UserDetailList><member><UserName>a</UserName></member></UserDetailList>"
+        "<UserDetailList><member><UserName>b</UserName></member></UserDetailList>",
+        "<UserDetailList><item><UserName>a</UserName></item><member/></UserDetailList>",
+        "<UserDetailList/><IsTruncated/><Marker></Marker>",
+        # no namespace, another namespace, text and tails between elements
+        '<UserDetailList xmlns=""><member><UserName>a</UserName></member></UserDetailList>',
+        '<x:UserDetailList xmlns:x="urn:other"><member><UserName>a</UserName></member>'
+        "</x:UserDetailList>",
+        "text<UserDetailList>tail<member>in<UserName>a</UserName>after</member></UserDetailList>",
+        # a structure given text, a scalar given elements, a bad integer, a bad timestamp
+        "<UserDetailList><member>just text</member></UserDetailList>",
+        "<UserDetailList><member><UserName><b>x</b></UserName></member></UserDetailList>",
+        "<Policies><member><AttachmentCount>many</AttachmentCount></member></Policies>",
+        "<Policies><member><CreateDate>yesterday</CreateDate></member></Policies>",
+        "<IsTruncated>TRUE</IsTruncated>",
+    ],
+)
+def test_hostile_replies_parse_as_botocore_parses_them(inner: str) -> None:
+    model = botocore.session.get_session().get_service_model("iam")
+    operation = model.operation_model("GetAccountAuthorizationDetails")
+    theirs, ours = _both(operation, _reply(operation, inner))
+    assert ours == theirs
+
+
+def test_error_replies_parse_as_botocore_parses_them() -> None:
+    model = botocore.session.get_session().get_service_model("iam")
+    operation = model.operation_model("GetUser")
+    body = (
+        f'<ErrorResponse xmlns="{_NS}"><Error><Type>Sender</Type><Code>NoSuchEntity</Code>'
+        "<Message>The user with name x cannot be found.</Message></Error>"
+        "<RequestId>r-2</RequestId></ErrorResponse>"
+    )
+    reply = {"body": body.encode(), "headers": {}, "status_code": 404}
+    theirs, ours = _both(operation, reply)
+    assert ours == theirs
+    assert ours["Error"]["Code"] == "NoSuchEntity"
+
+
+def test_moto_account_reply_parses_as_botocore_parses_it(aws: Any, iam: Any) -> None:
+    """A real GetAccountAuthorizationDetails reply with every kind in it (inline and managed
+    policies, versions, groups, members, roles with trust, instance profiles, tags,
+    boundaries): the same result from both parsers, and from a session's client."""
+    import json
+
+    from iamsync.aws import session as sessions
+
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*"}]}
+    doc["Statement"][0]["Resource"] = "*"
+    text = json.dumps(doc)
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    arn = iam.create_policy(PolicyName="p", Path="/iamsync/", PolicyDocument=text)["Policy"]
+    arn = arn["Arn"]
+    iam.create_policy_version(
+        PolicyArn=arn, PolicyDocument=text.replace("s3:*", "ec2:*"), SetAsDefault=True
+    )
+    iam.create_user(
+        UserName="u",
+        Path="/iamsync/",
+        Tags=[{"Key": "managed-by", "Value": "iamsync"}, {"Key": "a&b", "Value": "<x>"}],
+    )
+    iam.put_user_policy(UserName="u", PolicyName="inline", PolicyDocument=text)
+    iam.attach_user_policy(UserName="u", PolicyArn=arn)
+    iam.create_group(GroupName="g", Path="/iamsync/")
+    iam.add_user_to_group(GroupName="g", UserName="u")
+    iam.put_group_policy(GroupName="g", PolicyName="gi", PolicyDocument=text)
+    iam.create_role(
+        RoleName="r", AssumeRolePolicyDocument=json.dumps(trust), PermissionsBoundary=arn
+    )
+    iam.create_instance_profile(InstanceProfileName="ip")
+    iam.add_role_to_instance_profile(InstanceProfileName="ip", RoleName="r")
+
+    model = botocore.session.get_session().get_service_model("iam")
+    operation = model.operation_model("GetAccountAuthorizationDetails")
+    plain = botocore.session.get_session().create_client(
+        "iam", endpoint_url=aws.url, region_name="us-east-1"
+    )
+    raw: list[dict[str, Any]] = []
+    plain.meta.events.register(
+        "before-parse.iam.GetAccountAuthorizationDetails",
+        lambda response_dict, **_: raw.append(dict(response_dict)),
+    )
+    ours_client = sessions.new_session(region_name="us-east-1").client("iam")
+    for kinds in (["User", "Group", "Role"], ["LocalManagedPolicy"]):
+        theirs = plain.get_account_authorization_details(Filter=kinds)
+        ours = ours_client.get_account_authorization_details(Filter=kinds)
+        for reply in (ours, theirs):
+            reply.pop("ResponseMetadata")
+        assert ours == theirs
+    for reply in raw:
+        theirs, ours = _both(operation, reply)
+        assert ours == theirs and isinstance(ours, dict)
+    principals = ours_client.get_account_authorization_details(Filter=["User", "Role"])
+    assert principals["UserDetailList"][0]["GroupList"] == ["g"]
+    assert principals["UserDetailList"][0]["Tags"][1] == {"Key": "a&b", "Value": "<x>"}
+    role = principals["RoleDetailList"][0]
+    assert role["InstanceProfileList"][0]["InstanceProfileName"] == "ip"
+    assert role["AssumeRolePolicyDocument"] == trust  # decoded by botocore's handler, as before

@@ -127,7 +127,11 @@ def review(
         )
         reviewed.append((label, was, now, key))
     alike = Counter(key for *_, key in reviewed)  # kept only where another one shares it
-    for label, was, now, key in reviewed:
+    before.clear()
+    after.clear()
+    reviewed.reverse()
+    while reviewed:  # in order; each one's sides (its principals) go once it is said
+        label, was, now, key = reviewed.pop()
         ref = _ref(label, (now or was).owned)  # type: ignore[union-attr]
         now_found = check(now.principal, now_ctx, now.trust) if now else []
         was_found = check(was.principal, was_ctx, was.trust) if was else []

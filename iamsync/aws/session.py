@@ -27,6 +27,7 @@ from botocore.loaders import Loader
 from botocore.parsers import ResponseParserError
 from botocore.utils import parse_timestamp
 
+from iamsync.aws import replies
 from iamsync.core import safe
 from iamsync.core.errors import IamsyncError
 from iamsync.files.config import Target
@@ -167,7 +168,9 @@ def new_session(**settings: Any) -> boto3.Session:
     once per process, not once per target (measured: most of a target's plan before)."""
     core = botocore.session.get_session()
     core.register_component("data_loader", _loader(core))
-    core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=timestamp)
+    parsers = replies.FastParsers()
+    parsers.set_parser_defaults(timestamp_parser=timestamp)
+    core.register_component("response_parser_factory", parsers)
     session = boto3.Session(botocore_session=core, **settings)
     _log_calls(session)
     return session
