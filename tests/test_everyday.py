@@ -593,7 +593,7 @@ def test_ctrl_c_while_reading_says_what_it_left_and_exits_130(
     mode: str,
     said: str,
 ) -> None:
-    from iamsync.aws import live
+    from iamsync.aws import bulk
     from iamsync.cli import main
 
     git_repo.write({"iamsync.json": {}, "policies/p.json": doc("s3:GetObject")}).commit()
@@ -601,7 +601,7 @@ def test_ctrl_c_while_reading_says_what_it_left_and_exits_130(
     def interrupted(*_args: Any, **_kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(live, "fetch", interrupted)
+    monkeypatch.setattr(bulk, "fetch", interrupted)
     out, err = io.StringIO(), io.StringIO()
     assert main([mode, "--repo", str(git_repo.root)], stdout=out, stderr=err) == 130
     assert err.getvalue().splitlines()[-1].startswith(said), err.getvalue()

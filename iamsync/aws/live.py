@@ -12,7 +12,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from iamsync import kinds
-from iamsync.aws.session import Garbled, error_code, failure, reading
+from iamsync.aws import bulk
+from iamsync.aws.session import error_code, failure, reading
 from iamsync.core.errors import IamsyncError
 from iamsync.core.model import Live
 from iamsync.core.ownership import Conflict, PlanConflict
@@ -23,25 +24,11 @@ from iamsync.kinds.base import Action, Change, LiveSource, Need, Read, Unanswere
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
 
-# Principals and policies are read as two paginations running side by side: on a large
-# account neither waits for the other's pages. IAM's largest page is 1,000 entries.
-_PRINCIPALS: list[Any] = ["User", "Group", "Role"]
-_POLICIES: list[Any] = ["LocalManagedPolicy"]
-_PAGE_SIZE = 1000
-
 
 def read(iam: IAMClient, account_id: str, partition: str, client: Callable[[str], Any]) -> Live:
     """Every registered kind's live records: IAM's from GetAccountAuthorizationDetails
     pages, any other kind's from its own list calls (`client`: service -> client)."""
-    return assemble(fetch(iam), account_id, partition, client)
-
-
-def fetch(iam: IAMClient) -> list[Any]:
-    """Every GetAccountAuthorizationDetails page: principals and policies side by side."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        policy_pages = pool.submit(_pages, iam, _POLICIES)
-        principal_pages = _pages(iam, _PRINCIPALS)
-        return principal_pages + policy_pages.result()
+    return assemble(bulk.fetch(iam), account_id, partition, client)
 
 
 def assemble(
@@ -51,16 +38,6 @@ def assemble(
     source = LiveSource(pages, client)
     resources = {kind.type: MappingProxyType(kind.read(source)) for kind in kinds.registered()}
     return Live(account_id, partition, MappingProxyType(resources))
-
-
-def _pages(iam: IAMClient, kinds: list[Any]) -> list[Any]:
-    paginator = iam.get_paginator("get_account_authorization_details")
-    pages = list(paginator.paginate(Filter=kinds, PaginationConfig={"PageSize": _PAGE_SIZE}))
-    if any("IsTruncated" not in page for page in pages):
-        # Every GAAD answer says whether more pages follow; one that does not is not IAM's,
-        # and reading it as "no users, no policies" would plan to delete everything.
-        raise Garbled("GetAccountAuthorizationDetails")
-    return pages
 
 
 def _missing(

@@ -93,11 +93,18 @@ class Connection:
         return self.session.client("accessanalyzer", config=_CLIENT_CONFIG, region_name=region)
 
 
-def connect(target: Target, *, checked: bool = True) -> Connection:
+def connect(
+    target: Target,
+    *,
+    checked: bool = True,
+    meanwhile: Callable[[IAMClient], None] | None = None,
+) -> Connection:
     """Clients for the target's account; refuses when credentials reach another account.
     `checked=False`: the identity call runs alongside what the caller does next, and
-    `connection.identity` says the refusal (or any failure) when asked."""
-    connection = _guarded(_connect, target)
+    `connection.identity` says the refusal (or any failure) when asked. `meanwhile` is
+    given the IAM client as soon as it exists, before the identity call goes out (to start
+    a read that must not wait for it)."""
+    connection = _guarded(_connect, target, meanwhile)
     if checked:
         connection.identity  # noqa: B018 (waits, and raises what it found)
     return connection
@@ -120,7 +127,7 @@ def _answered(pending: Future[Identity]) -> Identity:
     return _guarded(pending.result)
 
 
-def _connect(target: Target) -> Connection:
+def _connect(target: Target, meanwhile: Callable[[IAMClient], None] | None) -> Connection:
     if target.role_arn:
         creds = _ambient_sts(target.region).assume_role(
             RoleArn=target.role_arn, RoleSessionName="iamsync"
@@ -136,8 +143,10 @@ def _connect(target: Target) -> Connection:
     # IAM is global: without a configured region, its home region serves the calls
     # ({{Region}} stays unset, so templates that need it say so).
     api_region = session.region_name or "us-east-1"
-    sts = session.client("sts", config=_CLIENT_CONFIG, region_name=api_region)
     iam = session.client("iam", config=_CLIENT_CONFIG, region_name=api_region)
+    if meanwhile is not None:
+        meanwhile(iam)
+    sts = session.client("sts", config=_CLIENT_CONFIG, region_name=api_region)
     identity: Future[Identity] = Future()
 
     def identify() -> None:

@@ -59,7 +59,7 @@ def main(
     gc.set_threshold(100_000, 50, 100)
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    for held in ("iamsync.aws.organizations", "iamsync.aws.session"):
+    for held in ("iamsync.aws.organizations", "iamsync.aws.session", "iamsync.pipeline.early"):
         module = sys.modules.get(held)
         if module is not None:  # what one run found (accounts, ambient clients) is that run's
             module.forget()
@@ -82,6 +82,11 @@ def main(
 
 
 def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    if args.mode in ("plan", "apply") and not (args.local or args.many or args.plan_file):
+        # the account's read leaves now, while the rest of iamsync loads (early: why)
+        from iamsync.pipeline import early
+
+        early.start(args.repo or Path.cwd(), args.target)
     from iamsync.engine import repo
 
     args.repo = repo.locate(args.repo, Path.cwd(), allow_empty=args.mode == "import")

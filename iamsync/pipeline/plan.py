@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from iamsync import kinds
 from iamsync.access import review as access
-from iamsync.aws import live, organizations, session as aws
+from iamsync.aws import bulk, live, organizations, session as aws
 from iamsync.core.errors import IamsyncError
 from iamsync.core.model import Desired, Live
 from iamsync.core.ownership import PlanConflict
@@ -22,6 +22,7 @@ from iamsync.core.problems import Problem
 from iamsync.engine import desired, fingerprint, plan as plan_mod, validate as validate_mod
 from iamsync.files.tree import Tree
 from iamsync.kinds.base import Need
+from iamsync.pipeline import early
 
 
 class InvalidRepository(IamsyncError):
@@ -54,13 +55,23 @@ class State:
 def read_state(root: Path, target_name: str | None, report: Reporter, tree: Tree) -> State:
     """Validate `tree` with the account's real values and read live IAM. Writes nothing."""
     config = organizations.with_discovered(validate_mod.read_config(root, tree))
-    # the identity call and the bulk read go out together; nothing read is used before the
-    # identity is known and the account checked
-    connection = aws.connect(config.target(target_name), checked=False)
+    # the identity call and the bulk read go out together (or went, early.start); nothing
+    # read is used before the identity is known and the account checked
+    target = config.target(target_name)
     report.step("reading live IAM and validating the files")
     with ThreadPoolExecutor(max_workers=1) as pool:
         # IAM reads while the repository validates: the slow parts overlap.
-        pages = pool.submit(live.fetch, connection.iam)
+        started = early.take(target)
+        if started is not None:
+            connection, pages = started.connection, started.pages
+        else:
+            sent: list[Future[list[Any]]] = []
+            connection = aws.connect(
+                target,
+                checked=False,
+                meanwhile=lambda iam: sent.append(pool.submit(bulk.fetch, iam)),
+            )
+            pages = sent[0]
         ident = connection.identity
         builtins = {"AccountId": ident.account_id, "Partition": ident.partition}
         if connection.region:
