@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from iamsync.aws import live, runner as apply
+from iamsync.aws import bulk, live, runner as apply
 from iamsync.engine import calls
 from iamsync.engine.calls import Call
 
@@ -79,7 +79,7 @@ def test_gaad_pagination_follows_every_marker_with_the_largest_pages(iam: Any) -
         stub.add_response(
             "get_account_authorization_details", _page(["c"], [], None), {**wanted, "Marker": "m2"}
         )
-        pages = live._pages(iam, ["User", "Group"])
+        pages = bulk._pages(iam, ["User", "Group"])
         stub.assert_no_pending_responses()
     assert [u["UserName"] for page in pages for u in page["UserDetailList"]] == ["a", "b", "c"]
 
