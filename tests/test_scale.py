@@ -3,6 +3,7 @@ against botocore's own parser, the identity call made alongside the bulk read.""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime
 from typing import Any
@@ -309,3 +310,131 @@ def test_moto_account_reply_parses_as_botocore_parses_it(aws: Any, iam: Any) -> 
     role = principals["RoleDetailList"][0]
     assert role["InstanceProfileList"][0]["InstanceProfileName"] == "ip"
     assert role["AssumeRolePolicyDocument"] == trust  # decoded by botocore's handler, as before
+
+
+# -- the bulk read started early -----------------------------------------------------------
+
+
+def test_early_config_is_read_only_as_the_plan_reads_a_file(tmp_path: Any) -> None:
+    """The working iamsync.json, read before anything is validated: never a FIFO (which
+    would block the run), a link, or more than a file may hold. Each is left to the plan."""
+    import os
+
+    from iamsync.files import tree
+    from iamsync.pipeline import early
+
+    path = tmp_path / "iamsync.json"
+    assert early._config(path) is None  # none: no early read
+    path.write_text('{"default_target": "prod"}')
+    assert early._config(path) == {"default_target": "prod"}
+    path.unlink()
+    os.mkfifo(path)
+    assert early._config(path) is None  # returns at once (a blocking open would hang here)
+    path.unlink()
+    (tmp_path / "big.json").write_bytes(b" " * (tree.MAX_FILE_BYTES + 1))
+    path.symlink_to(tmp_path / "big.json")
+    assert early._config(path) is None
+    path.unlink()
+    (tmp_path / "big.json").rename(path)
+    assert early._config(path) is None
+
+
+def test_an_early_read_is_taken_only_for_the_target_the_plan_chose(aws: Any, tmp_path: Any) -> None:
+    from iamsync.files.config import Target
+    from iamsync.pipeline import early
+
+    (tmp_path / "iamsync.json").write_text(
+        '{"default_target": "prod", "targets": {"prod": {"region": "us-east-1"}}}'
+    )
+    early.start(tmp_path, None)
+    assert early.take(Target("prod", region="eu-west-1")) is None  # another: read again
+    early.start(tmp_path, None)
+    started = early.take(Target("prod", region="us-east-1"))
+    assert started is not None
+    assert [p["IsTruncated"] for p in started.pages.result(timeout=30)] == [False, False]
+    assert early.take(Target("prod", region="us-east-1")) is None  # once
+    (tmp_path / "iamsync.json").write_text("{not json")
+    early.start(tmp_path, None)  # says nothing, raises nothing: the plan will
+    assert early.take(Target("default")) is None
+
+
+def test_an_invalid_config_is_reported_though_its_target_was_read_early(
+    aws: Any, git_repo: Any
+) -> None:
+    """iamsync.json that fails its schema names, to the early read, an account the
+    credentials do not reach. The plan validates it as ever: the schema error is what it
+    says (not the wrong account the early read would have met), exit 1."""
+    git_repo.write(
+        {
+            "iamsync.json": {
+                "default_target": "prod",
+                "targets": {"prod": {"account_id": "210987654321", "unknown_key": 1}},
+            },
+        }
+    ).commit()
+    result = git_repo.run("--plan")
+    assert result.code == 1, result.err
+    assert "unknown_key" in result.err
+    assert "wrong account" not in result.err
+
+
+def test_the_account_check_holds_for_an_early_read(aws: Any, git_repo: Any, iam: Any) -> None:
+    """The early read of a target whose account is not the credentials': nothing it read is
+    used, the run refuses the wrong account and writes nothing."""
+    git_repo.write(
+        {
+            "iamsync.json": {
+                "default_target": "prod",
+                "targets": {"prod": {"account_id": "210987654321"}},
+            },
+            "policies/p.json": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+            },
+        }
+    ).commit()
+    for mode in ("--plan", "--apply"):
+        result = git_repo.run(mode)
+        assert result.code == 1
+        assert "refusing to touch the wrong account" in result.err
+    assert iam.list_policies(Scope="Local")["Policies"] == []
+
+
+def test_a_plan_that_changes_nothing_reviews_nothing_and_one_change_reviews_again(
+    aws: Any, git_repo: Any, iam: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user holding an AWS-managed policy with a finding (AdministratorAccess): once
+    applied, the plan that changes nothing makes only the bulk read and the identity call
+    (no AWS-managed document read) and shows no review. One change later, the user is
+    reviewed again with that document: the suppression is of nothing but the empty plan.
+    (The finding is not new: the user had it.)"""
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    allow = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+    files = {
+        "policies/p.json": {"Version": "2012-10-17", "Statement": [allow]},
+        "users/ci.json": {"policies": ["p", admin]},
+    }
+    git_repo.write(files).commit()
+    assert git_repo.run("--apply").code == 0
+    log = tmp_path / "calls.log"
+    monkeypatch.setenv("IAMSYNC_API_LOG", str(log))
+    same = git_repo.run("--plan", "--format", "json")
+    assert same.code == 0, same.err
+    assert sorted(log.read_text().splitlines()) == [
+        "iam GetAccountAuthorizationDetails",
+        "iam GetAccountAuthorizationDetails",
+        "sts GetCallerIdentity",
+    ]
+    plan = json.loads(same.out)
+    assert plan["changes"] == [] and plan["access"] == [] and plan["findings"] == []
+    log.unlink()
+    more = {**allow, "Action": ["s3:GetObject", "s3:PutObject"]}
+    files["policies/p.json"] = {"Version": "2012-10-17", "Statement": [more]}
+    git_repo.write(files).commit()
+    changed = git_repo.run("--plan", "--format", "json")
+    assert "iam GetPolicyVersion" in log.read_text().splitlines()  # the document is read
+    findings = json.loads(changed.out)["findings"]
+    assert any(
+        f["code"] == "ADMIN_EQUIVALENT" and f["principal"]["name"] == "ci" and not f["new"]
+        for f in findings
+    ), findings

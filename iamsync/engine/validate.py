@@ -301,6 +301,8 @@ class _Variables:
 
 
 def _render(src: Source, variables: _Variables, problems: list[Problem]) -> Any:
+    if "{{" not in src.text:  # nothing to substitute: the walk is not needed
+        return src.value
     rendered, unknown = template.render(src.value, variables.values)
     for u in unknown:
         if not variables.strict and u.name not in template.BUILTINS:

@@ -14,6 +14,8 @@ Reading is all it does. Nothing read is used before the plan has checked the acc
 from __future__ import annotations
 
 import json
+import os
+import stat
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from iamsync.aws import bulk, session
-from iamsync.files import config as config_mod
+from iamsync.files import config as config_mod, tree
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,9 @@ _SEND_WAIT = 0.25  # seconds, at most, for each
 
 def start(root: Path, target_name: str | None) -> None:
     """Start reading the account of the target `root`'s iamsync.json names, if it can, and
-    return once its requests are sent (the imports that follow would hold the interpreter
-    while the read is still being signed: measured, 40-90 ms later on the wire)."""
+    return once its requests are sent: what follows (the identity's client, iamsync's
+    imports) would hold the interpreter while they are still being signed (measured:
+    40-90 ms later on the wire)."""
     global _started
     pages: Future[list[Any]] = Future()
     sent = threading.Semaphore(0)
@@ -61,18 +64,33 @@ def start(root: Path, target_name: str | None) -> None:
                 sent.release(_PAGINATIONS)  # a read that failed before sending waits no one
 
         threading.Thread(target=fetch, name="iamsync-bulk-read", daemon=True).start()
+        for _ in range(_PAGINATIONS):  # on the wire before the next client is made
+            sent.acquire(timeout=_SEND_WAIT)
 
     try:
-        path = root / config_mod.CONFIG_FILE
-        value = json.loads(path.read_bytes()) if path.is_file() else {}
+        value = _config(root / config_mod.CONFIG_FILE)
+        if value is None:
+            return
         target = config_mod.from_json(value).target(target_name)
         connection = session.connect(target, checked=False, meanwhile=read)
     except Exception:  # the plan reads, and says what is wrong, itself
         return
     with _LOCK:
         _started = Started(target, connection, pages)
-    for _ in range(_PAGINATIONS):
-        sent.acquire(timeout=_SEND_WAIT)
+
+
+def _config(path: Path) -> Any:
+    """The working iamsync.json as JSON, or None: read only as the plan reads a file (a
+    regular one, not a link, of a file's size; never a FIFO, which would block)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:  # none (then no early read), a link, unreadable
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        raw = handle.read(tree.MAX_FILE_BYTES + 1)
+    return json.loads(raw) if len(raw) <= tree.MAX_FILE_BYTES else None
 
 
 def take(target: config_mod.Target) -> Started | None:
