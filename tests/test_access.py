@@ -848,8 +848,10 @@ def test_findings_follow_each_principal_when_holdings_are_evicted(
     """Findings shared by alike principals are keyed by what they hold, never by a Holdings'
     id: the evaluator keeps only its most recent Holdings, and a freed one's address is
     Python's to give to the next (seen: 3 of 40). Here every Holdings gets one address, the
-    worst case. Keyed by id, harmless users got the admin's finding and admins a harmless
-    user's none; each must be told its own."""
+    worst case: keyed by id (the old memo), harmless users got the admin's finding and
+    admins a harmless user's none. The key used now (Evaluator.key: the ids of the indexed
+    documents, which the evaluator keeps alive) is checked below to stay distinct and
+    stable across evictions."""
     import builtins
 
     from iamsync.access import effective
@@ -866,3 +868,11 @@ def test_findings_follow_each_principal_when_holdings_are_evicted(
     result = review(wanted, live(), {}, CATALOG, list(docs))
     flagged = {f.principal.name for f in result.findings if f.code == "ADMIN_EQUIVALENT"}
     assert flagged == {"u0", "u3", "u6"}
+    evaluator = Evaluator(CATALOG)
+    principals = [who(docs[f"p{i}"]) for i in range(9)]
+    first = []
+    for p in principals:
+        evaluator.holdings(p)  # each evicts the one before (HELD is 1)
+        first.append(Evaluator.key(p))
+    assert len(set(first)) == 9
+    assert [Evaluator.key(p) for p in principals] == first

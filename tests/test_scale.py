@@ -27,6 +27,8 @@ STAMPS = [
     "2026-12-03T23:59:59+14:00",
     "2016-02-29T00:00:00Z",
     "1999-12-31T23:59:60Z",  # a leap second: botocore's parser refuses it too
+    "2026-12-03T07:00:19+24:00",  # an offset of a day: the standard library refuses it
+    "\uff12\uff10\uff12\uff16-12-03T07:00:19Z",  # full-width digits: not IAM's form
     "2026-12-03T07:00:19",
     "2026-12-03",
     "2026-12-03T07:00:19.1234567Z",
@@ -61,10 +63,17 @@ def test_timestamps_read_as_botocore_reads_them(value: str) -> None:
     if isinstance(theirs, type):
         assert ours is theirs or isinstance(ours, type), (value, ours)
         return
-    assert ours == theirs
     assert (ours.tzinfo is None) == (theirs.tzinfo is None)
-    if ours.tzinfo is not None:
-        assert ours.utcoffset() == theirs.utcoffset()
+    assert _offset(ours) == _offset(theirs)
+    if not isinstance(_offset(theirs), type):
+        assert ours == theirs
+
+
+def _offset(stamp: datetime) -> Any:
+    try:
+        return stamp.utcoffset()
+    except ValueError as exc:  # an offset of a day or more: botocore's datetime has one
+        return type(exc)
 
 
 def test_sessions_parse_replies_with_it() -> None:
@@ -164,7 +173,8 @@ def _both(operation: Any, reply: dict[str, Any]) -> tuple[Any, Any]:
         try:
             return _plain(parser.parse(reply, operation.output_shape))
         except Exception as exc:  # the same failure, or the test says which
-            return type(exc).__name__
+            # ours says a reply its shape cannot hold as ResponseParserError, from botocore's
+            return type(exc.__cause__ or exc).__name__
 
     return (
         parse(QueryParser(timestamp_parser=aws.timestamp)),
@@ -219,6 +229,10 @@ _GAAD_USER = (
         "<Policies><member><AttachmentCount>many</AttachmentCount></member></Policies>",
         "<Policies><member><CreateDate>yesterday</CreateDate></member></Policies>",
         "<IsTruncated>TRUE</IsTruncated>",
+        # a repeat excuses a first occurrence that does not parse (botocore keeps both)
+        "<Policies><member><AttachmentCount>many</AttachmentCount></member></Policies><Policies/>",
+        "<UserDetailList><member><CreateDate>never</CreateDate><Path>/</Path>"
+        "<CreateDate>x</CreateDate></member></UserDetailList>",
     ],
 )
 def test_hostile_replies_parse_as_botocore_parses_them(inner: str) -> None:
@@ -438,3 +452,106 @@ def test_a_plan_that_changes_nothing_reviews_nothing_and_one_change_reviews_agai
         f["code"] == "ADMIN_EQUIVALENT" and f["principal"]["name"] == "ci" and not f["new"]
         for f in findings
     ), findings
+
+
+def test_a_reply_its_shape_cannot_hold_is_a_parser_error_not_a_crash() -> None:
+    """An integer that is a word, a date that is none: botocore lets ValueError through (a
+    traceback); iamsync's parser says ResponseParserError, which the run says in one line."""
+    from botocore.parsers import ResponseParserError
+
+    from iamsync.aws.replies import FastQueryParser
+
+    model = botocore.session.get_session().get_service_model("iam")
+    operation = model.operation_model("GetAccountAuthorizationDetails")
+    for inner in (
+        "<Policies><member><AttachmentCount>many</AttachmentCount></member></Policies>",
+        "<Policies><member><CreateDate>yesterday</CreateDate></member></Policies>",
+    ):
+        with pytest.raises(ResponseParserError):
+            FastQueryParser(timestamp_parser=aws.timestamp).parse(
+                _reply(operation, inner), operation.output_shape
+            )
+
+
+def test_variables_written_with_json_escapes_are_still_substituted_and_checked(
+    tmp_path: Any,
+) -> None:
+    """A file whose text has no "{{" may still hold {{Name}}: "\\u007b\\u007bNope}}" is
+    JSON for "{{Nope}}". Skipping the walk for it would send the literal to IAM and never
+    say the name is unknown."""
+    from iamsync.engine import validate
+
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "p.json").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": '
+        '"s3:GetObject", "Resource": "arn:aws:s3:::\\u007b\\u007bAccountId}}-b/*", '
+        '"Sid": "S\\u007b\\u007bNope}}"}]}'
+    )
+    result = validate.check(tmp_path, builtins={"AccountId": "111122223333", "Partition": "aws"})
+    said = [(p.code, p.message) for p in result.problems]
+    assert any(code == "UNKNOWN_VARIABLE" and "{{Nope}}" in m for code, m in said), said
+    (tmp_path / "policies" / "p.json").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": '
+        '"s3:GetObject", "Resource": "arn:aws:s3:::\\u007b\\u007bAccountId}}-b/*"}]}'
+    )
+    result = validate.check(tmp_path, builtins={"AccountId": "111122223333", "Partition": "aws"})
+    assert result.ok, result.problems
+    statement = result.values["policy"]["p"]["Statement"][0]
+    assert statement["Resource"] == "arn:aws:s3:::111122223333-b/*"
+
+
+def test_the_wrong_account_is_refused_at_once_while_its_read_is_slow(
+    aws: Any, git_repo: Any
+) -> None:
+    """The bulk read goes out with the identity call. When the credentials reach another
+    account, the refusal is said as soon as the identity is known: it never waits for that
+    account's read (an IAM endpoint that takes 30 s here), in the run or at its exit."""
+    import http.server
+    import os
+    import subprocess
+    import sys
+    import threading
+    import time
+    from pathlib import Path
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            time.sleep(30)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    git_repo.write(
+        {
+            "iamsync.json": {
+                "default_target": "prod",
+                "targets": {"prod": {"account_id": "210987654321"}},
+            }
+        }
+    ).commit()
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL_IAM": f"http://127.0.0.1:{server.server_address[1]}",
+        "PYTHONPATH": str(root),
+    }
+    try:
+        began = time.monotonic()
+        proc = subprocess.run(
+            [sys.executable, str(root / "sync.py"), "--plan", "--repo", str(git_repo.root)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        took = time.monotonic() - began
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 1, proc.stderr
+    assert "refusing to touch the wrong account" in proc.stderr
+    assert took < 20, took  # not the 30 s the read takes

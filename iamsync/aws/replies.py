@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from botocore.model import Shape
-from botocore.parsers import QueryParser, ResponseParserFactory
+from botocore.parsers import QueryParser, ResponseParserError, ResponseParserFactory
 
 _Handler = Callable[[Any], Any]
 _Plan = dict[str, tuple[str, _Handler]]  # a child's tag -> its member, and how to read it
@@ -33,6 +33,17 @@ _Factory: Any = ResponseParserFactory
 
 
 class FastQueryParser(_QueryParser):  # type: ignore[misc]
+    def parse(self, response: Any, shape: Any) -> Any:
+        """botocore's parse; a reply whose text its shape cannot hold (an integer that is a
+        word, a date that is none) is a reply that is not AWS's: ResponseParserError, which
+        iamsync says in one line, where botocore would let ValueError through."""
+        try:
+            return super().parse(response, shape)
+        except (ValueError, TypeError, AttributeError, IndexError) as exc:
+            raise ResponseParserError(
+                f"a reply its shape cannot hold: {type(exc).__name__}"
+            ) from exc
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._plans: dict[str, _Plan | None] = {}  # None: botocore's own step reads it
@@ -57,7 +68,10 @@ class FastQueryParser(_QueryParser):  # type: ignore[misc]
             member, handle = entry
             if member in parsed:  # repeated: botocore makes a list of them; its step decides
                 return super()._handle_structure(shape, node)
-            parsed[member] = handle(child)
+            try:
+                parsed[member] = handle(child)
+            except Exception:  # what botocore's step does with it (a repeat may excuse it)
+                return super()._handle_structure(shape, node)
         return parsed
 
     def _compile(self, shape: Any) -> _Plan | None:

@@ -301,7 +301,7 @@ class _Variables:
 
 
 def _render(src: Source, variables: _Variables, problems: list[Problem]) -> Any:
-    if "{{" not in src.text:  # nothing to substitute: the walk is not needed
+    if "{{" not in src.text and "\\u" not in src.text:  # no {{, none escaped: no variable
         return src.value
     rendered, unknown = template.render(src.value, variables.values)
     for u in unknown:

@@ -6,7 +6,8 @@ have been imported (measured: a quarter second, a sixth of a plan at 1,000 users
 command line starts it from the working iamsync.json with only boto3 loaded; the plan
 takes it only if the target it chose, from the files it validated, is the very same
 (another one, a committed iamsync.json that differs: it reads again). Nothing here says
-or raises anything: what fails is done again by the plan, which says it.
+anything: what fails is said by the plan (a client that could not be made, as making it
+again would; anything else, done again).
 
 Reading is all it does. Nothing read is used before the plan has checked the account.
 """
@@ -17,12 +18,14 @@ import json
 import os
 import stat
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from iamsync.aws import bulk, session
+from iamsync.core.errors import IamsyncError
 from iamsync.files import config as config_mod, tree
 
 
@@ -33,50 +36,74 @@ class Started:
     pages: Future[list[Any]]
 
 
-_started: Started | None = None
+_started: tuple[config_mod.Target, Future[Started]] | None = None
 _LOCK = threading.Lock()
 _PAGINATIONS = 2  # bulk.fetch's first requests: principals, policies
-_SEND_WAIT = 0.25  # seconds, at most, for each
+_SEND_WAIT = 0.25  # seconds, at most, that the command line waits for them to be sent
 
 
 def start(root: Path, target_name: str | None) -> None:
-    """Start reading the account of the target `root`'s iamsync.json names, if it can, and
-    return once its requests are sent: what follows (the identity's client, iamsync's
-    imports) would hold the interpreter while they are still being signed (measured:
-    40-90 ms later on the wire)."""
+    """Start reading the account of the target `root`'s iamsync.json names, if it can.
+
+    The clients are made and the read sent on a thread of its own (an AssumeRole that
+    hangs holds only it); this returns once the requests are on the wire, or after
+    _SEND_WAIT: what follows (iamsync's imports) would hold the interpreter while they are
+    still being signed (measured: 40-90 ms later on the wire)."""
     global _started
-    pages: Future[list[Any]] = Future()
-    sent = threading.Semaphore(0)
-
-    def read(iam: Any) -> None:
-        iam.meta.events.register(
-            "before-send.iam.GetAccountAuthorizationDetails", lambda **_: sent.release()
-        )
-
-        def fetch() -> None:
-            if not pages.set_running_or_notify_cancel():
-                return
-            try:
-                pages.set_result(bulk.fetch(iam))
-            except BaseException as exc:  # given to the plan, which says it
-                pages.set_exception(exc)
-            finally:
-                sent.release(_PAGINATIONS)  # a read that failed before sending waits no one
-
-        threading.Thread(target=fetch, name="iamsync-bulk-read", daemon=True).start()
-        for _ in range(_PAGINATIONS):  # on the wire before the next client is made
-            sent.acquire(timeout=_SEND_WAIT)
-
     try:
         value = _config(root / config_mod.CONFIG_FILE)
         if value is None:
             return
         target = config_mod.from_json(value).target(target_name)
-        connection = session.connect(target, checked=False, meanwhile=read)
     except Exception:  # the plan reads, and says what is wrong, itself
         return
+    sent = threading.Semaphore(0)
+
+    def meanwhile(iam: Any) -> None:  # before the identity's client is made
+        iam.meta.events.register(
+            "before-send.iam.GetAccountAuthorizationDetails", lambda **_: sent.release()
+        )
+        pages.append(bulk.start(iam))
+        for _ in range(_PAGINATIONS):
+            sent.acquire(timeout=_SEND_WAIT)
+
+    pages: list[Future[list[Any]]] = []
+
+    def connect() -> Started:
+        try:
+            connection = session.connect(target, checked=False, meanwhile=meanwhile)
+        finally:
+            sent.release(_PAGINATIONS)  # nothing more will be sent: no one waits
+        return Started(target, connection, pages[0])
+
     with _LOCK:
-        _started = Started(target, connection, pages)
+        _started = (target, bulk.background(connect, "iamsync-early-connect"))
+    deadline = time.monotonic() + _SEND_WAIT
+    for _ in range(_PAGINATIONS):
+        sent.acquire(timeout=max(0.0, deadline - time.monotonic()))
+
+
+def take(target: config_mod.Target) -> Started | None:
+    """The read started for exactly `target`, once; None if there is none. Its clients'
+    failure is raised as connect() raises it for that target (the same call, made once)."""
+    global _started
+    with _LOCK:
+        started, _started = _started, None
+    if started is None or started[0] != target:
+        return None
+    try:
+        return started[1].result()
+    except IamsyncError:
+        raise  # what connect(target) says: no endpoint, no credentials, ...
+    except Exception:
+        return None  # anything else: the plan connects itself
+
+
+def forget() -> None:
+    """A run's started read is that run's."""
+    global _started
+    with _LOCK:
+        _started = None
 
 
 def _config(path: Path) -> Any:
@@ -91,20 +118,3 @@ def _config(path: Path) -> Any:
             return None
         raw = handle.read(tree.MAX_FILE_BYTES + 1)
     return json.loads(raw) if len(raw) <= tree.MAX_FILE_BYTES else None
-
-
-def take(target: config_mod.Target) -> Started | None:
-    """The read started for exactly `target`, once; None if there is none."""
-    global _started
-    with _LOCK:
-        started, _started = _started, None
-    if started is None or started.target != target:
-        return None
-    return started
-
-
-def forget() -> None:
-    """A run's started read is that run's."""
-    global _started
-    with _LOCK:
-        _started = None

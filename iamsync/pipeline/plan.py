@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -59,45 +59,40 @@ def read_state(root: Path, target_name: str | None, report: Reporter, tree: Tree
     # read is used before the identity is known and the account checked
     target = config.target(target_name)
     report.step("reading live IAM and validating the files")
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # IAM reads while the repository validates: the slow parts overlap.
-        started = early.take(target)
-        if started is not None:
-            connection, pages = started.connection, started.pages
-        else:
-            sent: list[Future[list[Any]]] = []
-            connection = aws.connect(
-                target,
-                checked=False,
-                meanwhile=lambda iam: sent.append(pool.submit(bulk.fetch, iam)),
-            )
-            pages = sent[0]
-        ident = connection.identity
-        builtins = {"AccountId": ident.account_id, "Partition": ident.partition}
-        if connection.region:
-            builtins["Region"] = connection.region
-        result = validate_mod.check(
-            root, target=target_name, builtins=builtins, tree=tree, targets=config.targets
+    # IAM reads while the repository validates: the slow parts overlap.
+    started = early.take(target)
+    if started is not None:
+        connection, pages = started.connection, started.pages
+    else:
+        sent: list[Future[list[Any]]] = []
+        connection = aws.connect(
+            target, checked=False, meanwhile=lambda iam: sent.append(bulk.start(iam))
         )
-        report.validation(result)
-        if not result.ok:
-            pages.cancel()
-            raise InvalidRepository("the repository has errors; nothing was planned or written")
-        # what the files ask for needs only the account's values: built (and hashed) while
-        # the last pages are in flight, not after them
-        wanted = desired.build(
-            result.values,
-            account_id=ident.account_id,
-            partition=ident.partition,
-            path_prefix=result.config.path_prefix,
-            required_boundary=result.required_boundary,
-            policy_quota=result.config.managed_policies_per_user,
-        )
-        digest = fingerprint.desired(wanted)
-        with aws.reading("live IAM"):
-            state = live.assemble(
-                pages.result(), ident.account_id, ident.partition, connection.client
-            )
+        pages = sent[0]
+    ident = connection.identity
+    builtins = {"AccountId": ident.account_id, "Partition": ident.partition}
+    if connection.region:
+        builtins["Region"] = connection.region
+    result = validate_mod.check(
+        root, target=target_name, builtins=builtins, tree=tree, targets=config.targets
+    )
+    report.validation(result)
+    if not result.ok:
+        pages.cancel()
+        raise InvalidRepository("the repository has errors; nothing was planned or written")
+    # what the files ask for needs only the account's values: built (and hashed) while
+    # the last pages are in flight, not after them
+    wanted = desired.build(
+        result.values,
+        account_id=ident.account_id,
+        partition=ident.partition,
+        path_prefix=result.config.path_prefix,
+        required_boundary=result.required_boundary,
+        policy_quota=result.config.managed_policies_per_user,
+    )
+    digest = fingerprint.desired(wanted)
+    with aws.reading("live IAM"):
+        state = live.assemble(pages.result(), ident.account_id, ident.partition, connection.client)
     gc.freeze()  # the live state stays to the end: keep the collector from re-scanning it
     state = live.complete(state, Need(wanted.path_prefix, wanted), connection.client)
     return State(result, wanted, state, connection, digest)
