@@ -119,6 +119,83 @@ def test_a_literal_arn_fits_a_template_as_the_general_matcher_says() -> None:
     assert agreed > 50_000 and 0 < matched < agreed
 
 
+def test_two_patterns_intersect_exactly_when_some_text_matches_both() -> None:
+    """The walk (which first drops the characters both patterns begin and end with)
+    against the truth by enumeration: every pattern of up to three tokens of a, /, any
+    run, any run without "/", one character, and every text of up to six characters of
+    a, / and z (a shortest common match has one character per non-run token, and z stands
+    for every character neither pattern names)."""
+    import itertools
+    import re
+
+    tokens: dict[str, object] = {
+        "a": "a",
+        "/": "/",
+        "*": arn._STAR,
+        "N": arn._NAME,
+        "?": arn._ONE,
+    }
+    as_regex = {"a": "a", "/": "/", "*": ".*", "N": "[^/]*", "?": "."}
+    texts = ["".join(t) for n in range(7) for t in itertools.product("a/z", repeat=n)]
+    patterns = ["".join(p) for n in range(4) for p in itertools.product(tokens, repeat=n)]
+    matches = {}
+    for pattern in patterns:
+        regex = re.compile("".join(as_regex[c] for c in pattern), re.DOTALL)
+        matches[pattern] = {t for t in texts if regex.fullmatch(t)}
+    met = 0
+    for a, b in itertools.product(patterns, repeat=2):
+        truth = bool(matches[a] & matches[b])
+        walked = arn._intersects(tuple(tokens[c] for c in a), tuple(tokens[c] for c in b))
+        assert walked is truth, (a, b)
+        met += truth
+    assert 0 < met < len(patterns) ** 2
+
+
+def test_rendering_without_pointers_gives_what_rendering_with_them_gives() -> None:
+    """template.render takes a quick walk that keeps no pointers while every name has a
+    value, and walks again, keeping them, at the first that has none: the same document
+    either way, holders of no {{Name}} given back uncopied, and every unknown name placed."""
+    import random
+
+    from iamsync.files import template
+
+    values = {"AccountId": "123456789012", "Partition": "aws", "B": "{{AccountId}}"}
+    pieces = ["x", "{{AccountId}}", "{{ Partition }}", "{{B}}", "{{Nope}}", "{{", "}}", "${a}"]
+    rng = random.Random(19)
+
+    def text() -> str:
+        return "".join(rng.choice(pieces) for _ in range(rng.randrange(4)))
+
+    def value(depth: int) -> object:
+        roll = rng.randrange(6 if depth < 4 else 3)
+        if roll < 2:
+            return text()
+        if roll == 2:
+            return rng.choice([1, True, None, 2.5])
+        if roll < 5:
+            return {text(): value(depth + 1) for _ in range(rng.randrange(4))}
+        return [value(depth + 1) for _ in range(rng.randrange(4))]
+
+    quick = 0
+    for _ in range(3000):
+        doc = value(0)
+        slow_unknown: list[template.Unknown] = []
+        slow = template._render(doc, values, (), slow_unknown)
+        rendered, unknown = template.render(doc, values)
+        assert rendered == slow and unknown == slow_unknown, doc
+        assert "{{B}}" not in repr(doc) or "{{AccountId}}" in repr(rendered)  # once, not twice
+        if not unknown:
+            quick += 1
+            if "{{" not in repr(doc):
+                assert rendered is doc
+    assert 300 < quick < 3000
+    _, unknown = template.render({"Statement": [{"k{{Nope}}": "{{Nope}}"}]}, values)
+    assert unknown == [
+        template.Unknown(("Statement", 0, "k{{Nope}}"), True, "Nope"),
+        template.Unknown(("Statement", 0, "k{{Nope}}"), False, "Nope"),
+    ]
+
+
 def test_positions_of_keys_and_values() -> None:
     text = '{\n  "a": [1,\n    {"b": "c"}],\n\t"d": true\n}'
     src = source.parse("f.json", text)

@@ -488,6 +488,41 @@ CASES: dict[str, tuple[dict[str, Any], list[Expect]]] = {
         {"policies/p.json": policy(stmt(Resource="arn:aws:s3:::b/\u20ac/*"))},
         [Expect("policies/p.json", 4, "INVALID_CHARACTER", "U+20AC")],
     ),
+    # the check reads the document's compact JSON at once when nothing in it is escaped:
+    # whatever JSON escapes (a control character, \b, \f), a key, or a variable's value
+    # must still be found
+    "control character written as an escape": (
+        {"policies/p.json": policy(stmt(Resource="arn:aws:s3:::b/\u0001/*"))},
+        [Expect("policies/p.json", 4, "INVALID_CHARACTER", "U+0001")],
+    ),
+    "backspace written as \\b": (
+        {"policies/p.json": policy(stmt(Resource="arn:aws:s3:::b/\b/*"))},
+        [Expect("policies/p.json", 4, "INVALID_CHARACTER", "U+0008")],
+    ),
+    "form feed written as \\f in a condition key": (
+        {
+            "policies/p.json": policy(
+                stmt(Condition={"StringEquals": {"aws:PrincipalTag/a\fb": "x"}})
+            )
+        },
+        [Expect("policies/p.json", 4, "INVALID_CHARACTER", "U+000C")],
+    ),
+    "character outside latin-1 written raw": (
+        {
+            "policies/p.json": policy(
+                '{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/'
+                '\U0001f600/*"}'
+            )
+        },
+        [Expect("policies/p.json", 4, "INVALID_CHARACTER", "U+1F600")],
+    ),
+    "character outside latin-1 from a variable": (
+        {
+            "iamsync.json": {"variables": {"Bucket": "b\u0100"}},
+            "policies/p.json": policy(stmt(Resource="arn:aws:s3:::{{Bucket}}/*")),
+        },
+        [Expect("policies/p.json", 4, "INVALID_CHARACTER", "U+0100")],
+    ),
     # -- names -----------------------------------------------------------------------------
     "policy name with space": (
         {"policies/my policy.json": GOOD_POLICY},
@@ -838,6 +873,30 @@ def test_known_actions_in_config_are_accepted(write_repo: WriteRepo) -> None:
         "policies/p.json": policy(stmt(Action="quantumledger:Read", Resource="*")),
     }
     assert validate.check(write_repo(files)).problems == []
+
+
+def test_an_action_found_fine_is_remembered_for_its_catalog_only(write_repo: WriteRepo) -> None:
+    """The action check remembers the entries a catalog found nothing to say of: one the
+    known_actions made fine is still unknown to the plain catalog, and an entry with a
+    problem is said wherever it is written, not once."""
+    config = {"validation": {"known_actions": ["quantumledger:Read"]}}
+    files = {
+        "iamsync.json": config,
+        "policies/p.json": policy(stmt(Action="quantumledger:Read", Resource="*")),
+        "policies/q.json": policy(stmt(Action=["quantumledger:Read", "s3:GetObjekt"])),
+        "policies/r.json": policy(stmt(Action="s3:GetObjekt")),
+    }
+    root = write_repo(files)
+    first = [p.code for p in validate.check(root).problems]
+    assert first == ["INVALID_ACTION", "INVALID_ACTION"]
+    (root / "iamsync.json").write_text("{}")
+    again = validate.check(root).problems
+    assert sorted((p.file, p.code) for p in again) == [
+        ("policies/p.json", "UNKNOWN_SERVICE"),
+        ("policies/q.json", "INVALID_ACTION"),
+        ("policies/q.json", "UNKNOWN_SERVICE"),
+        ("policies/r.json", "INVALID_ACTION"),
+    ]
 
 
 def test_case_insensitive_actions_are_valid(write_repo: WriteRepo) -> None:

@@ -29,8 +29,44 @@ class Unknown:
 
 def render(value: Any, variables: Mapping[str, str]) -> tuple[Any, list[Unknown]]:
     """Return `value` with every {{Name}} in strings and keys replaced, and the unknown names."""
-    unknown: list[Unknown] = []
-    return _render(value, variables, (), unknown), unknown
+    try:
+        return _quick(value, variables), []
+    except _Missing:  # some name has no value: again, keeping where each one sits
+        unknown: list[Unknown] = []
+        return _render(value, variables, (), unknown), unknown
+
+
+class _Missing(Exception):
+    pass
+
+
+def _quick(value: Any, variables: Mapping[str, str]) -> Any:
+    """_render for a value whose every name has a value (_Missing otherwise): no pointers
+    are made, so a file's thousand strings cost a thousand "{{" searches."""
+    if isinstance(value, str):
+        return _VAR.sub(lambda m: _value(m, variables), value) if "{{" in value else value
+    if isinstance(value, dict):
+        pairs = [
+            (
+                _VAR.sub(lambda m: _value(m, variables), k) if "{{" in k else k,
+                _quick(v, variables),
+            )
+            for k, v in value.items()
+        ]
+        if all(a is b and x is y for (a, x), (b, y) in zip(pairs, value.items(), strict=True)):
+            return value
+        return dict(pairs)
+    if isinstance(value, list):
+        items = [_quick(v, variables) for v in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
+
+
+def _value(match: re.Match[str], variables: Mapping[str, str]) -> str:
+    found = variables.get(match.group(1).strip())
+    if found is None:
+        raise _Missing
+    return found
 
 
 def _render(value: Any, variables: Mapping[str, str], ptr: Pointer, unknown: list[Unknown]) -> Any:

@@ -195,7 +195,20 @@ def _chars(text: str, policy: bool) -> list[object]:
 
 def _intersects(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
     """Whether two patterns of chars, _STAR (any run), _NAME (any run without "/") and
-    _ONE (any char) share a match: a walk over pairs of positions, each seen once."""
+    _ONE (any char) share a match: a walk over pairs of positions, each seen once, after
+    the characters both begin and both end with (each must be the same in both)."""
+    start, end = 0, 0
+    while start < min(len(a), len(b)) and type(a[start]) is str and type(b[start]) is str:
+        if a[start] != b[start]:
+            return False
+        start += 1
+    while (
+        end < min(len(a), len(b)) - start and type(a[-1 - end]) is str and type(b[-1 - end]) is str
+    ):
+        if a[-1 - end] != b[-1 - end]:
+            return False
+        end += 1
+    a, b = a[start : len(a) - end], b[start : len(b) - end]
     seen: set[tuple[int, int]] = set()
     todo = [(0, 0)]
     while todo:

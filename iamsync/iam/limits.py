@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
+
+from iamsync.iam import normalize
 
 MANAGED_POLICY_SIZE = 6144  # characters, whitespace not counted; per policy version
 TRUST_POLICY_SIZE = 2048  # a role's trust policy (adjustable to 4,096 in Service Quotas)
@@ -23,5 +24,9 @@ _WHITESPACE = re.compile(r"\s+")
 
 def policy_size(document: Any) -> int:
     """The size IAM counts: the document's JSON without whitespace."""
-    compact = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
-    return len(_WHITESPACE.sub("", compact))
+    return compact_size(normalize.compact(document))
+
+
+def compact_size(text: str) -> int:
+    """policy_size of the document whose normalize.compact() is `text`."""
+    return len(_WHITESPACE.sub("", text))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import weakref
 from collections.abc import Iterator
 
 from iamsync.core.problems import Problem
@@ -21,12 +22,23 @@ _SHAPE = re.compile(r"[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+")
 
 
 def check(policy: Document) -> Iterator[Problem]:
+    fine = _FINE.setdefault(policy.catalog, set())
     for st in statements(policy):
         for key in ("Action", "NotAction"):
             for pointer, action in entries(st, key):
+                if action in fine:
+                    continue
                 problem = _check_one(policy, pointer, action)
                 if problem:
                     yield problem
+                else:
+                    fine.add(action)
+
+
+# The entries each catalog found nothing to say of: whether one has a problem depends on
+# the entry and the catalog alone, and a repository names the same actions thousands of
+# times.
+_FINE: weakref.WeakKeyDictionary[Catalog, set[str]] = weakref.WeakKeyDictionary()
 
 
 def _check_one(policy: Document, pointer: Pointer, action: str) -> Problem | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from iamsync.core.problems import Problem
@@ -36,6 +37,11 @@ class Document:
     def line(self, pointer: Pointer) -> int:
         return self.source.where((*self.pointer, *pointer))[0]
 
+    @cached_property
+    def statements(self) -> tuple[Statement, ...]:
+        """Its statements, made once: every rule walks them."""
+        return _statements(self)
+
     @property
     def original(self) -> Any:
         """The document as written (templates not substituted)."""
@@ -52,18 +58,25 @@ class Statement:
     original: dict[str, Any]  # as written, for keys that templating may have changed
 
 
-def statements(policy: Document) -> Iterator[Statement]:
+def statements(policy: Document) -> tuple[Statement, ...]:
     """Every statement that is an object (the schema reports the rest)."""
+    return policy.statements
+
+
+def _statements(policy: Document) -> tuple[Statement, ...]:
     if not isinstance(policy.doc, dict):
-        return
+        return ()
     raw = policy.doc.get("Statement")
     original: Any = policy.original["Statement"] if raw is not None else None
     if isinstance(raw, dict):
-        yield Statement(("Statement",), raw, original)
-    elif isinstance(raw, list):
-        for i, item in enumerate(raw):
-            if isinstance(item, dict):
-                yield Statement(("Statement", i), item, original[i])
+        return (Statement(("Statement",), raw, original),)
+    if isinstance(raw, list):
+        return tuple(
+            Statement(("Statement", i), item, original[i])
+            for i, item in enumerate(raw)
+            if isinstance(item, dict)
+        )
+    return ()
 
 
 def entries(statement: Statement, key: str) -> Iterator[tuple[Pointer, str]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from iamsync.core.problems import Problem
 from iamsync.files.source import Pointer
-from iamsync.iam import limits
+from iamsync.iam import limits, normalize
 from iamsync.policy.rules.context import DocKind, Document
 
 # IAM accepts TAB, LF, CR and U+0020..U+00FF in a policy document.
@@ -17,7 +17,8 @@ _BAD_CHAR = re.compile(r"[^\t\n\r\u0020-\u00ff]")
 
 def check(policy: Document) -> Iterator[Problem]:
     limit = policy.size_limit
-    size = limits.policy_size(policy.doc)
+    text = normalize.compact(policy.doc)
+    size = limits.compact_size(text)
     if limit is not None and size > limit:
         what = "a trust policy" if policy.kind is DocKind.TRUST else "a managed policy"
         yield policy.problem(
@@ -26,8 +27,12 @@ def check(policy: Document) -> Iterator[Problem]:
             f"policy is {size:,} characters without whitespace, {size - limit:,} over "
             f"IAM's {limit:,} limit for {what}; split it into two policies or use wildcards",
         )
-    for pointer, text in _strings(policy.doc, ()):
-        bad = _BAD_CHAR.search(text)
+    if "\\" not in text and _BAD_CHAR.search(text) is None:
+        # JSON escaped nothing (no backslash), so every character of every key and string
+        # stands in `text` as itself, and none is outside the set: nothing to place
+        return
+    for pointer, found in _strings(policy.doc, ()):
+        bad = _BAD_CHAR.search(found)
         if bad:
             yield policy.problem(
                 pointer,
