@@ -81,6 +81,34 @@ def test_uncommitted_means_bytes_differ_from_head(git_repo: GitRepo) -> None:
         tree.clean_head(working, scope)
 
 
+@pytest.mark.parametrize("object_format", ["sha1", "sha256"])
+def test_uncommitted_is_found_by_blob_id_in_either_hash(tmp_path: Path, object_format: str) -> None:
+    """What is uncommitted is found by naming each file's bytes as Git names a blob (the
+    commit's blobs are not read): the names agree with git's own in a SHA-1 and a SHA-256
+    repository, and one byte changed, the size kept, is a modified file."""
+    root = tmp_path / object_format
+    root.mkdir()
+    repo = GitRepo(root)
+    subprocess.run(["git", "init", "-q", f"--object-format={object_format}"], cwd=root, check=True)
+    repo._git("config", "user.email", "test@example.invalid")
+    repo._git("config", "user.name", "test")
+    scope = ("policies",)
+    repo.write({"policies/a.json": DOC, "policies/b.json": '{"x": "\u00e9"}\r\n'}).commit()
+    working = tree.working(root, scope)
+    for rel in ("policies/a.json", "policies/b.json"):
+        assert tree._on_disk(working, rel, tree.CommitTree.of(root, "HEAD", scope)) == (
+            repo._git("hash-object", rel).strip()
+        )
+    assert tree.committed(working, scope) == repo.head()
+    text = (root / "policies" / "a.json").read_text()
+    (root / "policies" / "a.json").write_text(text.replace("Allow", "Allox"))
+    working = tree.working(root, scope)
+    assert tree.differences(working, tree.CommitTree.of(root, "HEAD", scope)) == [
+        "modified policies/a.json"
+    ]
+    assert tree.committed(working, scope) == ""
+
+
 def test_no_commit_yet_and_no_git_repository_are_dirty(git_repo: GitRepo, tmp_path: Path) -> None:
     scope = ("policies",)
     git_repo.write({"policies/a.json": DOC})

@@ -7,8 +7,10 @@ changes: creations and updates kind by kind, then deletions in the reverse order
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -28,7 +30,9 @@ class Plan:
     account_id: str
     partition: str
     path_prefix: str
-    fingerprint: str  # of the live state the plan was computed from
+    # The fingerprint of the live state the plan was computed from, or what computes it:
+    # asked for when a plan is saved, compared or shown in a PR comment (fingerprint).
+    of_live: str | Callable[[], str]
     owned: int = 0  # resources under the prefix in live IAM when the plan was made
     # Provenance, set by the caller: the commit the files were read from ("" when they were
     # not all committed) and a digest of the desired state built from them.
@@ -41,6 +45,13 @@ class Plan:
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A hash of the live state the plan was computed from (engine/fingerprint.of),
+        made when first asked: a plan printed and left pays nothing for it (measured: half
+        the diff of a no-change plan)."""
+        return self.of_live if isinstance(self.of_live, str) else self.of_live()
 
     @property
     def empty(self) -> bool:
@@ -88,7 +99,7 @@ def diff(desired: Desired, live: Live) -> Plan:
         live.account_id,
         live.partition,
         prefix,
-        fingerprint.of(live, prefix, (c.name for c in kept)),
+        functools.partial(fingerprint.of, live, prefix, tuple(c.name for c in kept)),
         owned,
         left_alone=tuple(ownership.foreign(live, prefix, desired.resources)),
     )
