@@ -372,6 +372,45 @@ def test_an_early_read_is_taken_only_for_the_target_the_plan_chose(aws: Any, tmp
     assert early.take(Target("default")) is None
 
 
+def test_the_command_line_and_the_identity_both_go_on_once_the_read_is_sent(
+    aws: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    """early.start returns once both paginations are on the wire, and so does the thread
+    that then makes the identity's client: both wait on the sends (a semaphore gave each
+    send to one waiter, and the command line waited out its deadline: 0.14 s of a plan
+    doing nothing). With a deadline of a minute, start() returning at all says it."""
+    import threading
+    import time
+
+    from iamsync.files.config import Target
+    from iamsync.pipeline import early
+
+    monkeypatch.setattr(early, "_SEND_WAIT", 60.0)
+    (tmp_path / "iamsync.json").write_text(
+        '{"default_target": "prod", "targets": {"prod": {"region": "us-east-1"}}}'
+    )
+    returned = threading.Event()
+    threading.Thread(
+        target=lambda: (early.start(tmp_path, None), returned.set()), daemon=True
+    ).start()
+    assert returned.wait(20), "early.start waited out its deadline"
+    started = early.take(Target("prod", region="us-east-1"))
+    assert started is not None
+    assert started.connection.identity.account_id == "123456789012"
+
+    sends = early._Sends(2)
+    deadline = time.monotonic() + 60
+    waiters = [threading.Thread(target=sends.wait, args=(deadline,)) for _ in range(3)]
+    for w in waiters:
+        w.start()
+    sends.one()
+    assert all(w.is_alive() for w in waiters)  # one of two sent: all still wait
+    sends.one()
+    for w in waiters:
+        w.join(20)
+    assert not any(w.is_alive() for w in waiters)
+
+
 def test_an_invalid_config_is_reported_though_its_target_was_read_early(
     aws: Any, git_repo: Any
 ) -> None:

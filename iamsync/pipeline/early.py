@@ -57,15 +57,14 @@ def start(root: Path, target_name: str | None) -> None:
         target = config_mod.from_json(value).target(target_name)
     except Exception:  # the plan reads, and says what is wrong, itself
         return
-    sent = threading.Semaphore(0)
+    on_wire = _Sends(_PAGINATIONS)
 
     def meanwhile(iam: Any) -> None:  # before the identity's client is made
         iam.meta.events.register(
-            "before-send.iam.GetAccountAuthorizationDetails", lambda **_: sent.release()
+            "before-send.iam.GetAccountAuthorizationDetails", lambda **_: on_wire.one()
         )
         pages.append(bulk.start(iam))
-        for _ in range(_PAGINATIONS):
-            sent.acquire(timeout=_SEND_WAIT)
+        on_wire.wait(time.monotonic() + _SEND_WAIT)
 
     pages: list[Future[list[Any]]] = []
 
@@ -73,14 +72,35 @@ def start(root: Path, target_name: str | None) -> None:
         try:
             connection = session.connect(target, checked=False, meanwhile=meanwhile)
         finally:
-            sent.release(_PAGINATIONS)  # nothing more will be sent: no one waits
+            on_wire.all()  # nothing more will be sent: no one waits
         return Started(target, connection, pages[0])
 
     with _LOCK:
         _started = (target, bulk.background(connect, "iamsync-early-connect"))
-    deadline = time.monotonic() + _SEND_WAIT
-    for _ in range(_PAGINATIONS):
-        sent.acquire(timeout=max(0.0, deadline - time.monotonic()))
+    on_wire.wait(time.monotonic() + _SEND_WAIT)
+
+
+class _Sends:
+    """Requests on the wire, for any number of threads to wait on (the identity's client
+    and the command line both wait for the read: a semaphore would give each send to one
+    of them, and the other would wait out its deadline)."""
+
+    def __init__(self, expected: int) -> None:
+        self._left = expected
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+
+    def one(self) -> None:
+        with self._lock:
+            self._left -= 1
+            if self._left <= 0:
+                self._done.set()
+
+    def all(self) -> None:
+        self._done.set()
+
+    def wait(self, deadline: float) -> None:
+        self._done.wait(max(0.0, deadline - time.monotonic()))
 
 
 def take(target: config_mod.Target) -> Started | None:
