@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any
@@ -32,7 +32,7 @@ class Plan:
     path_prefix: str
     # The fingerprint of the live state the plan was computed from, or what computes it:
     # asked for when a plan is saved, compared or shown in a PR comment (fingerprint).
-    of_live: str | Callable[[], str]
+    of_live: str | Callable[[], str] = field(compare=False, repr=False)
     owned: int = 0  # resources under the prefix in live IAM when the plan was made
     # Provenance, set by the caller: the commit the files were read from ("" when they were
     # not all committed) and a digest of the desired state built from them.
@@ -45,6 +45,14 @@ class Plan:
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)
+
+    def __eq__(self, other: object) -> bool:
+        """Field by field, the fingerprint's value standing for what computes it."""
+        if not isinstance(other, Plan):
+            return NotImplemented
+        return self.fingerprint == other.fingerprint and all(
+            getattr(self, f.name) == getattr(other, f.name) for f in fields(self) if f.compare
+        )
 
     @cached_property
     def fingerprint(self) -> str:
