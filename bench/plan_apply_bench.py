@@ -16,7 +16,11 @@ boundaries: tests.moto_server). Printed, per N:
 
 Every process is whole (start-up included); peak memory is each process's own maxrss.
 
-Usage: python bench/plan_apply_bench.py [--sizes 1000 5000] [--pairs 5] [--parallelism 8]
+With --where, the plan and the apply from empty also run under tracemalloc, and the
+largest allocation sites at each one's highest traced memory are printed.
+
+Usage: python bench/plan_apply_bench.py [--sizes 1000 5000] [--pairs 7] [--parallelism 8]
+       [--where]
 """
 
 from __future__ import annotations
@@ -73,8 +77,14 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--attachments", type=int, default=3)
-    parser.add_argument("--pairs", type=int, default=5, help="paired no-change plan/floor runs")
+    parser.add_argument("--pairs", type=int, default=7, help="paired no-change plan/floor runs")
     parser.add_argument("--parallelism", type=int, default=8)
+    parser.add_argument(
+        "--where",
+        action="store_true",
+        help="also run the plan and the apply from empty under tracemalloc and print where "
+        "their memory is at its highest (slower; the measured runs are not traced)",
+    )
     args = parser.parse_args()
     for n in args.sizes:
         one_size(n, args)
@@ -97,6 +107,11 @@ def one_size(n: int, args: argparse.Namespace) -> None:
         for form in ("text", "json", "markdown"):
             r = measure(repo, env, log, "--plan", "--detailed-exitcode", "--format", form)
             print(f"plan from empty, --format {form:8}: {r.wall:6.2f} s, peak {r.peak_mb:5.0f} MB")
+        if args.where:
+            where(repo, env, "--plan", "--detailed-exitcode")
+            where(repo, env, "--apply", "--parallelism", str(args.parallelism))
+            _reset(url)  # the measured apply starts from an empty account again
+            _boundary(url)
         r = measure(repo, env, log, "--apply", "--parallelism", str(args.parallelism))
         writes = sum(v for k, v in r.calls.items() if not k.startswith(("Get", "List")))
         minimal = 2 * n + n * args.attachments  # a create per resource, an attach per attachment
@@ -138,6 +153,59 @@ def one_size(n: int, args: argparse.Namespace) -> None:
             f"floor's {minimum - 1} bulk-read pages + identity)"
         )
         print_counts(calls)
+
+
+# One sync.py run under tracemalloc: a watcher takes a snapshot each time the traced
+# memory passes its last high by a tenth, so the last snapshot is within a tenth of the
+# peak; its largest allocation sites (by line) go to the report file.
+_TRACED = """
+import os, sys, threading, tracemalloc
+root, report = sys.argv[1], sys.argv[2]
+sys.path.insert(0, root)
+tracemalloc.start()
+high = [0, None]
+stop = threading.Event()
+def watch():
+    while not stop.wait(0.05):
+        now, _ = tracemalloc.get_traced_memory()
+        if now > high[0] * 1.1:
+            high[:] = [now, tracemalloc.take_snapshot()]
+watcher = threading.Thread(target=watch, daemon=True)
+watcher.start()
+from iamsync.cli import main
+status = main(sys.argv[3:])
+stop.set()
+watcher.join()
+peak = tracemalloc.get_traced_memory()[1]
+mine = high[1].filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+def place(frame):
+    name = frame.filename
+    for base in ("site-packages" + os.sep, root + os.sep, os.path.dirname(os.__file__) + os.sep):
+        if base in name:
+            name = name.split(base, 1)[1]
+    return f"{name}:{frame.lineno}"
+with open(report, "w") as out:
+    print(f"traced peak {peak / 2**20:.0f} MB; at {high[0] / 2**20:.0f} MB, the largest sites:",
+          file=out)
+    for stat in mine.statistics("lineno")[:8]:
+        print(f"    {stat.size / 2**20:6.1f} MB {stat.count:8} blocks  {place(stat.traceback[0])}",
+              file=out)
+sys.exit(status)
+"""
+
+
+def where(repo: Path, env: dict[str, str], *args: str) -> None:
+    """Where one run's memory is at its highest (tracemalloc), printed under its name."""
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as report:
+        argv = [sys.executable, "-c", _TRACED, str(ROOT), report.name, *args, "--repo", str(repo)]
+        _process(argv, env, args)
+        print(f"{' '.join(args[:1])} from empty, traced: {report.read().rstrip()}")
+
+
+def _reset(url: str) -> None:
+    """moto's accounts emptied (its own API), as a fresh server would have them."""
+    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=30).read()
 
 
 def _commit(repo: Path) -> None:
