@@ -109,6 +109,27 @@ def test_uncommitted_is_found_by_blob_id_in_either_hash(tmp_path: Path, object_f
     assert tree.committed(working, scope) == ""
 
 
+def test_a_replace_ref_never_stands_in_for_a_committed_file(git_repo: GitRepo) -> None:
+    """refs/replace/* (a fetch of refs/* can bring one) would make cat-file give other
+    bytes than the blob ls-tree names: what is compared and what is applied are the
+    commit's own."""
+    scope = ("policies",)
+    git_repo.write({"policies/a.json": DOC}).commit()
+    blob = git_repo._git("rev-parse", "HEAD:policies/a.json").strip()
+    evil = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin"],
+        cwd=git_repo.root,
+        input='{"EVIL": 1}\n',
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    git_repo._git("replace", blob, evil)
+    working = tree.working(git_repo.root, scope)
+    head = tree.clean_head(working, scope)
+    assert head.read("policies/a.json") == (git_repo.root / "policies" / "a.json").read_bytes()
+
+
 def test_no_commit_yet_and_no_git_repository_are_dirty(git_repo: GitRepo, tmp_path: Path) -> None:
     scope = ("policies",)
     git_repo.write({"policies/a.json": DOC})

@@ -462,6 +462,14 @@ CASES: dict[str, tuple[dict[str, Any], list[Expect]]] = {
         {"policies/p.json": policy(stmt(Resource="arn:aws:s3:::{{Bucket}}/*"))},
         [Expect("policies/p.json", 4, "UNKNOWN_VARIABLE", "unknown template variable {{Bucket}}")],
     ),
+    "a variable that makes a second Statement key": (
+        {
+            "iamsync.json": {"variables": {"S": "Statement"}},
+            "policies/p.json": '{"Version": "2012-10-17", "Statement": [' + stmt() + "],\n"
+            ' "{{S}}": [' + stmt() + ", " + stmt(Action="s3:PutObject") + "]}",
+        },
+        [Expect("policies/p.json", 2, "UNKNOWN_KEY", 'unknown key "{{S}}"')],
+    ),
     "unknown variable in a condition key": (
         {
             "policies/p.json": policy(

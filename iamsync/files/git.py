@@ -26,7 +26,9 @@ Scope = tuple[str, ...]  # the paths iamsync reads: iamsync.json and the kinds' 
 TIMEOUT_SECONDS = 120
 # Configuration that could make a read run a program of the repository's choosing.
 _HARDENED = ("-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false")
-_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+# GIT_NO_REPLACE_OBJECTS: refs/replace/* never stand in for what a commit holds (ls-tree
+# prints the stored id, cat-file would follow a replacement: apply would read other bytes)
+_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1"}
 
 
 class GitError(Exception):

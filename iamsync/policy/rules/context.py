@@ -67,16 +67,28 @@ def _statements(policy: Document) -> tuple[Statement, ...]:
     if not isinstance(policy.doc, dict):
         return ()
     raw = policy.doc.get("Statement")
-    original: Any = policy.original["Statement"] if raw is not None else None
+    written = policy.original
+    original: Any = raw
+    if isinstance(written, dict):
+        original = written.get("Statement")
+    same = (isinstance(raw, dict) and isinstance(original, dict)) or (
+        isinstance(raw, list) and isinstance(original, list) and len(original) == len(raw)
+    )
+    if not same:
+        original = raw  # a {{Name}} key made "Statement": what was written has another shape
     if isinstance(raw, dict):
-        return (Statement(("Statement",), raw, original),)
+        return (Statement(("Statement",), raw, _same_shape(original, raw)),)
     if isinstance(raw, list):
         return tuple(
-            Statement(("Statement", i), item, original[i])
+            Statement(("Statement", i), item, _same_shape(original[i], item))
             for i, item in enumerate(raw)
             if isinstance(item, dict)
         )
     return ()
+
+
+def _same_shape(written: Any, rendered: dict[str, Any]) -> dict[str, Any]:
+    return written if isinstance(written, dict) else rendered
 
 
 def entries(statement: Statement, key: str) -> Iterator[tuple[Pointer, str]]:
